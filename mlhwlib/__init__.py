@@ -1,0 +1,22 @@
+"""mlhwlib: the small library behind the *mlhw-book* textbook.
+
+Each module belongs to one chapter of the book and its docstrings point back to
+the section that derives the code:
+
+========================  ==========================================
+module                    chapter
+========================  ==========================================
+:mod:`mlhwlib.lstm`       the LSTM trace by hand (``book/lstm_trace``)
+:mod:`mlhwlib.bptt`       BPTT for a scalar RNN (``book/bptt``)
+:mod:`mlhwlib.adaboost`   multi-class AdaBoost (``book/adaboost``)
+:mod:`mlhwlib.em`         KL, ELBO and EM (``book/em_elbo_kl``)
+:mod:`mlhwlib.gmm`        EM for Gaussian mixtures (``book/gmm_em``)
+:mod:`mlhwlib.matrix_calculus`  matrix-calculus appendix
+:mod:`mlhwlib.numerics`   shared stable numerics and input validation
+:mod:`mlhwlib.plotting`   the book's single figure style
+========================  ==========================================
+"""
+
+__version__ = "0.1.0"
+
+__all__ = ["__version__"]

@@ -1,0 +1,56 @@
+"""Write a variant of ``_config.yml`` for a special build.
+
+Jupyter Book 1.x has no command-line switch for single settings, but
+``jupyter-book build --config FILE`` takes a whole configuration file. This
+script reads ``_config.yml``, applies one named variant and writes the result:
+
+``ci``
+    ``execute_notebooks: force``, because jupyter-cache keys on a notebook's
+    code only and would not notice a change in ``mlhwlib``.
+``student``
+    the student edition: every ``{solution}`` block is dropped
+    (``hide_solutions``) and nothing that could leak one is published
+    (page sources, the download button, source links).
+
+Usage::
+
+    python tools/book_config.py ci _build/config-ci.yml
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def variant(name: str) -> dict:
+    config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+    sphinx_config = config.setdefault("sphinx", {}).setdefault("config", {})
+    if name == "ci":
+        config["execute"]["execute_notebooks"] = "force"
+    elif name == "student":
+        config["title"] = config["title"] + " (student edition)"
+        sphinx_config["hide_solutions"] = True
+        sphinx_config["html_copy_source"] = False
+        sphinx_config["html_show_sourcelink"] = False
+        sphinx_config.setdefault("html_theme_options", {})["use_download_button"] = False
+    else:
+        raise SystemExit(f"unknown variant {name!r}; expected 'ci' or 'student'")
+    return config
+
+
+def main(argv: list[str]) -> None:
+    if len(argv) != 2:
+        raise SystemExit(__doc__)
+    name, out = argv
+    Path(out).parent.mkdir(parents=True, exist_ok=True)
+    Path(out).write_text(yaml.safe_dump(variant(name), sort_keys=False, allow_unicode=True),
+                         encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
