@@ -3,7 +3,7 @@
 #   make test   -> every test (library, notebooks via nbval, built site)
 SHELL := /bin/bash
 .DEFAULT_GOAL := book
-.PHONY: book test serve clean execute assets venv book-student slides pdf bench help
+.PHONY: book test serve clean execute assets venv slides book-student pdf bench help
 
 PYTHON ?= python3
 VENV   := .venv
@@ -12,6 +12,7 @@ JB     := $(BIN)/jupyter-book
 HTML   := _build/html
 NOTEBOOKS := $(sort $(wildcard book/*.ipynb))
 LIB_SOURCES := $(sort $(wildcard mlhwlib/*.py))
+BOOK_SOURCES := _config.yml _toc.yml references.bib $(sort $(wildcard book/*.md book/*/*.md _ext/*.py))
 # In CI (CI=true) notebooks are always re-executed; locally jupyter-cache is used.
 ifeq ($(CI),true)
 BOOK_CONFIG := --config _build/config-ci.yml
@@ -19,16 +20,17 @@ else
 BOOK_CONFIG :=
 endif
 JB_FLAGS := -W -n --keep-going
+HAVE_LATEX := $(shell command -v latexmk >/dev/null 2>&1 && command -v xelatex >/dev/null 2>&1 && echo yes)
 
 help:
-	@echo "make book          build the HTML site into $(HTML) (sets everything up first)"
-	@echo "make test          run every test: library, notebooks (nbval), built site"
+	@echo "make book          build the HTML site (and slides) into $(HTML); sets everything up first"
+	@echo "make test          every test: library, notebooks (nbval), built site, student edition, PDF"
 	@echo "make serve         serve $(HTML) on http://127.0.0.1:8000"
 	@echo "make execute       re-execute every notebook in place (commit the result)"
-	@echo "make book-student  build the student edition (no solutions) into _build/student"
-	@echo "make slides        build offline reveal.js slides into $(HTML)/slides"
-	@echo "make pdf           build the whole book as one PDF (needs texlive, see README)"
-	@echo "make bench         run the benchmarks and write benchmarks/results.md"
+	@echo "make slides        offline reveal.js slides for every chapter (into _extra/slides)"
+	@echo "make book-student  student edition without solutions, into _build/student"
+	@echo "make pdf           the whole book as one PDF: _build/latex/mlhw-book.pdf (needs texlive)"
+	@echo "make bench         benchmarks against scikit-learn; writes benchmarks/results.md"
 	@echo "make clean         remove build outputs and offline assets"
 
 # --- environment ----------------------------------------------------------
@@ -44,11 +46,18 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 assets: _extra/.installed
 _extra/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
-	rm -rf _extra && mkdir -p _extra/mathjax/output/chtml/fonts
+	rm -rf _extra/mathjax && mkdir -p _extra/mathjax/output/chtml/fonts _extra/mathjax/input/tex
 	cp node_modules/mathjax/es5/tex-mml-chtml.js _extra/mathjax/
 	cp -r node_modules/mathjax/es5/output/chtml/fonts/woff-v2 _extra/mathjax/output/chtml/fonts/
-	mkdir -p _extra/mathjax/input/tex
 	cp -r node_modules/mathjax/es5/input/tex/extensions _extra/mathjax/input/tex/
+	touch $@
+
+# --- slides: published with the site through html_extra_path -----------------
+slides: _extra/slides/.built
+_extra/slides/.built: $(NOTEBOOKS) tools/build_slides.py tools/myst_to_slides.py \
+    tools/slides_template/offline/index.html.j2 _config.yml references.bib \
+    _extra/.installed $(VENV)/.installed
+	$(BIN)/python tools/build_slides.py _extra/slides $(NOTEBOOKS)
 	touch $@
 
 # --- the book ---------------------------------------------------------------
@@ -58,15 +67,32 @@ _build/.lib-stamp: $(LIB_SOURCES)
 	rm -rf _build/.jupyter_cache
 	touch $@
 
-_build/config-ci.yml: _config.yml tools/book_config.py $(VENV)/.installed
-	$(BIN)/python tools/book_config.py ci $@
+_build/config-%.yml: _config.yml tools/book_config.py $(VENV)/.installed
+	mkdir -p _build
+	$(BIN)/python tools/book_config.py $* $@
 
-book: $(VENV)/.installed _extra/.installed _build/.lib-stamp $(if $(BOOK_CONFIG),_build/config-ci.yml)
+book: $(VENV)/.installed _extra/.installed _extra/slides/.built _build/.lib-stamp \
+      $(if $(BOOK_CONFIG),_build/config-ci.yml)
 	$(JB) build . $(JB_FLAGS) $(BOOK_CONFIG)
 	@echo "Book built: $(CURDIR)/$(HTML)/index.html"
 
-test: book
-	$(BIN)/python -m pytest tests book --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider
+# The student edition: no solutions anywhere (pages, sources, search index, downloads).
+book-student: _build/student/.built
+_build/student/.built: _build/config-student.yml $(NOTEBOOKS) $(BOOK_SOURCES) \
+    _extra/.installed _extra/slides/.built
+	rm -rf _build/student
+	$(JB) build . $(JB_FLAGS) --config _build/config-student.yml --path-output _build/student
+	touch $@
+	@echo "Student edition: $(CURDIR)/_build/student/_build/html/index.html"
+
+# The PDF (xelatex through latexmk); see README for the Debian packages.
+pdf: $(VENV)/.installed _build/.lib-stamp $(if $(BOOK_CONFIG),_build/config-ci.yml)
+	$(JB) build . --builder pdflatex $(JB_FLAGS) $(BOOK_CONFIG)
+	@echo "PDF: $(CURDIR)/_build/latex/mlhw-book.pdf"
+
+test: book book-student $(if $(HAVE_LATEX),pdf)
+	$(BIN)/python -m pytest tests book --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg \
+	  -p no:cacheprovider
 
 execute: $(VENV)/.installed
 	@for nb in $(NOTEBOOKS); do \
@@ -74,6 +100,9 @@ execute: $(VENV)/.installed
 	  $(BIN)/jupyter nbconvert --to notebook --execute --inplace \
 	    --ExecutePreprocessor.timeout=600 --NotebookClient.record_timing=False "$$nb" || exit 1; \
 	done
+
+bench: $(VENV)/.installed
+	$(BIN)/python benchmarks/run_all.py
 
 serve: book
 	$(BIN)/python -m http.server --bind 127.0.0.1 --directory $(HTML) 8000

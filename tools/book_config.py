@@ -10,7 +10,9 @@ script reads ``_config.yml``, applies one named variant and writes the result:
 ``student``
     the student edition: every ``{solution}`` block is dropped
     (``hide_solutions``) and nothing that could leak one is published
-    (page sources, the download button, source links).
+    (page sources, the download button, source links). Notebooks are not
+    re-executed: the committed outputs are used (``make test`` checks with
+    nbval that they are current).
 
 Usage::
 
@@ -30,10 +32,15 @@ ROOT = Path(__file__).resolve().parent.parent
 def variant(name: str) -> dict:
     config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
     sphinx_config = config.setdefault("sphinx", {}).setdefault("config", {})
+    # Jupyter Book resolves local extension folders against the config file's
+    # folder; the variant lives in _build/, so make them absolute.
+    local = config["sphinx"].get("local_extensions", {})
+    config["sphinx"]["local_extensions"] = {k: str(ROOT / v) for k, v in local.items()}
     if name == "ci":
         config["execute"]["execute_notebooks"] = "force"
     elif name == "student":
         config["title"] = config["title"] + " (student edition)"
+        config["execute"]["execute_notebooks"] = "off"
         sphinx_config["hide_solutions"] = True
         sphinx_config["html_copy_source"] = False
         sphinx_config["html_show_sourcelink"] = False

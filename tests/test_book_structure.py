@@ -1,0 +1,46 @@
+"""The book's sources are complete and committed in the state the tests expect."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, toc_files
+
+BOOK = ROOT / "book"
+TOC = set(toc_files())
+NOTEBOOKS = sorted(BOOK.glob("*.ipynb"))
+# Fragments included into another page (not pages of their own).
+FRAGMENT_DIRS = {BOOK / "errata_parts"}
+
+
+def test_every_page_under_book_is_in_the_toc():
+    pages = [p for p in sorted(BOOK.rglob("*")) if p.suffix in {".md", ".ipynb"}
+             and not any(d in p.parents for d in FRAGMENT_DIRS)
+             and ".ipynb_checkpoints" not in p.parts]
+    missing = [str(p.relative_to(ROOT)) for p in pages
+               if str(p.relative_to(ROOT).with_suffix("")) not in TOC]
+    assert not missing, f"pages under book/ missing from _toc.yml: {missing}"
+
+
+def test_every_toc_entry_exists():
+    for name in TOC:
+        candidates = [ROOT / f"{name}.md", ROOT / f"{name}.ipynb"]
+        assert sum(c.exists() for c in candidates) == 1, f"{name}: expected exactly one source file"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_is_committed_executed(path):
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    code = [c for c in nb["cells"] if c["cell_type"] == "code" and "".join(c["source"]).strip()]
+    assert code, f"{path.name} has no code cells"
+    unexecuted = [i for i, c in enumerate(code) if c.get("execution_count") is None]
+    assert not unexecuted, f"{path.name}: code cells {unexecuted} were never executed"
+    counts = [c["execution_count"] for c in code]
+    assert counts == list(range(1, len(code) + 1)), (
+        f"{path.name}: execution counts {counts} are not 1..n: execute it top to bottom")
+    errors = [c for c in code for o in c.get("outputs", []) if o.get("output_type") == "error"]
+    assert not errors, f"{path.name} has stored error outputs"
+    assert nb["metadata"].get("kernelspec", {}).get("name") == "python3"

@@ -1,0 +1,142 @@
+"""The built site works offline in a real browser.
+
+* every page of ``_toc.yml`` was built;
+* no page loads a script, stylesheet, font or image from another host;
+* in headless Chromium, MathJax typesets every formula (no ``mjx-merror``)
+  and every ``<img>`` loads;
+* every internal link resolves to an existing file and anchor.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+from bs4 import BeautifulSoup
+
+from conftest import HTML, ROOT, toc_files
+
+PAGES = toc_files()
+REMOTE = re.compile(r"^(?:[a-z][a-z0-9+.-]*:)?//", re.IGNORECASE)
+
+# A probe appended to a copy of each page: after `load`, it records on every
+# <img> whether the browser decoded it, so --dump-dom shows the result.
+PROBE = """
+<script>
+window.addEventListener('load', function () {
+  document.querySelectorAll('img').forEach(function (img) {
+    img.setAttribute('data-probe-loaded',
+      (img.complete && img.naturalWidth > 0) ? 'yes' : 'no');
+  });
+  document.body.setAttribute('data-probe-done', 'yes');
+});
+</script>
+"""
+
+
+def page_path(name: str) -> Path:
+    return HTML / f"{name}.html"
+
+
+def soup_of(path: Path) -> BeautifulSoup:
+    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_page_was_built(html_dir, name):
+    assert page_path(name).is_file(), f"{name} is in _toc.yml but {page_path(name)} is missing"
+
+
+def loaded_resources(soup: BeautifulSoup):
+    """(tag, url) for everything the browser fetches while loading the page."""
+    for tag in soup.find_all(["script", "img", "source", "iframe", "embed", "audio", "video"]):
+        if tag.get("src"):
+            yield tag.name, tag["src"]
+    for tag in soup.find_all("link"):
+        rel = " ".join(tag.get("rel", []))
+        if tag.get("href") and rel not in ("canonical", "alternate", "next", "prev", "index",
+                                           "search", "author", "license", "help"):
+            yield f"link[{rel}]", tag["href"]
+    for tag in soup.find_all("object"):
+        if tag.get("data"):
+            yield "object", tag["data"]
+    for tag in soup.find_all(style=True):
+        for url in re.findall(r"url\(\s*['\"]?([^'\")]+)", tag["style"]):
+            yield "style", url
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_page_loads_nothing_from_another_host(html_dir, name):
+    remote = [(tag, url) for tag, url in loaded_resources(soup_of(page_path(name)))
+              if REMOTE.match(url)]
+    assert not remote, f"{name} loads from another host: {remote}"
+
+
+def test_stylesheets_load_nothing_from_another_host(html_dir):
+    offenders = []
+    for css in sorted(html_dir.rglob("*.css")):
+        text = css.read_text(encoding="utf-8", errors="replace")
+        for url in re.findall(r"(?:url\(\s*['\"]?|@import\s+['\"])([^'\")]+)", text):
+            if REMOTE.match(url.strip()):
+                offenders.append(f"{css.relative_to(html_dir)}: {url}")
+    assert not offenders, "stylesheets fetch remote resources:\n" + "\n".join(offenders)
+
+
+def test_mathjax_is_served_locally(html_dir):
+    assert (html_dir / "mathjax" / "tex-mml-chtml.js").is_file()
+    assert any((html_dir / "mathjax" / "output" / "chtml" / "fonts" / "woff-v2").glob("*.woff"))
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_page_in_chromium(html_dir, chromium, name):
+    source = page_path(name)
+    text = source.read_text(encoding="utf-8")
+    n_math = len(re.findall(r'class="math[ "]', text))
+    probe_copy = source.with_name(f"_probe_{source.name}")
+    probe_copy.write_text(text.replace("</body>", PROBE + "</body>"), encoding="utf-8")
+    try:
+        dom = chromium(probe_copy.as_uri(), "--dump-dom")
+    finally:
+        probe_copy.unlink()
+    assert 'data-probe-done="yes"' in dom, f"{name}: the page never finished loading"
+    n_typeset = dom.count("<mjx-container")
+    if n_math:
+        assert n_typeset >= n_math, (
+            f"{name}: {n_math} formulas but MathJax typeset only {n_typeset}")
+    assert "<mjx-merror" not in dom, f"{name}: MathJax reported a TeX error"
+    not_loaded = re.findall(r'<img[^>]*data-probe-loaded="no"[^>]*>', dom)
+    assert not not_loaded, f"{name}: images failed to load: {not_loaded[:3]}"
+
+
+def _ids(path: Path, cache: dict) -> set[str]:
+    if path not in cache:
+        soup = soup_of(path)
+        cache[path] = {tag["id"] for tag in soup.find_all(id=True)} | {
+            tag["name"] for tag in soup.find_all("a", attrs={"name": True})}
+    return cache[path]
+
+
+def test_internal_links_resolve(html_dir):
+    """Every relative href and src of every built page points to a file (and anchor) that exists."""
+    problems, cache = [], {}
+    for page in sorted(html_dir.rglob("*.html")):
+        if page.name.startswith("_probe_") or {"_sources", "_static"} & set(page.relative_to(html_dir).parts):
+            continue
+        soup = soup_of(page)
+        for tag in soup.find_all(["a", "link", "img", "script"]):
+            url = tag.get("href") or tag.get("src")
+            if not url or REMOTE.match(url) or url.startswith(("mailto:", "javascript:", "data:")):
+                continue
+            parts = urlsplit(url)
+            target = page if not parts.path else (page.parent / unquote(parts.path)).resolve()
+            if target.is_dir():
+                target = target / "index.html"
+            if not target.exists():
+                problems.append(f"{page.relative_to(html_dir)}: {url} (no such file)")
+                continue
+            if parts.fragment and target.suffix == ".html":
+                if unquote(parts.fragment) not in _ids(target, cache):
+                    problems.append(f"{page.relative_to(html_dir)}: {url} (no such anchor)")
+    assert not problems, f"{len(problems)} broken internal links:\n" + "\n".join(problems[:40])

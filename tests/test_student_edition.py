@@ -1,0 +1,78 @@
+"""The student edition (``make book-student``) contains no solution text anywhere.
+
+The teacher build is the reference: every solution block it shows is looked for
+in every file of the student site (pages, search index, scripts, downloads).
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from bs4 import BeautifulSoup
+
+from conftest import HTML, STUDENT_HTML, require_build
+
+
+def _normalise(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def teacher_solutions() -> list[tuple[str, str]]:
+    """(page, solution body text) for every solution block of the teacher build."""
+    require_build(HTML, "make book")
+    found = []
+    for page in sorted((HTML / "book").glob("*.html")):
+        soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+        for block in soup.select("div.solution"):
+            title = block.select_one(".admonition-title")
+            if title:
+                title.extract()
+            body = _normalise(block.get_text(" "))
+            if body:
+                found.append((page.name, body))
+    return found
+
+
+@pytest.fixture(scope="module")
+def student_files():
+    html = require_build(STUDENT_HTML, "make book-student")
+    return {p: p.read_text(encoding="utf-8", errors="replace")
+            for p in sorted(html.rglob("*")) if p.is_file() and p.suffix in
+            {".html", ".js", ".txt", ".md", ".ipynb", ".json"} and "slides" not in p.parts
+            and "mathjax" not in p.parts}
+
+
+def test_teacher_build_has_solutions():
+    solutions = teacher_solutions()
+    pages = {page for page, _ in solutions}
+    assert len(solutions) >= 4 * len(pages) and pages, (
+        f"expected at least 4 solutions per chapter, found {len(solutions)} on {sorted(pages)}")
+
+
+def test_student_pages_have_no_solution_blocks(student_files):
+    offenders = [p.name for p, text in student_files.items()
+                 if p.suffix == ".html" and 'class="solution' in text]
+    assert not offenders, f"solution blocks in the student edition: {offenders}"
+
+
+def test_no_solution_text_leaks_into_student_files(student_files):
+    haystack = {p: _normalise(BeautifulSoup(t, "html.parser").get_text(" "))
+                if p.suffix == ".html" else _normalise(t) for p, t in student_files.items()}
+    leaks = []
+    for page, body in teacher_solutions():
+        # a distinctive snippet: the solution's first 80 characters
+        snippet = body[:80]
+        if len(snippet) < 25:
+            continue
+        for path, text in haystack.items():
+            if snippet in text:
+                leaks.append(f"{page}: {snippet!r} found in {path.name}")
+    assert not leaks, "solution text leaks into the student edition:\n" + "\n".join(leaks[:20])
+
+
+def test_student_edition_publishes_no_sources_or_notebook_downloads(student_files):
+    html = STUDENT_HTML
+    assert not (html / "_sources").exists(), "student edition publishes page sources"
+    downloads = [p.name for p in student_files if p.suffix == ".ipynb"]
+    assert not downloads, f"student edition ships notebooks with solutions: {downloads}"
