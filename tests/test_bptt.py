@@ -1,0 +1,338 @@
+"""Tests for :mod:`mlhwlib.bptt` (chapter ``book/bptt.ipynb``).
+
+Every reference value is computed independently here: the T = 2 closed forms
+with the :mod:`math` module, central finite differences of the loss, PyTorch
+autograd in float64, and :func:`math.log1p` for saturated losses.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mlhwlib.bptt import BPTTResult, clip_by_norm, rnn_bptt, rnn_forward, tanh_derivative
+
+PARAMS = ("w0", "w_h", "w_i")
+
+
+# --------------------------------------------------------------------------
+# independent references
+# --------------------------------------------------------------------------
+def closed_form_t2(x1, x2, y, w0, w_h, w_i, h0):
+    """The chapter's T = 2 closed forms, written out with scalars and math.*."""
+    a1 = w_i * x1 + w_h * h0
+    h1 = math.tanh(a1)
+    a2 = w_i * x2 + w_h * h1
+    h2 = math.tanh(a2)
+    y_hat = 1.0 / (1.0 + math.exp(-w0 * h2))
+    loss = -(y * math.log(y_hat) + (1.0 - y) * math.log(1.0 - y_hat))
+    s1 = 1.0 / math.cosh(a1) ** 2
+    s2 = 1.0 / math.cosh(a2) ** 2
+    d = y_hat - y
+    g_w0 = d * h2
+    g_wh = d * w0 * s2 * (h1 + w_h * s1 * h0)
+    g_wi = d * w0 * s2 * (x2 + w_h * s1 * x1)
+    g_h0 = d * w0 * s2 * w_h * s1 * w_h
+    return dict(y_hat=y_hat, loss=loss, grad_w0=g_w0, grad_w_h=g_wh, grad_w_i=g_wi,
+                h=(h0, h1, h2), grad_h0=g_h0)
+
+
+def torch_reference(x, y, w0, w_h, w_i, h0):
+    """Loss, parameter gradients and dL/dh_t by PyTorch autograd in float64."""
+    dt = torch.float64
+    p = {k: torch.tensor(float(v), dtype=dt, requires_grad=True)
+         for k, v in dict(w0=w0, w_h=w_h, w_i=w_i, h0=h0).items()}
+    hs = [p["h0"]]
+    for xt in np.asarray(x, dtype=float):
+        hs.append(torch.tanh(p["w_i"] * float(xt) + p["w_h"] * hs[-1]))
+    for h in hs[1:]:
+        h.retain_grad()
+    z = p["w0"] * hs[-1]
+    loss = torch.nn.functional.binary_cross_entropy_with_logits(
+        z, torch.tensor(float(y), dtype=dt))
+    loss.backward()
+    grad_h = np.array([float(h.grad) for h in hs])
+    return dict(loss=loss.item(), grad_w0=float(p["w0"].grad), grad_w_h=float(p["w_h"].grad),
+                grad_w_i=float(p["w_i"].grad), grad_h=grad_h)
+
+
+def central_difference(f, v, eps=1e-6):
+    return (f(v + eps) - f(v - eps)) / (2.0 * eps)
+
+
+# --------------------------------------------------------------------------
+# T = 2 closed forms
+# --------------------------------------------------------------------------
+T2_CASES = [
+    # x1, x2, y, w0, w_h, w_i, h0
+    (0.5, -1.0, 1.0, 2.0, 0.7, -0.3, 0.2),
+    (1.3, 0.4, 0.0, -1.5, 1.4, 0.8, -0.6),
+    (-2.0, 0.9, 0.25, 3.0, -0.9, 1.1, 0.9),
+    (0.0, 0.0, 0.25, 0.5, 2.0, 1.0, 0.35),
+    (1.0, 2.0, 1.0, -4.0, 0.3, -0.7, 0.0),
+    (0.2, -0.3, 0.0, 1.0, -1.7, 2.5, -0.99),
+]
+
+
+@pytest.mark.parametrize("case", T2_CASES)
+def test_t2_closed_forms(case):
+    x1, x2, y, w0, w_h, w_i, h0 = case
+    ref = closed_form_t2(*case)
+    r = rnn_bptt([x1, x2], y, w0, w_h, w_i, h0=h0)
+    for key in ("y_hat", "loss", "grad_w0", "grad_w_h", "grad_w_i"):
+        assert math.isclose(getattr(r, key), ref[key], rel_tol=1e-12, abs_tol=1e-12), key
+    np.testing.assert_allclose(r.h, ref["h"], rtol=1e-12, atol=1e-15)
+    assert math.isclose(r.grad_h[0], ref["grad_h0"], rel_tol=1e-12, abs_tol=1e-12)
+    assert r.h.shape == (3,) and r.grad_h.shape == (3,)
+    assert r.h[0] == h0
+    assert all(type(getattr(r, k)) is float for k in ("y_hat", "loss", "grad_w0", "grad_w_h", "grad_w_i"))
+
+
+def test_t2_cases_cover_the_issue():
+    """The parameter sets include h0 != 0 and y = 0, 1, 0.25 (issue requirement)."""
+    assert {c[2] for c in T2_CASES} >= {0.0, 1.0, 0.25}
+    assert any(c[6] != 0 for c in T2_CASES)
+
+
+# --------------------------------------------------------------------------
+# T = 50: finite differences and torch autograd
+# --------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def long_case():
+    rng = np.random.default_rng(20240605)
+    x = rng.normal(size=50)
+    return dict(x=x, y=0.3, w0=1.7, w_h=0.9, w_i=0.6, h0=-0.4)
+
+
+def test_t50_central_differences(long_case):
+    c = long_case
+    r = rnn_bptt(**c)
+    for name in PARAMS + ("h0",):
+        def f(v, name=name):
+            return rnn_bptt(**{**c, name: v}).loss
+        fd = central_difference(f, c[name])
+        ours = r.grad_h[0] if name == "h0" else getattr(r, f"grad_{name}")
+        assert abs(ours - fd) <= 1e-7 * max(1.0, abs(fd)), (name, ours, fd)
+
+
+def test_t50_torch_autograd(long_case):
+    c = long_case
+    r = rnn_bptt(**c)
+    ref = torch_reference(**c)
+    assert math.isclose(r.loss, ref["loss"], rel_tol=1e-12)
+    for key in ("grad_w0", "grad_w_h", "grad_w_i"):
+        assert math.isclose(getattr(r, key), ref[key], rel_tol=1e-10, abs_tol=1e-12), key
+    np.testing.assert_allclose(r.grad_h, ref["grad_h"], rtol=1e-10, atol=1e-14)
+
+
+@settings(max_examples=40, deadline=None, database=None)
+@given(
+    x=st.lists(st.floats(-3, 3), min_size=1, max_size=30),
+    y=st.floats(0, 1),
+    w0=st.floats(-5, 5), w_h=st.floats(-2, 2), w_i=st.floats(-2, 2), h0=st.floats(-1, 1),
+)
+def test_random_parameters_match_torch(x, y, w0, w_h, w_i, h0):
+    r = rnn_bptt(x, y, w0, w_h, w_i, h0)
+    ref = torch_reference(x, y, w0, w_h, w_i, h0)
+    assert math.isclose(r.loss, ref["loss"], rel_tol=1e-10, abs_tol=1e-12)
+    for key in ("grad_w0", "grad_w_h", "grad_w_i"):
+        assert math.isclose(getattr(r, key), ref[key], rel_tol=1e-9, abs_tol=1e-12), key
+    np.testing.assert_allclose(r.grad_h, ref["grad_h"], rtol=1e-9, atol=1e-12)
+
+
+def test_forward_states_match_plain_loop():
+    x = [0.3, -1.2, 2.0, 0.0]
+    h, a = rnn_forward(x, w_h=1.3, w_i=-0.8, h0=0.5)
+    hh = [0.5]
+    for xt in x:
+        hh.append(math.tanh(-0.8 * xt + 1.3 * hh[-1]))
+    np.testing.assert_allclose(h, hh, rtol=1e-15, atol=0)
+    np.testing.assert_allclose(np.tanh(a), hh[1:], rtol=1e-15, atol=0)
+
+
+def test_tanh_derivative_against_cosh_and_one_minus_tanh_squared():
+    a = np.array([-30.0, -5.0, -0.7, 0.0, 0.3, 4.0, 18.0, 30.0])
+    np.testing.assert_allclose(tanh_derivative(a), 1.0 / np.cosh(a) ** 2, rtol=1e-14)
+    small = np.linspace(-2, 2, 9)
+    np.testing.assert_allclose(tanh_derivative(small), 1 - np.tanh(small) ** 2, rtol=1e-14, atol=1e-16)
+    assert tanh_derivative(1e308) == 0.0 and tanh_derivative(-1e308) == 0.0
+
+
+# --------------------------------------------------------------------------
+# saturation: z = w0 * h_T = +-60 and +-1e4
+# --------------------------------------------------------------------------
+@pytest.mark.parametrize("z", [60.0, -60.0, 1e4, -1e4])
+@pytest.mark.parametrize("y", [0.0, 1.0, 0.25])
+def test_saturated_logit_is_finite_and_accurate(z, y):
+    # tanh(40) rounds to exactly 1.0, so the logit w0 * h_1 is exactly w0 = z.
+    x, w_i = [40.0], 1.0
+    r = rnn_bptt(x, y, z, 0.5, w_i)
+    assert r.h[1] == 1.0 and r.logit == z
+    # loss = y*softplus(-z) + (1-y)*softplus(z), softplus(u) = max(u,0) + log1p(exp(-|u|))
+    def softplus(u):
+        return max(u, 0.0) + math.log1p(math.exp(-abs(u)))
+    ref_loss = y * softplus(-z) + (1 - y) * softplus(z)
+    assert math.isclose(r.loss, ref_loss, rel_tol=1e-14, abs_tol=0.0)
+    # delta = sigma(z) - y, with sigma(z) = 1/(1+exp(-z)) written stably by hand
+    sig = 1.0 / (1.0 + math.exp(-z)) if z >= 0 else math.exp(z) / (1.0 + math.exp(z))
+    sig_neg = 1.0 - sig if z < 0 else math.exp(-z) / (1.0 + math.exp(-z))
+    ref_delta = (1 - y) * sig - y * sig_neg
+    assert math.isclose(r.delta, ref_delta, rel_tol=1e-14, abs_tol=0.0)
+    assert math.isclose(r.grad_w0, ref_delta * 1.0, rel_tol=1e-14, abs_tol=0.0)
+    s1 = 4 * math.exp(-80.0) / (1 + math.exp(-80.0)) ** 2  # sech^2(40)
+    assert math.isclose(r.grad_w_i, ref_delta * z * s1 * 40.0, rel_tol=1e-13, abs_tol=0.0)
+    for key in ("y_hat", "loss", "grad_w0", "grad_w_h", "grad_w_i", "delta"):
+        assert math.isfinite(getattr(r, key))
+    # torch agrees on the loss up to its own rounding: its BCE-with-logits returns
+    # 0 where the exact loss is log1p(exp(-60)) = 8.8e-27, hence the absolute slack.
+    ref = torch_reference(x, y, z, 0.5, w_i, 0.0)
+    assert math.isclose(r.loss, ref["loss"], rel_tol=1e-12, abs_tol=1e-20)
+
+
+def test_hard_label_loss_keeps_relative_accuracy():
+    # y = 1, z = 60: the exact loss is log1p(exp(-60)) = 8.756510762696521e-27,
+    # which softplus(z) - y*z would round to 0.
+    r = rnn_bptt([40.0], 1.0, 60.0, 0.0, 1.0)
+    assert r.loss > 0
+    assert math.isclose(r.loss, math.log1p(math.exp(-60.0)), rel_tol=1e-14)
+
+
+def test_saturated_hidden_states_do_not_warn():
+    # Huge pre-activations: tanh saturates, sech^2 underflows to 0, no warnings
+    # (pytest turns RuntimeWarning into errors).
+    r = rnn_bptt([1e5, -1e5, 3e200], 0.0, 1e4, 50.0, 1e100)
+    assert np.all(np.isfinite(r.grad_h)) and math.isfinite(r.grad_w_i)
+    assert r.grad_w_h == 0.0 and r.grad_w_i == 0.0
+
+
+def test_backward_overflow_is_reported():
+    with pytest.raises(OverflowError, match="exploding"):
+        rnn_bptt(np.zeros(400), 0.0, 1.0, 10.0, 1.0)  # 10**400 > 1e308
+    with pytest.raises(OverflowError, match="forward"):
+        rnn_bptt([1e200], 0.0, 1.0, 1.0, 1e200)
+
+
+# --------------------------------------------------------------------------
+# bad inputs
+# --------------------------------------------------------------------------
+GOOD = dict(x=[0.1, 0.2], y=0.5, w0=1.0, w_h=0.5, w_i=0.5, h0=0.0)
+
+
+@pytest.mark.parametrize(
+    "change, match",
+    [
+        (dict(x=[]), "x must not be empty"),
+        (dict(x=[[0.1, 0.2]]), "x must be 1-D"),
+        (dict(x=[0.1, np.nan]), "x must contain only finite"),
+        (dict(x=[np.inf]), "x must contain only finite"),
+        (dict(y=-0.01), r"y must be a target in \[0, 1\]"),
+        (dict(y=1.5), r"y must be a target in \[0, 1\]"),
+        (dict(y=np.nan), "y must be finite"),
+        (dict(w0=np.inf), "w0 must be finite"),
+        (dict(w_h=np.nan), "w_h must be finite"),
+        (dict(w_i=-np.inf), "w_i must be finite"),
+        (dict(h0=np.nan), "h0 must be finite"),
+    ],
+)
+def test_bad_inputs_raise_value_error(change, match):
+    with pytest.raises(ValueError, match=match):
+        rnn_bptt(**{**GOOD, **change})
+
+
+@pytest.mark.parametrize("change", [dict(x="abc"), dict(x=None), dict(y="1"), dict(w0=None),
+                                    dict(y=True), dict(h0=[0.0])])
+def test_non_numeric_inputs_raise_type_error(change):
+    with pytest.raises(TypeError):
+        rnn_bptt(**{**GOOD, **change})
+
+
+def test_result_is_frozen_and_read_only():
+    r = rnn_bptt(**GOOD)
+    assert isinstance(r, BPTTResult)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        r.loss = 0.0
+    with pytest.raises(ValueError):
+        r.h[0] = 1.0
+    with pytest.raises(ValueError):
+        r.grad_h[0] = 1.0
+
+
+# --------------------------------------------------------------------------
+# gradient clipping
+# --------------------------------------------------------------------------
+def test_clip_by_norm():
+    g = np.array([3.0, -4.0, 12.0])  # norm 13
+    out = clip_by_norm(g, 6.5)
+    np.testing.assert_allclose(out, g / 2, rtol=1e-15)
+    np.testing.assert_allclose(clip_by_norm(g, 13.0), g)
+    np.testing.assert_allclose(clip_by_norm(g, 100.0), g)
+    # matches torch's clip_grad_norm_ (up to its 1e-6 safety term)
+    t = torch.tensor(g, dtype=torch.float64, requires_grad=True)
+    t.grad = torch.tensor(g, dtype=torch.float64)
+    torch.nn.utils.clip_grad_norm_([t], max_norm=6.5)
+    np.testing.assert_allclose(out, t.grad.numpy(), rtol=1e-6)
+    big = np.array([1e200, 1e200])
+    np.testing.assert_allclose(clip_by_norm(big, 1.0), [2 ** -0.5, 2 ** -0.5], rtol=1e-15)
+    np.testing.assert_allclose(clip_by_norm([-5.0], 2.0), [-2.0])
+    with pytest.raises(ValueError, match="max_norm must be positive"):
+        clip_by_norm(g, 0.0)
+    with pytest.raises(ValueError, match="grad must contain only finite"):
+        clip_by_norm([np.nan, 1.0], 1.0)
+
+
+# --------------------------------------------------------------------------
+# the chapter's exercises (solutions checked independently)
+# --------------------------------------------------------------------------
+def test_exercise_relu_rnn_recursion():
+    """ReLU RNN: dL/dh_{t-1} = dL/dh_t * 1[a_t > 0] * w_h (exercise bptt-ex-relu)."""
+    rng = np.random.default_rng(7)
+    x = rng.normal(size=12)
+    y, w0, w_h, w_i, h0 = 1.0, 0.8, 0.9, 0.7, 0.3
+    h, a = [h0], []
+    for xt in x:
+        a.append(w_i * xt + w_h * h[-1])
+        h.append(max(a[-1], 0.0))
+    z = w0 * h[-1]
+    d = 1 / (1 + math.exp(-z)) - y
+    g, gwh, gwi = d * w0, 0.0, 0.0
+    for t in range(len(x), 0, -1):
+        ga = g * (1.0 if a[t - 1] > 0 else 0.0)
+        gwh += ga * h[t - 1]
+        gwi += ga * x[t - 1]
+        g = ga * w_h
+    p = {k: torch.tensor(v, dtype=torch.float64, requires_grad=True)
+         for k, v in dict(w0=w0, w_h=w_h, w_i=w_i, h0=h0).items()}
+    ht = p["h0"]
+    for xt in x:
+        ht = torch.relu(p["w_i"] * float(xt) + p["w_h"] * ht)
+    loss = torch.nn.functional.binary_cross_entropy_with_logits(
+        p["w0"] * ht, torch.tensor(y, dtype=torch.float64))
+    loss.backward()
+    assert math.isclose(gwh, float(p["w_h"].grad), rel_tol=1e-10, abs_tol=1e-14)
+    assert math.isclose(gwi, float(p["w_i"].grad), rel_tol=1e-10, abs_tol=1e-14)
+    assert math.isclose(g, float(p["h0"].grad), rel_tol=1e-10, abs_tol=1e-14)
+    assert math.isclose(d * h[-1], float(p["w0"].grad), rel_tol=1e-10, abs_tol=1e-14)
+
+
+def test_exercise_sigmoid_jacobian_bound():
+    """Sigmoid cell: |dh_t/dh_{t-1}| = |w_h| s(1-s) <= |w_h|/4 (exercise bptt-ex-sigmoid)."""
+    a = np.linspace(-10, 10, 2001)
+    s = 1 / (1 + np.exp(-a))
+    assert np.max(s * (1 - s)) <= 0.25 + 1e-15
+    assert math.isclose(float(np.max(s * (1 - s))), 0.25, rel_tol=1e-12)
+
+
+def test_exercise_soft_label_minimum_is_entropy():
+    """min over the logit of the BCE with target y is the entropy H(y) (exercise bptt-ex-soft)."""
+    y = 0.25
+    z_star = math.log(y / (1 - y))
+    r = rnn_bptt([40.0], y, z_star, 0.0, 1.0)  # h_1 = 1, so the logit is w0
+    entropy = -(y * math.log(y) + (1 - y) * math.log(1 - y))
+    assert math.isclose(r.loss, entropy, rel_tol=1e-14)
+    assert abs(r.grad_w0) < 1e-15
