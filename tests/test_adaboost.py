@@ -1,0 +1,468 @@
+"""Tests for mlhwlib.adaboost (chapter book/adaboost.ipynb).
+
+Reference values come from independent computations written here: the closed
+forms, scipy's scalar minimiser, plain Python loops, a brute-force stump search
+and scikit-learn's AdaBoostClassifier.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+from scipy.optimize import minimize_scalar
+from sklearn.base import clone
+from sklearn.datasets import load_digits, load_iris, make_classification
+from sklearn.ensemble import AdaBoostClassifier
+from sklearn.tree import DecisionTreeClassifier
+
+from mlhwlib.adaboost import (
+    MultiClassAdaBoost,
+    Stump,
+    boost_from_predictions,
+    fit_stump,
+    loss_reduction_factor,
+    multiclass_alpha,
+    multiclass_exponential_loss,
+    samme_alpha,
+)
+
+
+# ---------------------------------------------------------------------------
+# the step size
+# ---------------------------------------------------------------------------
+@pytest.mark.parametrize("n_classes", [2, 3, 5, 10])
+@pytest.mark.parametrize("eps", [0.05, 0.3, 0.5, 0.62, 0.85])
+def test_alpha_minimises_the_one_round_loss(eps, n_classes):
+    # independent: numerical minimisation of (1-eps) e^{-a} + eps e^{a/(K-1)}
+    f = lambda a: (1 - eps) * math.exp(-a) + eps * math.exp(a / (n_classes - 1))
+    numeric = minimize_scalar(f, bracket=(-5.0, 5.0), tol=1e-12).x
+    assert multiclass_alpha(eps, n_classes) == pytest.approx(numeric, abs=1e-6)
+
+
+@pytest.mark.parametrize("n_classes", [2, 3, 4, 7])
+@pytest.mark.parametrize("eps", [1e-9, 0.1, 0.4, 0.7, 1 - 1e-9])
+def test_alpha_closed_form_and_samme_relation(eps, n_classes):
+    k = n_classes
+    closed = (k - 1) / k * (math.log((1 - eps) / eps) + math.log(k - 1))
+    assert multiclass_alpha(eps, k) == pytest.approx(closed, rel=1e-12, abs=1e-12)
+    samme = math.log((1 - eps) / eps) + math.log(k - 1)
+    assert samme_alpha(eps, k) == pytest.approx(samme, rel=1e-12, abs=1e-12)
+    assert multiclass_alpha(eps, k) == pytest.approx((k - 1) / k * samme_alpha(eps, k), rel=1e-14)
+
+
+def test_binary_case_is_adaboost():
+    for eps in (0.01, 0.2, 0.45):
+        assert multiclass_alpha(eps, 2) == pytest.approx(0.5 * math.log((1 - eps) / eps), rel=1e-14)
+
+
+@pytest.mark.parametrize("n_classes", [2, 3, 6])
+def test_alpha_positive_exactly_below_guessing(n_classes):
+    chance = (n_classes - 1) / n_classes
+    assert multiclass_alpha(chance - 1e-6, n_classes) > 0
+    assert abs(multiclass_alpha(chance, n_classes)) < 1e-12
+    assert multiclass_alpha(chance + 1e-6, n_classes) < 0
+
+
+def test_samme_alpha_matches_sklearn_weights():
+    X, y = load_iris(return_X_y=True)
+    sk = AdaBoostClassifier(DecisionTreeClassifier(max_depth=1), n_estimators=10,
+                            random_state=0).fit(X, y)
+    for err, weight in zip(sk.estimator_errors_, sk.estimator_weights_):
+        assert samme_alpha(err, 3) == pytest.approx(weight, rel=1e-12)
+
+
+@pytest.mark.parametrize("bad", [0.0, 1.0, -0.1, 1.5, float("nan"), float("inf")])
+def test_alpha_rejects_bad_eps(bad):
+    for fn in (multiclass_alpha, samme_alpha):
+        with pytest.raises(ValueError, match="eps"):
+            fn(bad, 3)
+
+
+def test_alpha_rejects_bad_n_classes_and_types():
+    with pytest.raises(ValueError, match="n_classes"):
+        multiclass_alpha(0.3, 1)
+    with pytest.raises(TypeError, match="n_classes"):
+        multiclass_alpha(0.3, 2.5)
+    with pytest.raises(TypeError, match="eps"):
+        samme_alpha("0.3", 3)
+
+
+@pytest.mark.parametrize("n_classes", [2, 3, 5])
+def test_loss_reduction_factor(n_classes):
+    k = n_classes
+    for eps in (0.05, 0.3, 0.6, (k - 1) / k):
+        a = (k - 1) / k * (math.log((1 - eps) / eps) + math.log(k - 1))
+        direct = (1 - eps) * math.exp(-a) + eps * math.exp(a / (k - 1))
+        closed = k * (eps / (k - 1)) ** ((k - 1) / k) * (1 - eps) ** (1 / k)
+        z = loss_reduction_factor(eps, k)
+        assert z == pytest.approx(direct, rel=1e-12)
+        assert z == pytest.approx(closed, rel=1e-12)
+        assert z <= 1 + 1e-12
+    assert loss_reduction_factor((k - 1) / k, k) == pytest.approx(1.0, abs=1e-12)
+    # any other step is worse than the optimal one
+    eps = 0.4
+    best = loss_reduction_factor(eps, k)
+    for a in (0.0, 0.3, 2.0, -1.0):
+        assert loss_reduction_factor(eps, k, alpha=a) >= best - 1e-15
+    # a huge step stays finite or inf, without RuntimeWarning
+    assert loss_reduction_factor(0.5, 3, alpha=1e4) == math.inf
+
+
+# ---------------------------------------------------------------------------
+# the hand-worked algorithm
+# ---------------------------------------------------------------------------
+def _by_hand(y, preds, k):
+    """Plain-loop multi-class AdaBoost with the multiplicative weight update."""
+    n = len(y)
+    d = [1.0 / n] * n
+    history = [list(d)]
+    eps_all, alpha_all = [], []
+    g = [[0.0] * k for _ in range(n)]
+    for p in preds:
+        eps = sum(d[i] for i in range(n) if p[i] != y[i])
+        alpha = (k - 1) / k * (math.log((1 - eps) / eps) + math.log(k - 1))
+        new = [d[i] * (math.exp(alpha / (k - 1)) if p[i] != y[i] else math.exp(-alpha))
+               for i in range(n)]
+        z = sum(new)
+        d = [v / z for v in new]
+        for i in range(n):
+            g[i][p[i]] += alpha
+        eps_all.append(eps)
+        alpha_all.append(alpha)
+        history.append(list(d))
+    loss = 0.0
+    for i in range(n):
+        others = sum(g[i][c] for c in range(k) if c != y[i])
+        loss += math.exp(others / (k - 1) - g[i][y[i]])
+    return eps_all, alpha_all, history, g, loss
+
+
+def test_three_round_example_by_hand():
+    y = [0, 0, 1, 1, 2, 2, 2, 1]
+    preds = [
+        [0, 0, 1, 2, 2, 0, 2, 1],   # 2 wrong of 8
+        [0, 1, 1, 1, 2, 2, 0, 1],   # wrong on 1 and 6
+        [1, 0, 1, 1, 2, 2, 2, 0],   # wrong on 0 and 7
+    ]
+    res = boost_from_predictions(y, preds, 3)
+    eps, alpha, hist, g, loss = _by_hand(y, preds, 3)
+    assert res.eps == pytest.approx(eps, rel=1e-12)
+    assert res.eps[0] == pytest.approx(0.25, rel=1e-15)
+    assert res.alpha == pytest.approx(alpha, rel=1e-12)
+    assert res.weights.shape == (4, 8)
+    assert np.allclose(res.weights[0], 1 / 8)
+    assert np.allclose(res.weights, np.array(hist), rtol=1e-12, atol=0)
+    assert np.allclose(res.scores, np.array(g), rtol=1e-12, atol=0)
+    assert res.loss == pytest.approx(loss, rel=1e-12)
+    assert res.predictions.tolist() == [int(np.argmax(row)) for row in g]
+    # the loss shrinks by the factor Z_t each round: L_T = m prod Z_t
+    assert res.loss == pytest.approx(8 * np.prod([loss_reduction_factor(e, 3) for e in eps]),
+                                     rel=1e-12)
+
+
+def test_weights_are_normalised_margins():
+    rng = np.random.default_rng(1)
+    y = rng.integers(0, 4, 30)
+    preds = np.where(rng.random((6, 30)) < 0.6, y, rng.integers(0, 4, (6, 30)))
+    res = boost_from_predictions(y, preds, 4)
+    own = res.scores[np.arange(30), y]
+    margin = (res.scores.sum(1) - own) / 3 - own
+    assert np.allclose(res.weights[-1], np.exp(margin) / np.exp(margin).sum(), rtol=1e-12)
+    assert np.allclose(res.weights.sum(axis=1), 1.0, rtol=0, atol=1e-14)
+    assert res.loss == pytest.approx(np.exp(margin).sum(), rel=1e-12)
+    assert multiclass_exponential_loss(y, res.scores) == pytest.approx(res.loss, rel=1e-12)
+
+
+def test_boost_from_predictions_rejects_bad_input():
+    with pytest.raises(ValueError, match="y"):
+        boost_from_predictions([0, 3], [[0, 1]], 3)
+    with pytest.raises(ValueError, match="predictions"):
+        boost_from_predictions([0, 1], [[0, 5]], 3)
+    with pytest.raises(ValueError, match="predictions"):
+        boost_from_predictions([0, 1, 2], [[0, 1]], 3)
+    with pytest.raises(ValueError, match="predictions"):
+        boost_from_predictions([0, 1], [0, 1], 3)
+    with pytest.raises(ValueError, match="weighted error"):
+        boost_from_predictions([0, 1], [[0, 1]], 2)          # perfect round
+    with pytest.raises(ValueError, match="n_classes"):
+        boost_from_predictions([0, 0], [[0, 0]], 1)
+    with pytest.raises(TypeError, match="y"):
+        boost_from_predictions(["a", "b"], [[0, 1]], 2)
+
+
+def test_exponential_loss_by_loop_and_validation():
+    rng = np.random.default_rng(2)
+    scores = rng.normal(size=(7, 4))
+    y = rng.integers(0, 4, 7)
+    ref = sum(math.exp(sum(scores[i, c] for c in range(4) if c != y[i]) / 3 - scores[i, y[i]])
+              for i in range(7))
+    assert multiclass_exponential_loss(y, scores) == pytest.approx(ref, rel=1e-12)
+    with pytest.raises(ValueError, match="scores"):
+        multiclass_exponential_loss(y, scores[:, :1])
+    with pytest.raises(ValueError, match="y"):
+        multiclass_exponential_loss(y[:3], scores)
+    with pytest.raises(ValueError, match="scores"):
+        multiclass_exponential_loss(y, np.full((7, 4), np.nan))
+
+
+# ---------------------------------------------------------------------------
+# the built-in stump
+# ---------------------------------------------------------------------------
+def _brute_force_error(X, y, w, k):
+    """Smallest weighted error over every feature, threshold between distinct values and
+    pair of leaf labels (both leaves try every class)."""
+    best = math.inf
+    for j in range(X.shape[1]):
+        values = sorted(set(X[:, j].tolist()))
+        for lo in values[:-1]:
+            left = X[:, j] <= lo
+            for a in range(k):
+                for b in range(k):
+                    pred = np.where(left, a, b)
+                    best = min(best, float(w[pred != y].sum()))
+    return best
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 10_000), n=st.integers(2, 40), d=st.integers(1, 4),
+       k=st.integers(2, 5), levels=st.sampled_from([2, 3, 6, 1000]))
+def test_stump_error_equals_brute_force(seed, n, d, k, levels):
+    rng = np.random.default_rng(seed)
+    X = rng.integers(0, levels, size=(n, d)).astype(float)   # few levels -> many ties
+    y = rng.integers(0, k, n)
+    w = rng.random(n) * (rng.random(n) < 0.9)
+    if not w.sum() > 0:
+        w[0] = 1.0
+    stump = fit_stump(X, y, w, k)
+    got = float(w[stump.predict(X) != y].sum())
+    if any(len(np.unique(X[:, j])) > 1 for j in range(d)):
+        assert got == pytest.approx(_brute_force_error(X, y, w, k), abs=1e-12)
+        # the threshold separates two distinct values of the chosen feature
+        col = X[:, stump.feature]
+        assert col.min() <= stump.threshold < col.max()
+    else:
+        assert stump.feature == -1
+        totals = np.bincount(y, weights=w, minlength=k)
+        assert got == pytest.approx(w.sum() - totals.max(), abs=1e-12)
+
+
+def test_stump_ties_go_to_the_same_side():
+    # feature value 1.0 appears for both classes; a threshold may not split it
+    X = np.array([[0.0], [1.0], [1.0], [1.0], [2.0]])
+    y = np.array([0, 0, 1, 1, 1])
+    w = np.ones(5)
+    stump = fit_stump(X, y, w, 2)
+    pred = stump.predict(X)
+    assert pred[1] == pred[2] == pred[3]
+    assert float(w[pred != y].sum()) == 1.0          # brute force: best is 1 mistake
+    assert stump.threshold in (0.5, 1.5)
+
+
+def test_stump_threshold_between_adjacent_floats():
+    lo = 1.0
+    hi = np.nextafter(lo, 2.0)
+    X = np.array([[lo], [hi]])
+    stump = fit_stump(X, [0, 1], [1.0, 1.0], 2)
+    assert stump.predict(X).tolist() == [0, 1]
+
+
+def test_fit_stump_validation():
+    with pytest.raises(ValueError, match="sample_weight"):
+        fit_stump([[0.0], [1.0]], [0, 1], [1.0, -1.0], 2)
+    with pytest.raises(ValueError, match="y"):
+        fit_stump([[0.0], [1.0]], [0, 1, 1], [1.0, 1.0], 2)
+    with pytest.raises(ValueError, match="X"):
+        fit_stump([[np.nan], [1.0]], [0, 1], [1.0, 1.0], 2)
+
+
+# ---------------------------------------------------------------------------
+# the classifier
+# ---------------------------------------------------------------------------
+def _datasets():
+    X1, y1 = load_iris(return_X_y=True)
+    X2, y2 = load_digits(return_X_y=True)
+    X3, y3 = make_classification(n_samples=400, n_features=6, n_informative=4, n_classes=4,
+                                 n_clusters_per_class=1, random_state=3)
+    labels = np.array(["cat", "dog", "emu", "yak"])
+    return {"iris": (X1, y1), "digits": (X2, y2), "synthetic-strings": (X3, labels[y3])}
+
+
+@pytest.mark.parametrize("name", ["iris", "digits", "synthetic-strings"])
+@pytest.mark.parametrize("base", [DecisionTreeClassifier(max_depth=1),
+                                  DecisionTreeClassifier(max_depth=2, max_features=0.5)],
+                         ids=["stump", "random-depth2"])
+def test_equal_to_sklearn_with_same_base_learner(name, base):
+    X, y = _datasets()[name]
+    sk = AdaBoostClassifier(estimator=base, n_estimators=40, random_state=7).fit(X, y)
+    me = MultiClassAdaBoost(n_estimators=40, estimator=base, random_state=7).fit(X, y)
+    k = len(sk.classes_)
+    t = len(sk.estimators_)
+    assert len(me.estimators_) == t
+    assert np.array_equal(me.classes_, sk.classes_)
+    assert np.array_equal(me.estimator_errors_, sk.estimator_errors_[:t])
+    assert np.allclose(me.estimator_weights_, (k - 1) / k * sk.estimator_weights_[:t], rtol=1e-14)
+    assert np.array_equal(me.predict(X), sk.predict(X))
+    rng = np.random.default_rng(0)
+    X_new = X + rng.normal(scale=0.3 * X.std(axis=0) + 1e-3, size=X.shape)
+    assert np.array_equal(me.predict(X_new), sk.predict(X_new))
+    for mine, theirs in zip(me.staged_predict(X_new), sk.staged_predict(X_new)):
+        assert np.array_equal(mine, theirs)
+    # the scores are sklearn's up to a positive affine map (same argmax)
+    sk_dec = sk.decision_function(X_new)
+    my_dec = me.decision_function(X_new)
+    total = me.estimator_weights_.sum()
+    assert np.allclose(sk_dec, (k * my_dec - total) / ((k - 1) * total), rtol=0, atol=1e-12)
+
+
+def test_equal_to_sklearn_with_sample_weight():
+    X, y = load_iris(return_X_y=True)
+    w = np.random.default_rng(4).random(len(y))
+    base = DecisionTreeClassifier(max_depth=1)
+    sk = AdaBoostClassifier(base, n_estimators=30, random_state=1).fit(X, y, sample_weight=w)
+    me = MultiClassAdaBoost(30, base, random_state=1).fit(X, y, sample_weight=w)
+    assert np.array_equal(me.estimator_errors_, sk.estimator_errors_[: len(me.estimators_)])
+    assert np.array_equal(me.predict(X), sk.predict(X))
+
+
+def test_early_stop_on_perfect_round_like_sklearn():
+    X = np.array([[0.0], [1.0], [2.0], [3.0]])
+    y = np.array([0, 0, 1, 1])
+    base = DecisionTreeClassifier(max_depth=1)
+    sk = AdaBoostClassifier(base, n_estimators=10, random_state=0).fit(X, y)
+    me = MultiClassAdaBoost(10, base, random_state=0).fit(X, y)
+    assert len(me.estimators_) == len(sk.estimators_) == 1
+    assert me.estimator_errors_.tolist() == [0.0]
+    built_in = MultiClassAdaBoost(10).fit(X, y)
+    assert len(built_in.estimators_) == 1
+    assert built_in.predict(X).tolist() == y.tolist()
+
+
+def test_stops_when_no_better_than_guessing():
+    # XOR-like labels: after a few rounds no stump beats guessing on the reweighted data
+    X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+    y = np.array([0, 1, 1, 0])
+    with pytest.raises(ValueError, match="guessing"):
+        MultiClassAdaBoost(5).fit(X, y)
+
+
+def test_built_in_equals_hand_worked_boosting():
+    X, y = load_iris(return_X_y=True)
+    clf = MultiClassAdaBoost(n_estimators=25).fit(X, y)
+    preds = np.array([s.predict(X) for s in clf.estimators_])
+    res = boost_from_predictions(y, preds, 3)
+    assert np.allclose(clf.estimator_errors_, res.eps, rtol=1e-9, atol=1e-15)
+    assert np.allclose(clf.estimator_weights_, res.alpha, rtol=1e-9)
+    assert np.allclose(clf.decision_function(X), res.scores, rtol=1e-9)
+    # every round's stump is the best stump for the weights it was fitted with
+    for t, stump in enumerate(clf.estimators_):
+        w = res.weights[t]
+        assert res.eps[t] == pytest.approx(_brute_force_error(X, y, w, 3), abs=1e-12)
+
+
+def test_built_in_any_sortable_labels_and_api():
+    X, y = make_classification(n_samples=300, n_features=5, n_informative=3, n_classes=3,
+                               n_clusters_per_class=1, random_state=0)
+    labels = np.array([2.5, -1.0, 7.0])
+    clf = MultiClassAdaBoost(n_estimators=30).fit(X, labels[y])
+    assert clf.classes_.tolist() == [-1.0, 2.5, 7.0]
+    pred = clf.predict(X)
+    assert set(pred.tolist()) <= {-1.0, 2.5, 7.0}
+    assert clf.score(X, labels[y]) == pytest.approx(np.mean(pred == labels[y]))
+    assert clf.score(X, labels[y]) > 0.8
+    dec = clf.decision_function(X)
+    assert dec.shape == (300, 3)
+    assert np.array_equal(clf.classes_[dec.argmax(1)], pred)
+    staged = list(clf.staged_predict(X))
+    assert len(staged) == len(clf.estimators_)
+    assert np.array_equal(staged[-1], pred)
+    assert all(isinstance(s, Stump) for s in clf.estimators_)
+    # scikit-learn conventions
+    params = clf.get_params()
+    assert params == {"n_estimators": 30, "estimator": None, "random_state": None,
+                      "criterion": "error"}
+    fresh = clone(clf)
+    assert not hasattr(fresh, "estimators_")
+
+
+def test_classifier_validation():
+    X, y = load_iris(return_X_y=True)
+    with pytest.raises(ValueError, match="n_estimators"):
+        MultiClassAdaBoost(n_estimators=0).fit(X, y)
+    with pytest.raises(TypeError, match="n_estimators"):
+        MultiClassAdaBoost(n_estimators=2.5).fit(X, y)
+    with pytest.raises(ValueError, match="y"):
+        MultiClassAdaBoost().fit(X, y[:-1])
+    with pytest.raises(ValueError, match="2 classes"):
+        MultiClassAdaBoost().fit(X, np.zeros(len(y)))
+    with pytest.raises(ValueError, match="X"):
+        MultiClassAdaBoost().fit(np.full_like(X, np.nan), y)
+    with pytest.raises(TypeError, match="estimator"):
+        MultiClassAdaBoost(estimator="tree").fit(X, y)
+    with pytest.raises(ValueError, match="criterion"):
+        MultiClassAdaBoost(criterion="entropy").fit(X, y)
+    clf = MultiClassAdaBoost(n_estimators=3)
+    with pytest.raises(ValueError, match="not fitted"):
+        clf.predict(X)
+    clf.fit(X, y)
+    with pytest.raises(ValueError, match="features"):
+        clf.predict(X[:, :2])
+
+
+def test_extreme_values_raise_no_warnings():
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(200, 3)) * np.array([1e300, 1e-300, 1.0])
+    y = (X[:, 2] > 0).astype(int) + (X[:, 0] > 0)
+    w = np.where(rng.random(200) < 0.1, 0.0, 1e-200)
+    clf = MultiClassAdaBoost(n_estimators=50).fit(X, y, sample_weight=w)
+    assert np.all(np.isfinite(clf.estimator_weights_))
+    assert clf.score(X, y) > 0.9
+
+
+def _brute_force_gini(X, y, w, k):
+    """Largest sum_k L_k^2/W_L + sum_k R_k^2/W_R over features and thresholds, by loops."""
+    best = -math.inf
+    for j in range(X.shape[1]):
+        values = sorted(set(X[:, j].tolist()))
+        for lo in values[:-1]:
+            left = X[:, j] <= lo
+            gain = 0.0
+            for side in (left, ~left):
+                cls = [float(w[side & (y == c)].sum()) for c in range(k)]
+                if sum(cls) > 0:
+                    gain += sum(v * v for v in cls) / sum(cls)
+            best = max(best, gain)
+    return best
+
+
+def test_gini_stump_is_the_purest_split():
+    rng = np.random.default_rng(11)
+    from mlhwlib.adaboost import _SortedData
+    for _ in range(15):
+        n, d, k = 30, 3, 4
+        X = rng.integers(0, 7, size=(n, d)).astype(float)
+        y = rng.integers(0, k, n)
+        w = rng.random(n)
+        stump = _SortedData(X, y, k).best_stump(w, "gini")
+        left = X[:, stump.feature] <= stump.threshold
+        gain = 0.0
+        for side in (left, ~left):
+            cls = [float(w[side & (y == c)].sum()) for c in range(k)]
+            gain += sum(v * v for v in cls) / sum(cls)
+        assert gain == pytest.approx(_brute_force_gini(X, y, w, k), rel=1e-12)
+        for side, label in ((left, stump.left), (~left, stump.right)):
+            cls = [float(w[side & (y == c)].sum()) for c in range(k)]
+            assert cls[label] == max(cls)
+
+
+def test_gini_built_in_matches_sklearn_stumps():
+    # with the Gini criterion the built-in stump makes the same splits as sklearn's tree
+    X, y = make_classification(n_samples=1500, n_features=8, n_informative=5, n_classes=4,
+                               n_clusters_per_class=2, random_state=2)
+    ours = MultiClassAdaBoost(n_estimators=40, criterion="gini").fit(X, y)
+    theirs = AdaBoostClassifier(DecisionTreeClassifier(max_depth=1), n_estimators=40,
+                                random_state=0).fit(X, y)
+    assert np.allclose(ours.estimator_errors_, theirs.estimator_errors_, rtol=1e-9)
+    assert np.array_equal(ours.predict(X), theirs.predict(X))
