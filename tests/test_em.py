@@ -1,0 +1,343 @@
+"""Tests for :mod:`mlhwlib.em` (chapter ``book/em_elbo_kl.ipynb``).
+
+Every reference value is computed independently here: ``scipy.stats.entropy``
+for discrete KL, ``scipy.integrate.quad`` for the Gaussian KL, plain Python
+loops with ``math.log``/``math.exp`` for the posterior, evidence and ELBO, and
+``scipy.stats.norm.logpdf`` for the mixture's log joint.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from scipy import integrate, stats
+
+from mlhwlib.em import (
+    elbo,
+    gaussian_kl,
+    kl_divergence,
+    log_evidence,
+    normal_mixture_log_joint,
+    posterior,
+)
+
+RNG_SEED = 20240607
+
+
+def random_distribution(rng, k, zeros=0):
+    """A random distribution on k outcomes with `zeros` exact zeros."""
+    w = rng.dirichlet(np.full(k, 0.7))
+    if zeros:
+        w[rng.choice(k, size=zeros, replace=False)] = 0.0
+        w = w / w.sum()
+    return w
+
+
+# --------------------------------------------------------------------------- KL
+def test_kl_matches_scipy_entropy_on_random_pairs():
+    rng = np.random.default_rng(RNG_SEED)
+    for _ in range(200):
+        k = int(rng.integers(2, 12))
+        p = random_distribution(rng, k, zeros=int(rng.integers(0, k - 1)))
+        q = random_distribution(rng, k)
+        assert kl_divergence(p, q) == pytest.approx(stats.entropy(p, q), rel=1e-12, abs=1e-15)
+
+
+def test_kl_hand_computed_value_and_asymmetry():
+    p, q = [0.7, 0.2, 0.1], [0.2, 0.3, 0.5]
+    forward = sum(a * math.log(a / b) for a, b in zip(p, q))
+    backward = sum(b * math.log(b / a) for a, b in zip(p, q))
+    assert kl_divergence(p, q) == pytest.approx(forward, rel=1e-14)
+    assert kl_divergence(q, p) == pytest.approx(backward, rel=1e-14)
+    assert abs(forward - backward) > 0.03  # not symmetric (0.635 vs 0.676)
+
+
+def test_kl_zero_conventions():
+    # 0 log 0 = 0: outcomes with p_k = 0 contribute nothing, whatever q_k is.
+    assert kl_divergence([1.0, 0.0], [0.25, 0.75]) == pytest.approx(math.log(4.0), rel=1e-15)
+    assert kl_divergence([0.5, 0.5, 0.0], [0.5, 0.5, 0.0]) == 0.0
+    # q_k = 0 where p_k > 0: infinite.
+    assert kl_divergence([0.5, 0.5], [1.0, 0.0]) == math.inf
+    assert stats.entropy([0.5, 0.5], [1.0, 0.0]) == math.inf
+
+
+def test_kl_is_zero_iff_equal_and_nonnegative():
+    rng = np.random.default_rng(RNG_SEED + 1)
+    for _ in range(100):
+        p = random_distribution(rng, 5)
+        assert abs(kl_divergence(p, p)) < 1e-15
+        q = random_distribution(rng, 5)
+        assert kl_divergence(p, q) > 0.0
+
+
+@pytest.mark.parametrize(
+    "p, q, match",
+    [
+        ([0.5, 0.5], [0.2, 0.3, 0.5], "same shape"),
+        ([1.2, -0.2], [0.5, 0.5], "p must be non-negative"),
+        ([0.5, 0.5], [1.5, -0.5], "q must be non-negative"),
+        ([0.5, 0.5 + 2e-9], [0.5, 0.5], "p must sum to 1"),
+        ([0.5, 0.5], [0.3, 0.3], "q must sum to 1"),
+        ([[0.5, 0.5]], [[0.5, 0.5]], "p must be 1-D"),
+        ([0.5, np.nan], [0.5, 0.5], "p must contain only finite"),
+        ([], [], "p must not be empty"),
+    ],
+)
+def test_kl_rejects_bad_input(p, q, match):
+    with pytest.raises(ValueError, match=match):
+        kl_divergence(p, q)
+
+
+def test_kl_accepts_sum_within_tolerance_and_rejects_strings():
+    assert kl_divergence([0.5, 0.5 + 5e-10], [0.5, 0.5]) >= 0.0
+    with pytest.raises(TypeError, match="p must be a numeric"):
+        kl_divergence("ab", [0.5, 0.5])
+
+
+# ------------------------------------------------------------------ Gaussian KL
+def kl_by_quadrature(mu_p, s_p, mu_q, s_q):
+    def integrand(x):
+        return stats.norm.pdf(x, mu_p, s_p) * (
+            stats.norm.logpdf(x, mu_p, s_p) - stats.norm.logpdf(x, mu_q, s_q))
+
+    lo, hi = mu_p - 40 * s_p, mu_p + 40 * s_p
+    value, _ = integrate.quad(integrand, lo, hi, points=[mu_p, mu_q], limit=200,
+                              epsabs=1e-13, epsrel=1e-12)
+    return value
+
+
+@pytest.mark.parametrize(
+    "mu_p, s_p, mu_q, s_q",
+    [(0.0, 1.0, 0.0, 1.0), (0.0, 1.0, 1.0, 1.0), (0.0, 1.0, 1.0, 2.0),
+     (1.0, 2.0, 0.0, 1.0), (-3.0, 0.3, 2.0, 5.0), (0.5, 4.0, 0.0, 0.7)],
+)
+def test_gaussian_kl_matches_numerical_integration(mu_p, s_p, mu_q, s_q):
+    assert gaussian_kl(mu_p, s_p, mu_q, s_q) == pytest.approx(
+        kl_by_quadrature(mu_p, s_p, mu_q, s_q), rel=1e-8, abs=1e-10)
+
+
+def test_gaussian_kl_random_cases_and_asymmetry():
+    rng = np.random.default_rng(RNG_SEED + 2)
+    for _ in range(10):
+        mu_p, mu_q = rng.normal(0, 2, size=2)
+        s_p, s_q = np.exp(rng.normal(0, 0.7, size=2))
+        args = (float(mu_p), float(s_p), float(mu_q), float(s_q))
+        assert gaussian_kl(*args) == pytest.approx(kl_by_quadrature(*args), rel=1e-8, abs=1e-10)
+    assert abs(gaussian_kl(0.0, 1.0, 1.0, 2.0) - gaussian_kl(1.0, 2.0, 0.0, 1.0)) > 0.1
+
+
+def test_gaussian_kl_matches_discretised_kl():
+    # An independent route: discretise both densities on a fine grid, use scipy's entropy.
+    grid = np.linspace(-30, 30, 600_001)
+    p = stats.norm.pdf(grid, 0.3, 1.2)
+    q = stats.norm.pdf(grid, -0.5, 2.5)
+    assert gaussian_kl(0.3, 1.2, -0.5, 2.5) == pytest.approx(stats.entropy(p, q), rel=1e-9)
+
+
+def test_gaussian_kl_extremes_do_not_warn():
+    assert gaussian_kl(0.0, 1e200, 0.0, 1e-200) == math.inf
+    assert gaussian_kl(1e300, 1.0, -1e300, 1e-300) == math.inf
+    value = gaussian_kl(0.0, 1e-200, 0.0, 1e200)  # log(1e400) - 1/2, finite
+    assert value == pytest.approx(400 * math.log(10) - 0.5, rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    "args, exc, match",
+    [((0.0, 0.0, 0.0, 1.0), ValueError, "sigma_p must be a standard deviation > 0"),
+     ((0.0, 1.0, 0.0, -1.0), ValueError, "sigma_q must be a standard deviation > 0"),
+     ((math.nan, 1.0, 0.0, 1.0), ValueError, "mu_p must be finite"),
+     ((0.0, 1.0, math.inf, 1.0), ValueError, "mu_q must be finite"),
+     ((0.0, math.inf, 0.0, 1.0), ValueError, "sigma_p must be finite"),
+     (("0", 1.0, 0.0, 1.0), TypeError, "mu_p must be a real number"),
+     ((0.0, 1.0, 0.0, np.array([1.0, 2.0])), TypeError, "sigma_q must be a real number")],
+)
+def test_gaussian_kl_rejects_bad_input(args, exc, match):
+    with pytest.raises(exc, match=match):
+        gaussian_kl(*args)
+
+
+# ----------------------------------------------------- posterior, evidence, ELBO
+def loop_log_evidence(log_joint):
+    m = max(log_joint)
+    return m + math.log(sum(math.exp(a - m) for a in log_joint))
+
+
+def loop_elbo(q, log_joint):
+    return sum(qk * (a - math.log(qk)) for qk, a in zip(q, log_joint) if qk > 0)
+
+
+def test_posterior_and_evidence_match_loops():
+    rng = np.random.default_rng(RNG_SEED + 3)
+    for _ in range(50):
+        lj = rng.normal(-5, 3, size=int(rng.integers(2, 9)))
+        ev = loop_log_evidence(lj.tolist())
+        assert log_evidence(lj) == pytest.approx(ev, abs=1e-12)
+        post = posterior(lj)
+        expected = [math.exp(a - ev) for a in lj]
+        np.testing.assert_allclose(post, expected, rtol=1e-12, atol=0)
+
+
+def test_evidence_and_posterior_are_stable_far_in_the_tail():
+    lj = np.array([-1000.0, -1000.0, -1e4])
+    assert log_evidence(lj) == pytest.approx(-1000.0 + math.log(2.0), abs=1e-12)
+    np.testing.assert_allclose(posterior(lj), [0.5, 0.5, 0.0], atol=1e-300)
+
+
+def test_elbo_matches_loop():
+    rng = np.random.default_rng(RNG_SEED + 4)
+    for _ in range(50):
+        k = int(rng.integers(2, 9))
+        q = random_distribution(rng, k, zeros=int(rng.integers(0, k - 1)))
+        lj = rng.normal(-4, 2, size=k)
+        assert elbo(q, lj) == pytest.approx(loop_elbo(q.tolist(), lj.tolist()), abs=1e-12)
+
+
+def test_elbo_plus_kl_equals_log_evidence_on_random_cases():
+    rng = np.random.default_rng(RNG_SEED + 5)
+    for _ in range(500):
+        k = int(rng.integers(2, 10))
+        lj = rng.normal(-3, 2, size=k)
+        q = random_distribution(rng, k, zeros=int(rng.integers(0, k - 1)))
+        # The KL to the posterior computed independently of the library.
+        post = stats.entropy(q, np.exp(lj - loop_log_evidence(lj.tolist())))
+        assert elbo(q, lj) + post == pytest.approx(loop_log_evidence(lj.tolist()), abs=1e-12)
+        # ... and with the library's own KL and posterior.
+        assert elbo(q, lj) + kl_divergence(q, posterior(lj)) == pytest.approx(
+            log_evidence(lj), abs=1e-12)
+        assert elbo(q, lj) <= log_evidence(lj) + 1e-12
+
+
+def test_elbo_at_posterior_equals_log_evidence():
+    rng = np.random.default_rng(RNG_SEED + 6)
+    for _ in range(200):
+        lj = rng.normal(-3, 4, size=int(rng.integers(1, 10)))
+        ev = loop_log_evidence(lj.tolist())
+        post = [math.exp(a - ev) for a in lj]
+        assert elbo(post, lj) == pytest.approx(ev, abs=1e-12)
+
+
+def test_elbo_with_minus_infinity_in_the_log_joint():
+    # p(x, z=2) = 0: fine if q_2 = 0 (the posterior has q_2 = 0), -inf otherwise.
+    lj = np.array([math.log(0.1), math.log(0.3), -math.inf])
+    post = posterior(lj)
+    assert post[2] == 0.0
+    assert elbo(post, lj) == pytest.approx(math.log(0.4), abs=1e-15)
+    assert elbo([0.25, 0.25, 0.5], lj) == -math.inf
+
+
+@pytest.mark.parametrize(
+    "q, lj, match",
+    [([0.5, 0.5], [0.0, 0.0, 0.0], "same shape"),
+     ([0.6, 0.6], [0.0, 0.0], "q must sum to 1"),
+     ([1.5, -0.5], [0.0, 0.0], "q must be non-negative"),
+     ([0.5, 0.5], [0.0, math.nan], "log_joint must not contain NaN"),
+     ([0.5, 0.5], [0.0, math.inf], r"log_joint must not contain \+inf"),
+     ([0.5, 0.5], [-math.inf, -math.inf], "at least one finite"),
+     ([0.5, 0.5], [[0.0, 0.0]], "same shape"),
+     ([[[0.5, 0.5]]], [[[0.0, 0.0]]], "log_joint must be 1-D or 2-D"),
+     ([[0.5, 0.5], [0.7, 0.2]], [[0.0, 0.0], [0.0, 0.0]], "each row of q must sum to 1"),
+     ([[1.5, -0.5]], [[0.0, 0.0]], "q must be non-negative"),
+     ([[0.5, 0.5]], [[0.0, 0.0], [0.0, 0.0]], "same shape"),
+     ([[0.5, 0.5], [0.5, 0.5]], [[0.0, 0.0], [-math.inf, -math.inf]], "each row")],
+)
+def test_elbo_rejects_bad_input(q, lj, match):
+    with pytest.raises(ValueError, match=match):
+        elbo(q, lj)
+
+
+def test_batched_rows_agree_with_one_row_at_a_time():
+    rng = np.random.default_rng(RNG_SEED + 9)
+    lj = rng.normal(-3, 2, size=(40, 4))
+    lj[3, 1] = -math.inf
+    q = rng.dirichlet(np.ones(4), size=40)
+    q[3] = [0.5, 0.0, 0.25, 0.25]
+    q[7] = [0.0, 1.0, 0.0, 0.0]
+    assert elbo(q, lj) == pytest.approx(sum(loop_elbo(a.tolist(), b.tolist())
+                                            for a, b in zip(q, lj)), abs=1e-10)
+    ev = log_evidence(lj)
+    assert ev.shape == (40,)
+    np.testing.assert_allclose(ev, [loop_log_evidence(row.tolist()) for row in lj], atol=1e-12)
+    post = posterior(lj)
+    assert post.shape == (40, 4) and post[3, 1] == 0.0
+    np.testing.assert_allclose(post, [posterior(row) for row in lj], atol=1e-15)
+    # Data-set version of the decomposition: sum_n ELBO_n + sum_n KL_n = sum_n log p(x_n).
+    kl_total = sum(stats.entropy(a, b) for a, b in zip(q, post))
+    assert elbo(q, lj) + kl_total == pytest.approx(float(ev.sum()), abs=1e-10)
+
+
+def test_posterior_rejects_bad_input():
+    with pytest.raises(ValueError, match="log_joint must not contain NaN"):
+        posterior([0.0, math.nan])
+    with pytest.raises(TypeError, match="log_joint must be a numeric"):
+        log_evidence(None)
+
+
+# ----------------------------------------------------------- 1-D mixture helper
+def test_normal_mixture_log_joint_matches_scipy():
+    rng = np.random.default_rng(RNG_SEED + 7)
+    x = rng.normal(size=30)
+    w, mu, sd = np.array([0.3, 0.7]), np.array([-1.0, 2.0]), np.array([0.5, 1.5])
+    lj = normal_mixture_log_joint(x, w, mu, sd)
+    assert lj.shape == (30, 2)
+    for n in range(30):
+        for k in range(2):
+            ref = math.log(w[k]) + stats.norm.logpdf(x[n], mu[k], sd[k])
+            assert lj[n, k] == pytest.approx(ref, abs=1e-12)
+    # The evidence of each row is the mixture density.
+    dens = w[0] * stats.norm.pdf(x, mu[0], sd[0]) + w[1] * stats.norm.pdf(x, mu[1], sd[1])
+    np.testing.assert_allclose([log_evidence(row) for row in lj], np.log(dens), rtol=1e-12)
+
+
+def test_normal_mixture_log_joint_zero_weight_and_extremes():
+    lj = normal_mixture_log_joint([0.0, 1e300], [1.0, 0.0], [0.0, 1.0], [1.0, 1.0])
+    assert lj[0, 1] == -math.inf and lj[1, 1] == -math.inf
+    assert lj[1, 0] == -math.inf  # overflowing squared distance, no warning
+
+
+@pytest.mark.parametrize(
+    "args, match",
+    [(([0.0], [0.5, 0.5], [0.0], [1.0, 1.0]), "means must have shape"),
+     (([0.0], [0.5, 0.5], [0.0, 1.0], [1.0, 0.0]), "stds must be standard deviations > 0"),
+     (([0.0], [0.5, 0.6], [0.0, 1.0], [1.0, 1.0]), "weights must sum to 1"),
+     (([[0.0]], [1.0], [0.0], [1.0]), "x must be 1-D"),
+     (([math.nan], [1.0], [0.0], [1.0]), "x must contain only finite")],
+)
+def test_normal_mixture_log_joint_rejects_bad_input(args, match):
+    with pytest.raises(ValueError, match=match):
+        normal_mixture_log_joint(*args)
+
+
+# ------------------------------------------------------------ EM monotonicity
+def test_em_on_the_mixture_never_decreases_the_log_likelihood():
+    """Coordinate ascent on the ELBO built from the library's pieces.
+
+    The M-step is the closed form for a 1-D mixture (weighted counts, means and
+    standard deviations), written here from scratch.
+    """
+    rng = np.random.default_rng(RNG_SEED + 8)
+    x = np.concatenate([rng.normal(-2, 0.7, 60), rng.normal(1.5, 1.2, 90)])
+    w, mu, sd = np.array([0.5, 0.5]), np.array([-0.5, 0.5]), np.array([2.0, 2.0])
+    previous = -math.inf
+    history = []
+    for _ in range(40):
+        lj = normal_mixture_log_joint(x, w, mu, sd)
+        # Log-likelihood from scipy, independently of the library.
+        loglik = float(np.sum(np.log(sum(wk * stats.norm.pdf(x, mk, sk)
+                                         for wk, mk, sk in zip(w, mu, sd)))))
+        assert float(log_evidence(lj).sum()) == pytest.approx(loglik, abs=1e-9)
+        assert loglik >= previous - 1e-9
+        gamma = posterior(lj)
+        # After the E-step the ELBO touches the log-likelihood.
+        assert elbo(gamma, lj) == pytest.approx(loglik, abs=1e-9)
+        nk = gamma.sum(axis=0)
+        w = nk / nk.sum()
+        mu = (gamma * x[:, None]).sum(axis=0) / nk
+        sd = np.sqrt((gamma * (x[:, None] - mu) ** 2).sum(axis=0) / nk)
+        # The M-step does not decrease the ELBO for the fixed q = gamma.
+        new_lj = normal_mixture_log_joint(x, w, mu, sd)
+        assert elbo(gamma, new_lj) >= loglik - 1e-9
+        previous = loglik
+        history.append(loglik)
+    assert history[-1] > history[0] + 10.0  # EM really moved (not a flat sequence)
