@@ -1,0 +1,211 @@
+"""Three matrix-derivative identities used by the Gaussian-mixture M-step, and a checker.
+
+Derived in the appendix ``book/matrix_calculus.ipynb`` (sections *The three
+identities* and *Symmetric matrices*), used in ``book/gmm_em.ipynb`` (section
+*The M-step: covariances*).
+
+Convention: the gradient :math:`\\partial f / \\partial X` of a scalar ``f`` of
+an ``(m, n)`` matrix ``X`` is the ``(m, n)`` matrix with entries
+:math:`\\partial f / \\partial X_{ij}` (the "denominator layout" of
+Petersen & Pedersen's *Matrix Cookbook*).
+
+With ``symmetric=True`` the matrix ``X`` is symmetric and ``X_ij`` and ``X_ji``
+are one variable: the derivative with respect to it is
+:math:`G_{ij} + G_{ji}` off the diagonal and :math:`G_{ii}` on it, i.e. the
+matrix :math:`G + G^\\top - \\operatorname{diag}(G)` where ``G`` is the
+unconstrained gradient.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .numerics import as_finite_float, as_float_array, check_callable
+
+__all__ = [
+    "logdet_gradient",
+    "trace_product_gradient",
+    "quadratic_inverse_gradient",
+    "numerical_gradient",
+    "symmetrize_gradient",
+]
+
+
+def symmetrize_gradient(G):
+    """Turn an unconstrained gradient into the symmetric-matrix one: :math:`G + G^\\top - \\operatorname{diag}(G)`.
+
+    Parameters
+    ----------
+    G : array_like, shape (d, d)
+
+    Returns
+    -------
+    ndarray, shape (d, d)
+    """
+    G = as_float_array(G, "G", ndim=2)
+    if G.shape[0] != G.shape[1]:
+        raise ValueError(f"G must be square, got shape {G.shape}")
+    return G + G.T - np.diag(np.diag(G))
+
+
+def _square(X, name="X"):
+    X = as_float_array(X, name, ndim=2)
+    if X.shape[0] != X.shape[1]:
+        raise ValueError(f"{name} must be square, got shape {X.shape}")
+    return X
+
+
+def _check_symmetric(X, name="X"):
+    scale = max(float(np.max(np.abs(X))), np.finfo(float).tiny)
+    if float(np.max(np.abs(X - X.T))) > 1e-10 * scale:
+        raise ValueError(f"{name} must be symmetric when symmetric=True")
+
+
+def _inverse_transpose(X):
+    """``X^{-T}`` by an LU solve (raises ValueError if ``X`` is singular)."""
+    try:
+        cond = np.linalg.cond(X)
+        if not np.isfinite(cond) or cond > 1e14:
+            raise np.linalg.LinAlgError
+        return np.linalg.solve(X.T, np.eye(X.shape[0]))
+    except np.linalg.LinAlgError:
+        raise ValueError("X must be invertible (it is singular or numerically singular)") from None
+
+
+def logdet_gradient(X, symmetric=False):
+    """Gradient of :math:`\\ln\\lvert\\det X\\rvert`: :math:`X^{-\\top}`.
+
+    For symmetric ``X`` with ``symmetric=True``: :math:`2X^{-1} - \\operatorname{diag}(X^{-1})`.
+
+    Derived in ``book/matrix_calculus.ipynb``, section *The log-determinant*.
+
+    Parameters
+    ----------
+    X : array_like, shape (d, d)
+        Invertible (any sign of the determinant).
+    symmetric : bool, default False
+
+    Returns
+    -------
+    ndarray, shape (d, d)
+    """
+    X = _square(X)
+    if symmetric:
+        _check_symmetric(X)
+    G = _inverse_transpose(X)
+    return symmetrize_gradient(G) if symmetric else G
+
+
+def trace_product_gradient(X, B, symmetric=False):
+    """Gradient of :math:`\\operatorname{tr}(XB)` with respect to ``X``: :math:`B^\\top`.
+
+    For symmetric ``X`` with ``symmetric=True``: :math:`B + B^\\top - \\operatorname{diag}(B)`.
+
+    Derived in ``book/matrix_calculus.ipynb``, section *The trace of a product*.
+
+    Parameters
+    ----------
+    X : array_like, shape (m, n)
+        Only its shape matters (the function is linear in ``X``).
+    B : array_like, shape (n, m)
+    symmetric : bool, default False
+
+    Returns
+    -------
+    ndarray, shape (m, n)
+    """
+    X = as_float_array(X, "X", ndim=2)
+    B = as_float_array(B, "B", ndim=2)
+    if B.shape != X.shape[::-1]:
+        raise ValueError(f"B must have shape {X.shape[::-1]} (the transpose of X's), got {B.shape}")
+    if symmetric:
+        X = _square(X)
+        _check_symmetric(X)
+        return symmetrize_gradient(B.T)
+    return B.T.copy()
+
+
+def quadratic_inverse_gradient(X, a, symmetric=False):
+    """Gradient of :math:`a^\\top X^{-1} a`: :math:`-X^{-\\top} a a^\\top X^{-\\top}`.
+
+    For symmetric ``X`` with ``symmetric=True``: :math:`G + G^\\top - \\operatorname{diag}(G)`
+    with ``G`` the unconstrained gradient.
+
+    Derived in ``book/matrix_calculus.ipynb``, section *The inverse in a quadratic form*.
+
+    Parameters
+    ----------
+    X : array_like, shape (d, d)
+        Invertible.
+    a : array_like, shape (d,)
+    symmetric : bool, default False
+
+    Returns
+    -------
+    ndarray, shape (d, d)
+    """
+    X = _square(X)
+    a = as_float_array(a, "a", ndim=1, shape=(X.shape[0],))
+    if symmetric:
+        _check_symmetric(X)
+    XinvT = _inverse_transpose(X)
+    # -X^{-T} a a^T X^{-T} = -(X^{-T} a)(X^{-1} a)^T
+    G = -np.outer(XinvT @ a, XinvT.T @ a)
+    return symmetrize_gradient(G) if symmetric else G
+
+
+def numerical_gradient(f, X, symmetric=False, step=1e-6):
+    """Central-difference gradient of a scalar function of a matrix.
+
+    Each entry is :math:`(f(X + hE) - f(X - hE)) / (2h)`, where ``E`` is the unit
+    matrix of entry ``(i, j)``; with ``symmetric=True`` ``E`` has ones at
+    ``(i, j)`` *and* ``(j, i)`` (one variable for the pair), and the result is
+    symmetric.  The truncation error is ``O(h^2)``.
+
+    Parameters
+    ----------
+    f : callable
+        ``f(X) -> float``.
+    X : array_like, shape (m, n)
+    symmetric : bool, default False
+    step : float, default 1e-6
+        The step ``h`` (> 0).
+
+    Returns
+    -------
+    ndarray, shape (m, n)
+    """
+    if f is None:
+        raise TypeError("f must be callable, got None")
+    check_callable(f, "f")
+    X = as_float_array(X, "X", ndim=2)
+    h = as_finite_float(step, "step")
+    if h <= 0:
+        raise ValueError(f"step must be > 0, got {h!r}")
+    if symmetric:
+        X = _square(X)
+        _check_symmetric(X)
+
+    def value(Z):
+        out = f(Z)
+        try:
+            out = float(out)
+        except (TypeError, ValueError):
+            raise TypeError(f"f must return a real scalar, got {type(out).__name__}") from None
+        if not np.isfinite(out):
+            raise ValueError("f returned a non-finite value near X; use a smaller step")
+        return out
+
+    m, n = X.shape
+    G = np.empty((m, n))
+    for i in range(m):
+        for j in range(n):
+            if symmetric and j < i:
+                G[i, j] = G[j, i]
+                continue
+            E = np.zeros((m, n))
+            E[i, j] = 1.0
+            if symmetric:
+                E[j, i] = 1.0
+            G[i, j] = (value(X + h * E) - value(X - h * E)) / (2.0 * h)
+    return G

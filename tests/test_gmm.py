@@ -1,0 +1,320 @@
+"""Tests for mlhwlib.gmm: against loop-based reference code written here, scipy and scikit-learn."""
+
+import warnings
+
+import numpy as np
+import pytest
+from scipy.special import logsumexp as sp_logsumexp
+from scipy.stats import multivariate_normal
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.mixture import GaussianMixture as SkGaussianMixture
+
+from mlhwlib.gmm import GaussianMixture, em_step, log_likelihood, responsibilities
+
+
+# ---------------------------------------------------------------- reference code
+def ref_log_density(x, mean, cov):
+    """Plain formula for log N(x | mean, cov), one point, with det and inverse (test only)."""
+    d = len(x)
+    diff = x - mean
+    sign, logdet = np.linalg.slogdet(cov)
+    assert sign > 0
+    return -0.5 * (d * np.log(2 * np.pi) + logdet + diff @ np.linalg.inv(cov) @ diff)
+
+
+def ref_e_step(X, w, m, C):
+    N, K = len(X), len(w)
+    logp = np.empty((N, K))
+    for i in range(N):
+        for k in range(K):
+            logp[i, k] = np.log(w[k]) + ref_log_density(X[i], m[k], C[k])
+    lse = sp_logsumexp(logp, axis=1)
+    return np.exp(logp - lse[:, None]), float(lse.sum())
+
+
+def ref_m_step(X, gamma, reg):
+    N, d = X.shape
+    K = gamma.shape[1]
+    w = np.empty(K)
+    m = np.empty((K, d))
+    C = np.empty((K, d, d))
+    for k in range(K):
+        nk = sum(gamma[i, k] for i in range(N))
+        w[k] = nk / N
+        m[k] = sum(gamma[i, k] * X[i] for i in range(N)) / nk
+        C[k] = sum(gamma[i, k] * np.outer(X[i] - m[k], X[i] - m[k]) for i in range(N)) / nk
+        C[k] += reg * np.eye(d)
+    return w, m, C
+
+
+def make_data(rng, N=300, d=3, K=3, offset=0.0, spread=4.0):
+    centers = rng.normal(scale=spread, size=(K, d)) + offset
+    lab = rng.integers(K, size=N)
+    A = rng.normal(size=(K, d, d)) * 0.4 + np.eye(d)
+    X = centers[lab] + np.einsum("nij,nj->ni", A[lab], rng.normal(size=(N, d)))
+    return X
+
+
+def random_params(rng, X, K):
+    N, d = X.shape
+    w = rng.dirichlet(np.ones(K) * 3)
+    m = X[rng.choice(N, K, replace=False)] + rng.normal(scale=0.1, size=(K, d))
+    C = np.empty((K, d, d))
+    for k in range(K):
+        B = rng.normal(size=(d, d))
+        C[k] = B @ B.T / d + np.eye(d)
+    return w, m, C
+
+
+def sk_model(w, m, C, **kw):
+    return SkGaussianMixture(len(w), covariance_type="full", weights_init=w, means_init=m,
+                             precisions_init=np.linalg.inv(C), **kw)
+
+
+# ---------------------------------------------------------------- E-step, likelihood
+@pytest.mark.parametrize("d,K", [(1, 2), (2, 3), (4, 5)])
+def test_responsibilities_and_loglik_match_loop_reference(d, K):
+    rng = np.random.default_rng(d * 10 + K)
+    X = make_data(rng, N=120, d=d, K=K)
+    w, m, C = random_params(rng, X, K)
+    gamma_ref, ll_ref = ref_e_step(X, w, m, C)
+    gamma = responsibilities(X, w, m, C)
+    assert gamma.shape == (120, K)
+    np.testing.assert_allclose(gamma, gamma_ref, rtol=1e-10, atol=1e-13)
+    np.testing.assert_allclose(gamma.sum(axis=1), 1.0, atol=1e-13)
+    assert log_likelihood(X, w, m, C) == pytest.approx(ll_ref, rel=1e-12)
+
+
+def test_loglik_matches_scipy():
+    rng = np.random.default_rng(1)
+    X = make_data(rng, N=200, d=3, K=2)
+    w, m, C = random_params(rng, X, 2)
+    dens = sum(w[k] * multivariate_normal(m[k], C[k]).pdf(X) for k in range(2))
+    assert log_likelihood(X, w, m, C) == pytest.approx(float(np.log(dens).sum()), rel=1e-11)
+
+
+def test_far_points_have_finite_loglik():
+    d = 3
+    X = np.array([[1e3, 0.0, 0.0], [0.0, -2e3, 0.0]])
+    w = np.array([0.5, 0.5])
+    m = np.zeros((2, d))
+    C = np.stack([np.eye(d), 4 * np.eye(d)])
+    ll = log_likelihood(X, w, m, C)
+    # closed form: logsumexp over components of log(0.5) + log N(x | 0, s^2 I)
+    expect = 0.0
+    for x in X:
+        terms = [np.log(0.5) - 0.5 * (x @ x) / s2 - 0.5 * d * np.log(2 * np.pi * s2) for s2 in (1, 4)]
+        expect += np.logaddexp(*terms)
+    assert np.isfinite(ll)
+    assert ll == pytest.approx(expect, rel=1e-13)
+    g = responsibilities(X, w, m, C)
+    assert np.all(np.isfinite(g)) and np.allclose(g.sum(axis=1), 1.0)
+    assert g[0, 1] == pytest.approx(1.0)  # the wide component explains the far point
+
+
+def test_zero_weight_component_is_allowed():
+    rng = np.random.default_rng(2)
+    X = make_data(rng, N=50, d=2, K=2)
+    w, m, C = random_params(rng, X, 3)
+    w = np.array([0.6, 0.4, 0.0])
+    g = responsibilities(X, w, m, C)
+    assert np.all(g[:, 2] == 0.0)
+    ll2 = log_likelihood(X, w[:2], m[:2], C[:2])
+    assert log_likelihood(X, w, m, C) == pytest.approx(ll2, rel=1e-13)
+
+
+# ---------------------------------------------------------------- M-step, EM
+@pytest.mark.parametrize("reg", [0.0, 1e-3])
+def test_em_step_matches_loop_reference(reg):
+    rng = np.random.default_rng(3)
+    X = make_data(rng, N=150, d=3, K=3)
+    w, m, C = random_params(rng, X, 3)
+    gamma, _ = ref_e_step(X, w, m, C)
+    w_ref, m_ref, C_ref = ref_m_step(X, gamma, reg)
+    w1, m1, C1 = em_step(X, w, m, C, reg_covar=reg)
+    np.testing.assert_allclose(w1, w_ref, rtol=1e-11)
+    np.testing.assert_allclose(m1, m_ref, rtol=1e-10, atol=1e-11)
+    np.testing.assert_allclose(C1, C_ref, rtol=1e-10, atol=1e-11)
+
+
+def test_em_step_far_offset_uses_exact_covariances():
+    """Clusters 1e4 standard deviations from the data mean: the one-pass moment
+    formula would lose ~8 digits; the result must still match the loop reference."""
+    rng = np.random.default_rng(4)
+    X1 = rng.normal(size=(80, 2)) * 0.01 + np.array([1e2, 5e1])
+    X2 = rng.normal(size=(80, 2)) * 0.01 - np.array([1e2, 5e1])
+    X = np.vstack([X1, X2])
+    w = np.array([0.5, 0.5])
+    m = np.array([[1e2, 5e1], [-1e2, -5e1]]) + 0.001
+    C = np.stack([np.eye(2) * 1e-4] * 2)
+    gamma, _ = ref_e_step(X, w, m, C)
+    _, m_ref, C_ref = ref_m_step(X, gamma, 0.0)
+    _, m1, C1 = em_step(X, w, m, C)
+    np.testing.assert_allclose(m1, m_ref, rtol=1e-13)
+    np.testing.assert_allclose(C1, C_ref, rtol=1e-9)
+
+
+def test_one_step_matches_sklearn_to_1e10():
+    rng = np.random.default_rng(5)
+    X = make_data(rng, N=500, d=4, K=3)
+    w, m, C = random_params(rng, X, 3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        sk = sk_model(w, m, C, max_iter=1, reg_covar=0.0).fit(X)
+    w1, m1, C1 = em_step(X, w, m, C, reg_covar=0.0)
+    assert np.max(np.abs(w1 - sk.weights_)) < 1e-10
+    assert np.max(np.abs(m1 - sk.means_)) < 1e-10
+    assert np.max(np.abs(C1 - sk.covariances_)) < 1e-10
+
+
+def test_full_fit_matches_sklearn():
+    rng = np.random.default_rng(6)
+    X = make_data(rng, N=2000, d=3, K=4)
+    w, m, C = random_params(rng, X, 4)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        sk = sk_model(w, m, C, max_iter=30, tol=0.0, reg_covar=1e-6).fit(X)
+    g = GaussianMixture(4, max_iter=30, tol=0.0, reg_covar=1e-6, weights_init=w,
+                        means_init=m, covariances_init=C).fit(X)
+    assert g.n_iter_ == 30 and not g.converged_
+    assert np.max(np.abs(g.means_ - sk.means_)) < 1e-8
+    assert np.max(np.abs(g.covariances_ - sk.covariances_)) < 1e-8
+    assert np.max(np.abs(g.weights_ - sk.weights_)) < 1e-10
+    assert g.lower_bound_ == pytest.approx(sk.lower_bound_, abs=1e-10)
+    X_new = make_data(np.random.default_rng(60), N=100, d=3, K=4)
+    assert g.score(X_new) == pytest.approx(sk.score(X_new), abs=1e-8)
+    np.testing.assert_allclose(g.predict_proba(X_new), sk.predict_proba(X_new), atol=1e-8)
+    np.testing.assert_array_equal(g.predict(X_new), sk.predict(X_new))
+
+
+def test_lower_bound_is_loglik_before_last_m_step():
+    rng = np.random.default_rng(7)
+    X = make_data(rng, N=300, d=2, K=2)
+    w, m, C = random_params(rng, X, 2)
+    params = (w, m, C)
+    lls = []
+    for _ in range(5):
+        lls.append(log_likelihood(X, *params) / len(X))
+        params = em_step(X, *params, reg_covar=1e-6)
+    g = GaussianMixture(2, max_iter=5, tol=0.0, weights_init=w, means_init=m,
+                        covariances_init=C).fit(X)
+    np.testing.assert_allclose(g.lower_bounds_, lls, rtol=1e-12)
+    assert g.lower_bound_ == pytest.approx(lls[-1], rel=1e-12)
+    np.testing.assert_allclose(g.means_, params[1], rtol=1e-12)
+
+
+def test_em_is_monotone_over_50_steps():
+    for seed in range(3):
+        rng = np.random.default_rng(100 + seed)
+        X = rng.standard_t(df=3, size=(400, 2))  # data that is not a mixture of Gaussians
+        w, m, C = random_params(rng, X, 4)
+        prev = log_likelihood(X, w, m, C)
+        params = (w, m, C)
+        for _ in range(50):
+            params = em_step(X, *params, reg_covar=0.0)
+            cur = log_likelihood(X, *params)
+            assert cur >= prev - 1e-9 * abs(prev)
+            prev = cur
+
+
+def test_tol_stops_early_and_sets_converged():
+    rng = np.random.default_rng(8)
+    X = make_data(rng, N=400, d=2, K=2, spread=8)
+    g = GaussianMixture(2, max_iter=500, tol=1e-6, random_state=0).fit(X)
+    assert g.converged_ and g.n_iter_ < 500
+    diffs = np.diff(g.lower_bounds_)
+    assert abs(diffs[-1]) < 1e-6 and np.all(np.abs(diffs[:-1]) >= 1e-6)
+
+
+def test_sample_statistics():
+    w = np.array([0.3, 0.7])
+    m = np.array([[0.0, 0.0], [10.0, -5.0]])
+    C = np.stack([np.eye(2), np.array([[2.0, 0.5], [0.5, 1.0]])])
+    g = GaussianMixture(2, max_iter=1, weights_init=w, means_init=m, covariances_init=C,
+                        random_state=3)
+    g.weights_, g.means_, g.covariances_ = w, m, C
+    g._chol = np.linalg.cholesky(C)
+    Xs, lab = g.sample(40000)
+    assert Xs.shape == (40000, 2) and lab.shape == (40000,)
+    assert abs(np.mean(lab == 1) - 0.7) < 0.01
+    np.testing.assert_allclose(Xs[lab == 1].mean(axis=0), m[1], atol=0.05)
+    np.testing.assert_allclose(np.cov(Xs[lab == 1].T), C[1], atol=0.06)
+    Xs2, _ = g.sample(40000)
+    np.testing.assert_array_equal(Xs, Xs2)
+
+
+def test_collapse_without_reg_raises_and_reg_prevents_it():
+    rng = np.random.default_rng(9)
+    X = np.vstack([rng.normal(size=(60, 2)), [[40.0, 40.0]]])  # one isolated point
+    w = np.array([0.5, 0.5])
+    m = np.array([[0.0, 0.0], [40.0, 40.0]])
+    C = np.stack([np.eye(2), np.eye(2)])
+    with pytest.raises(ValueError, match="reg_covar"):
+        GaussianMixture(2, max_iter=5, tol=0.0, reg_covar=0.0, weights_init=w, means_init=m,
+                        covariances_init=C).fit(X)
+    g = GaussianMixture(2, max_iter=5, tol=0.0, reg_covar=1e-3, weights_init=w, means_init=m,
+                        covariances_init=C).fit(X)
+    np.testing.assert_allclose(g.covariances_[1], 1e-3 * np.eye(2), rtol=1e-9, atol=1e-15)
+    assert np.isfinite(g.lower_bound_)
+
+
+# ---------------------------------------------------------------- bad input
+@pytest.fixture
+def good():
+    rng = np.random.default_rng(10)
+    X = make_data(rng, N=30, d=2, K=2)
+    w, m, C = random_params(rng, X, 2)
+    return X, w, m, C
+
+
+@pytest.mark.parametrize("fn", [log_likelihood, responsibilities, em_step])
+def test_bad_inputs_raise(fn, good):
+    X, w, m, C = good
+    cases = [
+        ((X, [1.2, -0.2], m, C), "weights"),
+        ((X, [0.5, 0.5 + 1e-7], m, C), "weights"),
+        ((X, w, m[:, :1], C), "means|covariances"),
+        ((X, w, m[:1], C), "means"),
+        ((X, w, m, C[:, :1, :]), "covariances"),
+        ((X, w, m, np.stack([C[0], C[1] + np.array([[0, 1e-3], [0, 0]])])), r"covariances\[1\]"),
+        ((X, w, m, np.stack([C[0], -C[1]])), r"covariances\[1\]"),
+        ((X[:, :1], w, m, C), "X"),
+        ((np.where(np.arange(60).reshape(30, 2) == 7, np.nan, X), w, m, C), "X"),
+        ((X.ravel(), w, m, C), "X"),
+    ]
+    for args, pattern in cases:
+        with pytest.raises(ValueError, match=pattern):
+            fn(*args)
+    # within the 1e-8 tolerance on the sum is accepted
+    fn(X, [0.5, 0.5 + 1e-10], m, C)
+
+
+def test_em_step_bad_reg(good):
+    X, w, m, C = good
+    with pytest.raises(ValueError, match="reg_covar"):
+        em_step(X, w, m, C, reg_covar=-1.0)
+    with pytest.raises(TypeError, match="reg_covar"):
+        em_step(X, w, m, C, reg_covar="1")
+
+
+def test_estimator_bad_inputs(good):
+    X, w, m, C = good
+    with pytest.raises(ValueError, match="n_components"):
+        GaussianMixture(31).fit(X)
+    with pytest.raises(ValueError, match="n_components"):
+        GaussianMixture(0)
+    with pytest.raises(ValueError, match="weights"):
+        GaussianMixture(2, weights_init=[0.9, 0.2]).fit(X)
+    with pytest.raises(ValueError, match="covariances"):
+        GaussianMixture(2, covariances_init=np.stack([C[0], -C[1]])).fit(X)
+    with pytest.raises(ValueError, match="means"):
+        GaussianMixture(2, means_init=np.zeros((3, 2))).fit(X)
+    with pytest.raises(ValueError, match="X"):
+        GaussianMixture(2).fit(np.full((30, 2), np.inf))
+    with pytest.raises(ValueError, match="tol"):
+        GaussianMixture(2, tol=-1.0)
+    with pytest.raises(ValueError, match="not fitted"):
+        GaussianMixture(2).predict(X)
+    g = GaussianMixture(2, random_state=0).fit(X)
+    with pytest.raises(ValueError, match="X"):
+        g.predict(X[:, :1])
