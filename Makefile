@@ -20,7 +20,7 @@ else
 BOOK_CONFIG :=
 endif
 JB_FLAGS := -W -n --keep-going
-HAVE_LATEX := $(shell command -v latexmk >/dev/null 2>&1 && command -v xelatex >/dev/null 2>&1 && echo yes)
+HAVE_LATEX := $(shell command -v latexmk >/dev/null 2>&1 && command -v xelatex >/dev/null 2>&1 && kpsewhich xeCJK.sty >/dev/null 2>&1 && echo yes)
 
 help:
 	@echo "make book          build the HTML site (and slides) into $(HTML); sets everything up first"

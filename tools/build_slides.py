@@ -23,6 +23,7 @@ from pathlib import Path
 import nbformat
 import yaml
 from nbconvert.exporters import SlidesExporter
+from nbconvert.preprocessors import TagRemovePreprocessor
 
 from myst_to_slides import convert
 
@@ -59,6 +60,14 @@ def exporter() -> SlidesExporter:
     exp.mathjax_url = "../mathjax/tex-mml-chtml.js"
     exp.exclude_input_prompt = True
     exp.exclude_output_prompt = True
+    # The page's cell tags mean the same on a slide: hidden cells stay hidden,
+    # drawing code stays out of sight (only its figure is shown).
+    exp.register_preprocessor(TagRemovePreprocessor(
+        remove_cell_tags={"remove-cell"},
+        remove_input_tags={"remove-input", "hide-input"},
+        remove_all_outputs_tags={"remove-output"},
+        enabled=True,
+    ), enabled=True)
     return exp
 
 
