@@ -1,0 +1,90 @@
+"""Measure how long the book takes to build and each notebook to execute.
+
+Writes ``benchmarks/results_build.json``; the performance appendix shows it.
+
+* each notebook under ``book/`` executed once with nbclient (kernel start
+  included), one at a time, in a fresh kernel;
+* a clean ``make book`` (after ``make clean``: offline assets, slides, every
+  notebook executed, the site) with ``.venv`` already installed;
+* a second ``make book`` with nothing changed (the no-op rebuild).
+
+Usage: ``python benchmarks/build_speed.py [--skip-build]``. It rebuilds
+``_build/`` and ``_extra/``; run it when nothing else is using them. At the end
+it re-executes ``book/performance.ipynb`` so the page shows the new numbers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "benchmarks" / "results_build.json"
+
+
+def time_notebook(path: Path) -> float:
+    nb = nbformat.read(path, as_version=4)
+    start = time.perf_counter()
+    NotebookClient(nb, timeout=600, kernel_name="python3",
+                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    return time.perf_counter() - start
+
+
+def execute_in_place(path: Path) -> None:
+    """Re-execute a notebook and save its outputs (as ``make execute`` does)."""
+    nb = nbformat.read(path, as_version=4)
+    NotebookClient(nb, timeout=600, kernel_name="python3", record_timing=False,
+                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    nbformat.write(nb, path)
+
+
+def time_make(*targets: str) -> float:
+    start = time.perf_counter()
+    subprocess.run(["make", *targets], cwd=ROOT, check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                   env={**os.environ, "CI": ""})
+    return time.perf_counter() - start
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--skip-build", action="store_true", help="only time the notebooks")
+    args = ap.parse_args(argv)
+    result = {"machine": {"cpu": platform.processor() or platform.machine(),
+                          "cores": os.cpu_count(), "python": platform.python_version()},
+              "notebooks_s": {}}
+    if OUT.exists():  # the performance page reads this file while it is timed
+        previous = json.loads(OUT.read_text(encoding="utf-8"))
+    else:
+        previous = {"notebooks_s": {}}
+        OUT.write_text(json.dumps(previous) + "\n", encoding="utf-8")
+    for path in sorted((ROOT / "book").glob("*.ipynb")):
+        seconds = time_notebook(path)
+        result["notebooks_s"][path.name] = round(seconds, 2)
+        print(f"{path.name:28s} {seconds:6.1f} s", flush=True)
+    if not args.skip_build:
+        time_make("clean")
+        result["clean_make_book_s"] = round(time_make("book"), 1)
+        print(f"clean make book: {result['clean_make_book_s']} s", flush=True)
+        result["noop_make_book_s"] = round(time_make("book"), 2)
+        print(f"no-op make book: {result['noop_make_book_s']} s", flush=True)
+    else:
+        for key in ("clean_make_book_s", "noop_make_book_s"):
+            if key in previous:
+                result[key] = previous[key]
+    OUT.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    print(f"written: {OUT}")
+    execute_in_place(ROOT / "book" / "performance.ipynb")
+    print("re-executed book/performance.ipynb with the new numbers (commit it)")
+
+
+if __name__ == "__main__":
+    main()
