@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -44,3 +45,32 @@ def test_notebook_is_committed_executed(path):
     errors = [c for c in code for o in c.get("outputs", []) if o.get("output_type") == "error"]
     assert not errors, f"{path.name} has stored error outputs"
     assert nb["metadata"].get("kernelspec", {}).get("name") == "python3"
+
+
+# Chapters (every notebook but the performance appendix, which reports measurements)
+CHAPTERS = [p for p in NOTEBOOKS if p.stem != "performance"]
+
+
+def _markdown(path: Path) -> str:
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    return "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
+def test_chapter_has_running_note_summary_and_exercises(path):
+    text = _markdown(path)
+    assert re.search(r"\{admonition\} Running this (chapter|appendix)", text.split("\n## ")[0]), (
+        f"{path.name} must open with a 'Running this chapter' note")
+    assert "\n## Summary" in text, f"{path.name} has no '## Summary' section"
+    exercises = text.count("```{exercise}")
+    solutions = text.count("```{solution}")
+    assert exercises >= 4, f"{path.name} has {exercises} exercises (at least 4 expected)"
+    assert solutions >= exercises, f"{path.name}: {exercises} exercises, {solutions} solutions"
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
+def test_chapter_cells_are_tagged_for_slides(path):
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    slides = [c for c in nb["cells"]
+              if c.get("metadata", {}).get("slideshow", {}).get("slide_type") == "slide"]
+    assert len(slides) >= 3, f"{path.name}: only {len(slides)} cells start a slide"
