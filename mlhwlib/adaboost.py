@@ -235,6 +235,24 @@ class BoostingResult:
     loss: float
     predictions: np.ndarray
 
+    def __post_init__(self):
+        eps = as_float_array(self.eps, "eps", ndim=1, allow_empty=True)
+        alpha = as_float_array(self.alpha, "alpha", shape=eps.shape, allow_empty=True)
+        weights = as_float_array(self.weights, "weights", ndim=2)
+        n = weights.shape[1]
+        if weights.shape[0] != eps.shape[0] + 1:
+            raise ValueError(f"weights must have shape (T + 1, N) = ({eps.shape[0] + 1}, {n}), "
+                             f"got {weights.shape}")
+        scores = as_float_array(self.scores, "scores", ndim=2, shape=(n, None))
+        predictions = _check_labels(self.predictions, "predictions", scores.shape[1], shape=(n,))
+        loss = as_float_array(self.loss, "loss", ndim=0, finite=False)
+        if np.isnan(loss) or loss < 0:
+            raise ValueError(f"loss must be a non-negative number, got {float(loss)!r}")
+        for name, value in (("eps", eps), ("alpha", alpha), ("weights", weights),
+                            ("scores", scores), ("predictions", predictions)):
+            object.__setattr__(self, name, value)
+        object.__setattr__(self, "loss", float(loss))
+
 
 def boost_from_predictions(y, predictions, n_classes) -> BoostingResult:
     """Run multi-class AdaBoost on given weak-learner outputs (the hand-worked version).
@@ -321,9 +339,25 @@ class Stump:
     left: int
     right: int
 
+    def __post_init__(self):
+        object.__setattr__(self, "feature", as_int(self.feature, "feature", minimum=-1))
+        threshold = as_float_array(self.threshold, "threshold", ndim=0, finite=False)
+        if np.isnan(threshold):
+            raise ValueError("threshold must not be NaN")
+        object.__setattr__(self, "threshold", float(threshold))
+        object.__setattr__(self, "left", as_int(self.left, "left", minimum=0))
+        object.__setattr__(self, "right", as_int(self.right, "right", minimum=0))
+
     def predict(self, X) -> np.ndarray:
-        """Class indices, shape (N,), for ``X`` of shape (N, d)."""
-        X = np.asarray(X)
+        """Class indices, shape (N,), for ``X`` of shape (N, d) with ``d > feature``."""
+        X = as_float_array(X, "X", ndim=2)
+        if X.shape[1] <= self.feature:
+            raise ValueError(f"X must have more than {self.feature} columns (the stump "
+                             f"splits on feature {self.feature}), got shape {X.shape}")
+        return self._predict(X)
+
+    def _predict(self, X) -> np.ndarray:
+        """:meth:`predict` without the checks (``X`` already a valid float array)."""
         if self.feature < 0:
             return np.full(X.shape[0], self.left, dtype=np.intp)
         return np.where(X[:, self.feature] <= self.threshold, self.left, self.right)
@@ -461,7 +495,9 @@ def fit_stump(X, y, sample_weight, n_classes=None) -> Stump:
     X = as_float_array(X, "X", ndim=2)
     y_arr = np.asarray(y)
     if n_classes is None:
-        n_classes = int(np.max(y_arr)) + 1 if y_arr.size else 1
+        # check the labels (integer, non-negative, shape) before reading K off them
+        y_arr = _check_labels(y_arr, "y", np.iinfo(np.intp).max, shape=(X.shape[0],))
+        n_classes = int(np.max(y_arr)) + 1
     n_classes = as_int(n_classes, "n_classes", minimum=1)
     y_arr = _check_labels(y_arr, "y", n_classes, shape=(X.shape[0],))
     w = as_float_array(sample_weight, "sample_weight", shape=(X.shape[0],))
@@ -568,7 +604,11 @@ class MultiClassAdaBoost(ClassifierMixin, BaseEstimator):
             raise ValueError(f"y must have shape ({n},) to match X, got {y_arr.shape}")
         if y_arr.dtype.kind == "f" and not np.all(np.isfinite(y_arr)):
             raise ValueError("y must not contain NaN or infinite labels")
-        classes, y_enc = np.unique(y_arr, return_inverse=True)
+        try:
+            classes, y_enc = np.unique(y_arr, return_inverse=True)
+        except TypeError:
+            raise TypeError("y must hold labels of one sortable type (e.g. all integers or "
+                            f"all strings), got dtype {y_arr.dtype} with mixed values") from None
         n_classes = len(classes)
         if n_classes < 2:
             raise ValueError(f"y must contain at least 2 classes, got {n_classes}")
@@ -593,7 +633,11 @@ class MultiClassAdaBoost(ClassifierMixin, BaseEstimator):
                 )
             if "sample_weight" not in inspect.signature(est.fit).parameters:
                 raise ValueError(f"estimator {type(est).__name__} does not accept sample_weight")
-            rng = check_random_state(self.random_state)
+            try:
+                rng = check_random_state(self.random_state)
+            except (TypeError, ValueError):
+                raise ValueError("random_state must be None, an integer or a "
+                                 f"numpy RandomState, got {self.random_state!r}") from None
 
         self.classes_ = classes
         self.n_features_in_ = d
@@ -605,7 +649,7 @@ class MultiClassAdaBoost(ClassifierMixin, BaseEstimator):
             w[zero] = 0.0
             if self.estimator is None:
                 learner = sorted_data.best_stump(w, self.criterion)
-                pred = learner.predict(X_float)
+                pred = learner._predict(X_float)
                 incorrect = pred != y_enc
             else:
                 learner = clone(self.estimator)
@@ -713,11 +757,15 @@ class MultiClassAdaBoost(ClassifierMixin, BaseEstimator):
             raise ValueError(f"y must have shape {pred.shape}, got {y_arr.shape}")
         if sample_weight is not None:
             sample_weight = as_float_array(sample_weight, "sample_weight", shape=pred.shape)
+            if np.any(sample_weight < 0) or not sample_weight.sum() > 0:
+                raise ValueError("sample_weight must be non-negative with a positive sum")
         return float(np.average(pred == y_arr, weights=sample_weight))
 
     def staged_decision_function(self, X):
-        """Yield the scores (N, K) after each round."""
-        idx = self._round_predictions(X)
+        """Yield the scores (N, K) after each round (``X`` is checked at the call)."""
+        return self._staged_scores(self._round_predictions(X))
+
+    def _staged_scores(self, idx):
         n = idx.shape[1]
         scores = np.zeros((n, len(self.classes_)))
         rows = np.arange(n)
@@ -726,6 +774,6 @@ class MultiClassAdaBoost(ClassifierMixin, BaseEstimator):
             yield scores.copy()
 
     def staged_predict(self, X):
-        """Yield the predicted labels (N,) after each round."""
-        for scores in self.staged_decision_function(X):
-            yield self.classes_[np.argmax(scores, axis=1)]
+        """Yield the predicted labels (N,) after each round (``X`` is checked at the call)."""
+        staged = self.staged_decision_function(X)
+        return (self.classes_[np.argmax(scores, axis=1)] for scores in staged)

@@ -62,6 +62,14 @@ class BPTTResult:
     logit: float
     delta: float
 
+    def __post_init__(self):
+        for name in ("y_hat", "loss", "grad_w0", "grad_w_h", "grad_w_i", "logit", "delta"):
+            object.__setattr__(self, name, as_finite_float(getattr(self, name), name))
+        h = as_float_array(self.h, "h", ndim=1)
+        grad_h = as_float_array(self.grad_h, "grad_h", shape=h.shape)
+        object.__setattr__(self, "h", h)
+        object.__setattr__(self, "grad_h", grad_h)
+
 
 def tanh_derivative(a):
     """:math:`\\tanh'(a) = \\operatorname{sech}^2(a) = 1 - \\tanh^2(a)`, relatively accurate for any ``a``.
@@ -80,8 +88,18 @@ def tanh_derivative(a):
     float or ndarray
         Same shape as ``a``, values in ``[0, 1]``.
 
+    Raises
+    ------
+    TypeError
+        If ``a`` is not numeric.
+    ValueError
+        If ``a`` contains NaN (``±inf`` give 0).
+
     Derived in the chapter ``book/bptt.ipynb``, section *The chain rule for two steps*.
     """
+    a = as_float_array(a, "a", finite=False, allow_empty=True)
+    if np.any(np.isnan(a)):
+        raise ValueError("a must not contain NaN")
     # |a| is capped at 1000 only to keep 2|a| finite; exp(-2000) is 0 anyway.
     e = np.exp(-2.0 * np.minimum(np.abs(a), 1000.0))
     return 4.0 * e / (1.0 + e) ** 2

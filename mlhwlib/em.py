@@ -283,7 +283,7 @@ def elbo(q, log_joint) -> float:
         if q.shape != a.shape:
             raise ValueError(f"q and log_joint must have the same shape, got {q.shape} and {a.shape}")
     else:
-        q_shape = np.shape(q)
+        q_shape = as_float_array(q, "q", finite=False, allow_empty=True).shape
         if q_shape != a.shape:
             raise ValueError(f"q and log_joint must have the same shape, got {q_shape} and {a.shape}")
         q = _check_q_rows(q, a.shape)

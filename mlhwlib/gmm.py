@@ -126,6 +126,14 @@ def _check_params(weights, means, covariances, d=None):
     return weights, means, covariances, chol
 
 
+def _rng(random_state):
+    try:
+        return np.random.default_rng(random_state)
+    except (TypeError, ValueError):
+        raise ValueError("random_state must be None, a non-negative integer or a numpy "
+                         f"Generator, got {random_state!r}") from None
+
+
 def _check_reg(reg_covar):
     reg = as_finite_float(reg_covar, "reg_covar")
     if reg < 0:
@@ -429,7 +437,7 @@ class GaussianMixture:
     def _initial_parameters(self, X):
         N, d = X.shape
         K = self.n_components
-        rng = np.random.default_rng(self.random_state)
+        rng = _rng(self.random_state)
         if self.means_init is None:
             means = X[np.sort(rng.choice(N, size=K, replace=False))].copy()
         else:
@@ -516,7 +524,7 @@ class GaussianMixture:
         """
         self._check_fitted()
         n = as_int(n_samples, "n_samples", minimum=1)
-        rng = np.random.default_rng(self.random_state)
+        rng = _rng(self.random_state)
         counts = rng.multinomial(n, self.weights_ / self.weights_.sum())
         d = self.means_.shape[1]
         parts = [self.means_[k] + rng.standard_normal((m, d)) @ self._chol[k].T

@@ -75,6 +75,14 @@ class LSTMTrace:
     y: np.ndarray
     c0: float
 
+    def __post_init__(self):
+        names = ("z", "z_i", "z_f", "z_o", "i", "f", "o", "g_z", "c", "h_c", "y")
+        first = as_float_array(self.z, "z", ndim=1)
+        for name in names:
+            arr = as_float_array(getattr(self, name), name, shape=first.shape)
+            object.__setattr__(self, name, arr)
+        object.__setattr__(self, "c0", as_finite_float(self.c0, "c0"))
+
     @property
     def T(self) -> int:
         """Number of steps."""
@@ -88,7 +96,10 @@ def _identity(v):
 def _apply_elementwise(func, values: np.ndarray, name: str) -> np.ndarray:
     """Apply a user activation and check that it kept the shape and stayed finite."""
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        out = np.asarray(func(values), dtype=np.float64)
+        raw = np.asarray(func(values))
+    if raw.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must return real numbers, got an array of dtype {raw.dtype}")
+    out = raw.astype(np.float64)
     if out.shape != values.shape:
         raise ValueError(
             f"{name} must act elementwise: for an input of shape {values.shape} it "

@@ -55,6 +55,12 @@ def _square(X, name="X"):
     return X
 
 
+def _check_flag(value, name="symmetric"):
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {type(value).__name__}")
+    return bool(value)
+
+
 def _check_symmetric(X, name="X"):
     scale = max(float(np.max(np.abs(X))), np.finfo(float).tiny)
     if float(np.max(np.abs(X - X.T))) > 1e-10 * scale:
@@ -90,6 +96,7 @@ def logdet_gradient(X, symmetric=False):
     ndarray, shape (d, d)
     """
     X = _square(X)
+    symmetric = _check_flag(symmetric)
     if symmetric:
         _check_symmetric(X)
     G = _inverse_transpose(X)
@@ -118,7 +125,7 @@ def trace_product_gradient(X, B, symmetric=False):
     B = as_float_array(B, "B", ndim=2)
     if B.shape != X.shape[::-1]:
         raise ValueError(f"B must have shape {X.shape[::-1]} (the transpose of X's), got {B.shape}")
-    if symmetric:
+    if _check_flag(symmetric):
         X = _square(X)
         _check_symmetric(X)
         return symmetrize_gradient(B.T)
@@ -146,6 +153,7 @@ def quadratic_inverse_gradient(X, a, symmetric=False):
     """
     X = _square(X)
     a = as_float_array(a, "a", ndim=1, shape=(X.shape[0],))
+    symmetric = _check_flag(symmetric)
     if symmetric:
         _check_symmetric(X)
     XinvT = _inverse_transpose(X)
@@ -182,6 +190,7 @@ def numerical_gradient(f, X, symmetric=False, step=1e-6):
     h = as_finite_float(step, "step")
     if h <= 0:
         raise ValueError(f"step must be > 0, got {h!r}")
+    symmetric = _check_flag(symmetric)
     if symmetric:
         X = _square(X)
         _check_symmetric(X)

@@ -15,7 +15,8 @@ from __future__ import annotations
 import numbers
 
 import numpy as np
-from scipy.special import expit, log_expit, logsumexp
+from scipy.special import expit, log_expit
+from scipy.special import logsumexp as _scipy_logsumexp
 
 __all__ = [
     "sigmoid",
@@ -45,8 +46,15 @@ def sigmoid(z):
     -------
     float or ndarray
         Same shape as ``z``, values in ``[0, 1]``.
+
+    Raises
+    ------
+    TypeError
+        If ``z`` is not numeric.
+    ValueError
+        If ``z`` contains NaN (``±inf`` are fine: their limits are 0 and 1).
     """
-    return expit(z)
+    return expit(_as_activation_input(z, "z"))
 
 
 def log_sigmoid(z):
@@ -54,8 +62,35 @@ def log_sigmoid(z):
 
     ``log_sigmoid(-800)`` is ``-800`` (not ``-inf``) and ``log_sigmoid(40)`` is
     ``-4.2e-18`` (not ``0``).
+
+    Raises :class:`TypeError` for non-numeric ``z`` and :class:`ValueError`
+    for NaN, as :func:`sigmoid` does.
     """
-    return log_expit(z)
+    return log_expit(_as_activation_input(z, "z"))
+
+
+def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False):
+    """:math:`\\log \\sum_k b_k e^{a_k}` without overflow (:func:`scipy.special.logsumexp`, checked).
+
+    Same arguments and results as scipy's function, with the library's input
+    rules: ``a`` must be numeric and non-empty and must not contain NaN
+    (``-inf`` is a zero term, ``+inf`` an infinite one); ``b``, if given, must
+    be finite and have exactly the shape of ``a`` (it is never broadcast).
+    """
+    a = as_float_array(a, "a", finite=False)
+    if np.any(np.isnan(a)):
+        raise ValueError("a must not contain NaN")
+    if b is not None:
+        b = as_float_array(b, "b", shape=a.shape)
+    return _scipy_logsumexp(a, axis=axis, b=b, keepdims=keepdims, return_sign=return_sign)
+
+
+def _as_activation_input(z, name: str):
+    """Numeric, NaN-free input of an elementwise activation; scalars stay scalars."""
+    arr = as_float_array(z, name, finite=False, allow_empty=True)
+    if np.any(np.isnan(arr)):
+        raise ValueError(f"{name} must not contain NaN")
+    return arr
 
 
 def _type_name(value) -> str:

@@ -1,0 +1,617 @@
+"""One table of bad inputs for every public function, class and method of mlhwlib.
+
+Each row is ``(callable, kwargs, exception type, regex)``: calling
+``callable(**kwargs)`` must raise that exception (``ValueError`` or
+``TypeError``; the few documented ``OverflowError`` rows are listed as such)
+with a message matching the regex, which names the offending argument and what
+was expected.  Warnings are errors while a row runs, so a row that warns before
+it raises fails.
+
+:func:`test_every_public_name_has_cases` enumerates the public API from each
+module's ``__all__`` (classes with their public methods) and fails when a name
+has no row: a new public function needs validation cases here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import inspect
+import pkgutil
+import re
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.neighbors import KNeighborsClassifier
+from sklearn.tree import DecisionTreeClassifier
+
+import mlhwlib
+from mlhwlib import adaboost, bptt, em, gmm, lstm, matrix_calculus, numerics, plotting
+
+NAN, INF = float("nan"), float("inf")
+OBJ = np.array([[1.0, None]], dtype=object)          # an object array
+STR2 = np.array([["a", "b"], ["c", "d"]])            # a string array
+
+# Public names that are not callable: each must be acknowledged here.
+NON_CALLABLE = {"mlhwlib.__version__", "mlhwlib.plotting.BOOK_COLORS"}
+
+
+# ---------------------------------------------------------------------------
+# the public API, enumerated
+# ---------------------------------------------------------------------------
+def _modules():
+    yield mlhwlib
+    for info in pkgutil.iter_modules(mlhwlib.__path__):
+        if not info.name.startswith("_"):
+            yield importlib.import_module(f"mlhwlib.{info.name}")
+
+
+def public_api() -> tuple[set[str], set[str]]:
+    """(callables, non-callables) as dotted names; classes also list their public methods."""
+    callables, others = set(), set()
+    for mod in _modules():
+        names = getattr(mod, "__all__", None)
+        if names is None:  # no __all__: every public callable defined in the module
+            names = [n for n, v in vars(mod).items()
+                     if not n.startswith("_") and callable(v)
+                     and getattr(v, "__module__", None) == mod.__name__]
+        for name in names:
+            obj = getattr(mod, name)
+            dotted = f"{mod.__name__}.{name}"
+            if not callable(obj):
+                others.add(dotted)
+                continue
+            callables.add(dotted)
+            if inspect.isclass(obj):
+                for meth, value in vars(obj).items():
+                    if not meth.startswith("_") and inspect.isfunction(value):
+                        callables.add(f"{dotted}.{meth}")
+    return callables, others
+
+
+def target_of(func) -> str:
+    """Dotted name of what a row exercises (helpers name it with :func:`covers`)."""
+    if hasattr(func, "_covers"):
+        return func._covers
+    if inspect.ismethod(func):
+        func = func.__func__
+    return f"{func.__module__}.{func.__qualname__}"
+
+
+def covers(name):
+    def mark(helper):
+        helper._covers = name
+        return helper
+    return mark
+
+
+# ---------------------------------------------------------------------------
+# valid inputs and fitted objects the rows start from
+# ---------------------------------------------------------------------------
+LSTM_OK = dict(X=[[0.0, 1.0], [1.0, 0.0], [1.0, 1.0]], w=[1.0, 0.0], w_i=[0.0, 1.0],
+               w_f=[1.0, 1.0], w_o=[0.5, 0.5])
+TRACE = lstm.lstm_trace(**LSTM_OK)
+BPTT_OK = dict(x=[1.0, -0.5, 2.0], y=1.0, w0=0.7, w_h=0.4, w_i=-0.3)
+BPTT_RESULT = bptt.rnn_bptt(**BPTT_OK)
+BOOST = adaboost.boost_from_predictions([0, 1, 2, 1], [[0, 1, 2, 2], [0, 0, 2, 1]], 3)
+
+X6 = np.array([[0.0, 1.0], [1.0, 0.5], [2.0, 0.0], [3.0, 1.5], [4.0, 2.0], [5.0, 0.2]])
+Y6 = np.array([0, 0, 1, 1, 2, 2])
+ADA = adaboost.MultiClassAdaBoost(n_estimators=3).fit(X6, Y6)
+
+XG = np.array([[0.0, 0.1], [0.2, -0.1], [-0.1, 0.0], [5.0, 5.1], [5.2, 4.9], [4.9, 5.0]])
+W2 = np.array([0.5, 0.5])
+M2 = np.array([[0.0, 0.0], [5.0, 5.0]])
+C2 = np.array([np.eye(2), np.eye(2)])
+GMM = gmm.GaussianMixture(2, means_init=M2, random_state=0).fit(XG)
+LJ = np.log([[0.1, 0.3], [0.2, 0.2]])
+
+
+@covers("mlhwlib.lstm.LSTMTrace")
+def trace_with(**change):
+    return dataclasses.replace(TRACE, **change)
+
+
+@covers("mlhwlib.bptt.BPTTResult")
+def bptt_result_with(**change):
+    return dataclasses.replace(BPTT_RESULT, **change)
+
+
+@covers("mlhwlib.adaboost.BoostingResult")
+def boosting_result_with(**change):
+    return dataclasses.replace(BOOST, **change)
+
+
+@covers("mlhwlib.adaboost.MultiClassAdaBoost")
+def ada_params_at_fit(**params):
+    """Constructor parameters are checked when ``fit`` runs (scikit-learn's rule)."""
+    return adaboost.MultiClassAdaBoost(**params).fit(X6, Y6)
+
+
+@covers("mlhwlib.gmm.GaussianMixture")
+def gmm_params_at_fit(**params):
+    return gmm.GaussianMixture(**{"n_components": 2, **params}).fit(XG)
+
+
+UNFITTED_ADA = adaboost.MultiClassAdaBoost()
+UNFITTED_GMM = gmm.GaussianMixture(2)
+
+
+def bptt_args(**change):
+    return {**BPTT_OK, **change}
+
+
+def gmm_args(**change):
+    return {"X": XG, "weights": W2, "means": M2, "covariances": C2, **change}
+
+
+NOT_PD = np.array([np.eye(2), [[1.0, 2.0], [2.0, 1.0]]])
+ASYM = np.array([[[1.0, 0.5], [0.0, 1.0]], np.eye(2)])
+
+C = []  # the table: (callable, kwargs, exception, regex)
+
+
+def rows(func, *cases):
+    for kwargs, exc, regex in cases:
+        C.append((func, kwargs, exc, regex))
+
+
+V, T = ValueError, TypeError
+
+# ---------------------------------------------------------------- numerics
+rows(numerics.sigmoid,
+     (dict(z="1.0"), T, r"z must be a numeric array, got a string"),
+     (dict(z=OBJ), T, r"z must be a numeric .* dtype object"),
+     (dict(z=None), T, r"z must be a numeric array, got None"),
+     (dict(z=[0.0, NAN]), V, r"z must not contain NaN"))
+rows(numerics.log_sigmoid,
+     (dict(z="x"), T, r"z must be a numeric array"),
+     (dict(z=np.array([True])), T, r"z must be a numeric .* dtype bool"),
+     (dict(z=NAN), V, r"z must not contain NaN"))
+rows(numerics.logsumexp,
+     (dict(a="abc"), T, r"a must be a numeric array"),
+     (dict(a=[1.0, NAN]), V, r"a must not contain NaN"),
+     (dict(a=[]), V, r"a must not be empty"),
+     (dict(a=[1.0, 2.0, 3.0], b=2.0), V, r"b must have shape \(3\)"),   # no broadcast
+     (dict(a=[1.0, 2.0], b=[1.0, INF]), V, r"b must contain only finite"))
+rows(numerics.as_float_array,
+     (dict(value="abc", name="X"), T, r"X must be a numeric array, got a string"),
+     (dict(value=OBJ, name="X"), T, r"X must be a numeric .* dtype object"),
+     (dict(value=[True, False], name="X"), T, r"X must be a numeric .* dtype bool"),
+     (dict(value=[[1.0]], name="X", ndim=1), V, r"X must be 1-D, got an array of shape \(1, 1\)"),
+     (dict(value=[1.0, 2.0], name="X", shape=(3,)), V, r"X must have shape \(3\), got \(2,\)"),
+     (dict(value=[], name="X"), V, r"X must not be empty"),
+     (dict(value=[1.0, -INF], name="X"), V, r"X must contain only finite"))
+rows(numerics.as_finite_float,
+     (dict(value="1", name="x"), T, r"x must be a real number, got str"),
+     (dict(value=True, name="x"), T, r"x must be a real number, got bool"),
+     (dict(value=1j, name="x"), T, r"x must be a real number, got complex"),
+     (dict(value=[1.0], name="x"), T, r"x must be a real number, got list"),
+     (dict(value=NAN, name="x"), V, r"x must be finite, got nan"),
+     (dict(value=-INF, name="x"), V, r"x must be finite, got -inf"))
+rows(numerics.as_int,
+     (dict(value=1.5, name="n"), T, r"n must be an integer, got float"),
+     (dict(value=True, name="n"), T, r"n must be an integer, got bool"),
+     (dict(value="3", name="n"), T, r"n must be an integer, got str"),
+     (dict(value=0, name="n", minimum=1), V, r"n must be an integer >= 1, got 0"))
+rows(numerics.as_probability_vector,
+     (dict(value=[-0.5, 1.5], name="p"), V, r"p must be non-negative"),
+     (dict(value=[0.5, 0.6], name="p"), V, r"p must sum to 1"),
+     (dict(value=[0.5, NAN], name="p"), V, r"p must contain only finite"),
+     (dict(value=[[0.5, 0.5]], name="p"), V, r"p must be 1-D"),
+     (dict(value=[], name="p"), V, r"p must not be empty"),
+     (dict(value=["a"], name="p"), T, r"p must be a numeric"),
+     (dict(value=[1.0], name="p", shape=(2,)), V, r"p must have shape \(2\)"))
+rows(numerics.check_callable,
+     (dict(value=3, name="f"), T, r"f must be callable or None, got int"))
+
+# ---------------------------------------------------------------- plotting
+rows(plotting.use_book_style,
+     (dict(style="ggplot"), T, r"unexpected keyword argument 'style'"))
+
+# ---------------------------------------------------------------- lstm
+for change, exc, regex in [
+    (dict(X="abc"), T, r"X must be a numeric array"),
+    (dict(X=OBJ), T, r"X must be a numeric .* dtype object"),
+    (dict(X=[0.0, 1.0]), V, r"X must be 2-D"),
+    (dict(X=np.empty((0, 2))), V, r"X must not be empty"),
+    (dict(X=[[0.0, NAN]]), V, r"X must contain only finite"),
+    (dict(X=[[INF, 0.0]]), V, r"X must contain only finite"),
+    (dict(w=[1.0, 0.0, 0.0]), V, r"w must have length d = 2"),
+    (dict(w=1.0), V, r"w must be 1-D"),                          # no broadcast of a scalar
+    (dict(w_i=[[0.0, 1.0]]), V, r"w_i must be 1-D"),
+    (dict(w_f=[NAN, 1.0]), V, r"w_f must contain only finite"),
+    (dict(w_o=["a", "b"]), T, r"w_o must be a numeric"),
+    (dict(b=NAN), V, r"b must be finite"),
+    (dict(b_i=INF), V, r"b_i must be finite"),
+    (dict(b_f="0"), T, r"b_f must be a real number"),
+    (dict(b_o=[0.0]), T, r"b_o must be a real number"),
+    (dict(c0=NAN), V, r"c0 must be finite"),
+    (dict(g=3), T, r"g must be callable or None"),
+    (dict(h=lambda v: v[:1]), V, r"h must act elementwise"),
+    (dict(g=lambda v: np.full(v.shape, "a")), T, r"g must return real numbers"),
+    (dict(g=lambda v: np.where(v > 0, NAN, v)), V, r"g returned a non-finite value"),
+    (dict(X=[[1e300, 1e300]], w=[1e10, 1e10]), V, r"pre-activation w·x \+ b overflowed"),
+    (dict(X=[[1e308], [1e308]], w=[1.0], w_i=[1.0], w_f=[1.0], w_o=[1.0]), V,
+     r"the memory c overflowed"),
+]:
+    C.append((lstm.lstm_trace, {**LSTM_OK, **change}, exc, regex))
+rows(trace_with,
+     (dict(c=TRACE.c[:2]), V, r"c must have shape \(3\)"),
+     (dict(z="abc"), T, r"z must be a numeric"),
+     (dict(y=np.array([0.0, NAN, 1.0])), V, r"y must contain only finite"),
+     (dict(i=TRACE.i[None, :]), V, r"i must have shape \(3\)"),
+     (dict(c0=NAN), V, r"c0 must be finite"))
+
+# ---------------------------------------------------------------- bptt
+rows(bptt.rnn_forward,
+     (dict(x="abc", w_h=1.0, w_i=1.0), T, r"x must be a numeric"),
+     (dict(x=[[1.0]], w_h=1.0, w_i=1.0), V, r"x must be 1-D"),
+     (dict(x=[], w_h=1.0, w_i=1.0), V, r"x must not be empty"),
+     (dict(x=[NAN], w_h=1.0, w_i=1.0), V, r"x must contain only finite"),
+     (dict(x=[1.0], w_h=NAN, w_i=1.0), V, r"w_h must be finite"),
+     (dict(x=[1.0], w_h=1.0, w_i="1"), T, r"w_i must be a real number"),
+     (dict(x=[1.0], w_h=[1.0], w_i=1.0), T, r"w_h must be a real number"),
+     (dict(x=[1.0], w_h=1.0, w_i=1.0, h0=INF), V, r"h0 must be finite"),
+     (dict(x=[1e300], w_h=1.0, w_i=1e10), OverflowError, r"forward pass overflowed"))
+rows(bptt.rnn_bptt,
+     (bptt_args(y=1.5), V, r"y must be a target in \[0, 1\]"),
+     (bptt_args(y=-0.1), V, r"y must be a target in \[0, 1\]"),
+     (bptt_args(y=NAN), V, r"y must be finite"),
+     (bptt_args(y=True), T, r"y must be a real number, got bool"),
+     (bptt_args(y=[1.0]), T, r"y must be a real number"),
+     (bptt_args(w0="0.5"), T, r"w0 must be a real number"),
+     (bptt_args(w0=-INF), V, r"w0 must be finite"),
+     (bptt_args(x=OBJ[0]), T, r"x must be a numeric"),
+     (bptt_args(x=[]), V, r"x must not be empty"),
+     (bptt_args(x=[[1.0, 2.0]]), V, r"x must be 1-D"),
+     (bptt_args(h0=NAN), V, r"h0 must be finite"),
+     (bptt_args(x=[0.0] * 400, w_h=10.0, w_i=0.0, h0=0.0), OverflowError,
+      r"backward pass overflowed"))
+rows(bptt.tanh_derivative,
+     (dict(a="x"), T, r"a must be a numeric array"),
+     (dict(a=OBJ), T, r"a must be a numeric .* dtype object"),
+     (dict(a=[0.0, NAN]), V, r"a must not contain NaN"))
+rows(bptt.clip_by_norm,
+     (dict(grad="abc", max_norm=1.0), T, r"grad must be a numeric"),
+     (dict(grad=[[1.0, 2.0]], max_norm=1.0), V, r"grad must be 1-D"),
+     (dict(grad=[], max_norm=1.0), V, r"grad must not be empty"),
+     (dict(grad=[1.0, NAN], max_norm=1.0), V, r"grad must contain only finite"),
+     (dict(grad=[1.0], max_norm=0.0), V, r"max_norm must be positive"),
+     (dict(grad=[1.0], max_norm=-1.0), V, r"max_norm must be positive"),
+     (dict(grad=[1.0], max_norm=NAN), V, r"max_norm must be finite"),
+     (dict(grad=[1.0], max_norm=[1.0]), T, r"max_norm must be a real number"))
+rows(bptt_result_with,
+     (dict(h=BPTT_RESULT.h[None, :]), V, r"h must be 1-D"),
+     (dict(grad_h=BPTT_RESULT.grad_h[:2]), V, r"grad_h must have shape \(4\)"),
+     (dict(loss=NAN), V, r"loss must be finite"),
+     (dict(y_hat="0.5"), T, r"y_hat must be a real number"))
+
+# ---------------------------------------------------------------- adaboost
+for f in (adaboost.multiclass_alpha, adaboost.samme_alpha, adaboost.loss_reduction_factor):
+    rows(f,
+         (dict(eps=0.0, n_classes=3), V, r"eps must lie strictly between 0 and 1, got 0\.0"),
+         (dict(eps=1.0, n_classes=3), V, r"eps must lie strictly between 0 and 1, got 1\.0"),
+         (dict(eps=-0.1, n_classes=3), V, r"eps must lie strictly between 0 and 1"),
+         (dict(eps=NAN, n_classes=3), V, r"eps must be finite"),
+         (dict(eps="0.3", n_classes=3), T, r"eps must be a real number"),
+         (dict(eps=0.3, n_classes=1), V, r"n_classes must be an integer >= 2"),
+         (dict(eps=0.3, n_classes=2.0), T, r"n_classes must be an integer, got float"),
+         (dict(eps=0.3, n_classes=True), T, r"n_classes must be an integer, got bool"))
+rows(adaboost.loss_reduction_factor,
+     (dict(eps=0.3, n_classes=3, alpha=NAN), V, r"alpha must be finite"),
+     (dict(eps=0.3, n_classes=3, alpha="1"), T, r"alpha must be a real number"))
+rows(adaboost.multiclass_exponential_loss,
+     (dict(y=[0, 3], scores=np.zeros((2, 3))), V, r"y must hold labels in \[0, 3\), got values from 0 to 3"),
+     (dict(y=[-1, 0], scores=np.zeros((2, 3))), V, r"y must hold labels in \[0, 3\)"),
+     (dict(y=[0, 1], scores=np.zeros((3, 3))), V, r"y must have shape \(3,\), got \(2,\)"),
+     (dict(y=[0], scores=np.zeros((1, 3))[0]), V, r"scores must be 2-D"),
+     (dict(y=[0, 0], scores=np.zeros((2, 1))), V, r"scores must have at least 2 columns"),
+     (dict(y=[0, 1], scores=[[0.0, NAN], [0.0, 0.0]]), V, r"scores must contain only finite"),
+     (dict(y=[0, 1], scores=STR2), T, r"scores must be a numeric"),
+     (dict(y=[0.5, 1.0], scores=np.zeros((2, 2))), T, r"y must hold integer class labels"),
+     (dict(y=["a", "b"], scores=np.zeros((2, 2))), T, r"y must hold integer class labels"))
+rows(adaboost.boost_from_predictions,
+     (dict(y=[0, 3, 1], predictions=[[0, 1, 1]], n_classes=3), V, r"y must hold labels in \[0, 3\)"),
+     (dict(y=[0, 2, 1], predictions=[[0, 5, 1]], n_classes=3), V,
+      r"predictions must hold labels in \[0, 3\)"),
+     (dict(y=[0, 2, 1], predictions=[0, 2, 0], n_classes=3), V,
+      r"predictions must have shape \(T, 3\)"),
+     (dict(y=[0, 2, 1], predictions=[[0, 2]], n_classes=3), V,
+      r"predictions must have shape \(T, 3\)"),
+     (dict(y=[[0, 1]], predictions=[[0, 1]], n_classes=2), V, r"y must be 1-D"),
+     (dict(y=[0, 1], predictions=[[0, 1]], n_classes=1), V, r"n_classes must be an integer >= 2"),
+     (dict(y=[0, 1], predictions=[[0, 1]], n_classes=2), V, r"round 0 of predictions has weighted error 0\.0"),
+     (dict(y=[0, 1], predictions=[[1, 0]], n_classes=2), V, r"round 0 of predictions has weighted error 1\.0"),
+     (dict(y=["a", "b"], predictions=[[0, 1]], n_classes=2), T, r"y must hold integer class labels"),
+     (dict(y=[0, 1], predictions=OBJ, n_classes=2), T, r"predictions must hold integer class labels"))
+rows(boosting_result_with,
+     (dict(weights=BOOST.weights[:2]), V, r"weights must have shape \(T \+ 1, N\) = \(3, 4\)"),
+     (dict(predictions=np.array([0, 1, 2, 3])), V, r"predictions must hold labels in \[0, 3\)"),
+     (dict(loss=NAN), V, r"loss must be a non-negative number"),
+     (dict(scores=STR2), T, r"scores must be a numeric"),
+     (dict(alpha=BOOST.alpha[:1]), V, r"alpha must have shape \(2\)"))
+rows(adaboost.Stump,
+     (dict(feature="0", threshold=0.5, left=0, right=1), T, r"feature must be an integer, got str"),
+     (dict(feature=-2, threshold=0.5, left=0, right=1), V, r"feature must be an integer >= -1"),
+     (dict(feature=0, threshold=NAN, left=0, right=1), V, r"threshold must not be NaN"),
+     (dict(feature=0, threshold="a", left=0, right=1), T, r"threshold must be a numeric"),
+     (dict(feature=0, threshold=0.5, left=-1, right=1), V, r"left must be an integer >= 0"),
+     (dict(feature=0, threshold=0.5, left=0, right=1.5), T, r"right must be an integer, got float"))
+STUMP = adaboost.Stump(feature=1, threshold=0.5, left=0, right=1)
+rows(STUMP.predict,
+     (dict(X=[0.0, 1.0]), V, r"X must be 2-D"),
+     (dict(X=[[0.0]]), V, r"X must have more than 1 columns .* got shape \(1, 1\)"),
+     (dict(X=[[0.0, NAN]]), V, r"X must contain only finite"),
+     (dict(X=STR2), T, r"X must be a numeric"))
+rows(adaboost.fit_stump,
+     (dict(X=STR2, y=[0, 1], sample_weight=[1.0, 1.0]), T, r"X must be a numeric"),
+     (dict(X=[0.0, 1.0], y=[0, 1], sample_weight=[1.0, 1.0]), V, r"X must be 2-D"),
+     (dict(X=[[NAN], [1.0]], y=[0, 1], sample_weight=[1.0, 1.0]), V, r"X must contain only finite"),
+     (dict(X=[[0.0], [1.0]], y=[0, 2], sample_weight=[1.0, 1.0], n_classes=2), V,
+      r"y must hold labels in \[0, 2\)"),
+     (dict(X=[[0.0], [1.0]], y=[-1, 1], sample_weight=[1.0, 1.0]), V, r"y must hold labels in \[0, "),
+     (dict(X=[[0.0], [1.0]], y=["a", "b"], sample_weight=[1.0, 1.0]), T,
+      r"y must hold integer class labels"),
+     (dict(X=[[0.0], [1.0]], y=[NAN, 1.0], sample_weight=[1.0, 1.0]), T,
+      r"y must hold integer class labels"),
+     (dict(X=[[0.0], [1.0]], y=[0, 1, 1], sample_weight=[1.0, 1.0]), V, r"y must have shape \(2,\)"),
+     (dict(X=[[0.0], [1.0]], y=[0, 1], sample_weight=[1.0, -1.0]), V, r"sample_weight must be non-negative"),
+     (dict(X=[[0.0], [1.0]], y=[0, 1], sample_weight=1.0), V, r"sample_weight must have shape \(2\)"),
+     (dict(X=[[0.0], [1.0]], y=[0, 1], sample_weight=[1.0, INF]), V, r"sample_weight must contain only finite"),
+     (dict(X=[[0.0], [1.0]], y=[0, 0], sample_weight=[1.0, 1.0], n_classes=0), V,
+      r"n_classes must be an integer >= 1"))
+rows(ada_params_at_fit,
+     (dict(n_estimators=0), V, r"n_estimators must be an integer >= 1"),
+     (dict(n_estimators=2.5), T, r"n_estimators must be an integer, got float"),
+     (dict(criterion="entropy"), V, r"criterion must be 'error' or 'gini', got 'entropy'"),
+     (dict(estimator=3), T, r"estimator must be a scikit-learn classifier"),
+     (dict(estimator=KNeighborsClassifier(n_neighbors=1)), V,
+      r"estimator KNeighborsClassifier does not accept sample_weight"),
+     (dict(estimator=DecisionTreeClassifier(max_depth=1), random_state="abc"), V,
+      r"random_state must be None, an integer or a numpy RandomState"))
+FIT = adaboost.MultiClassAdaBoost(n_estimators=2).fit
+rows(FIT,
+     (dict(X=STR2, y=[0, 1]), T, r"X must be a numeric"),
+     (dict(X=[0.0, 1.0], y=[0, 1]), V, r"X must be 2-D"),
+     (dict(X=np.empty((0, 2)), y=[]), V, r"X must not be empty"),
+     (dict(X=[[0.0], [INF]], y=[0, 1]), V, r"X must contain only finite"),
+     (dict(X=X6, y=Y6[:5]), V, r"y must have shape \(6,\) to match X, got \(5,\)"),
+     (dict(X=X6, y=Y6[:, None]), V, r"y must have shape \(6,\)"),
+     (dict(X=X6, y=[0.0, 1.0, NAN, 1.0, 0.0, 1.0]), V, r"y must not contain NaN"),
+     (dict(X=X6, y=np.zeros(6, dtype=int)), V, r"y must contain at least 2 classes, got 1"),
+     (dict(X=X6, y=np.array([0, "a", None, 1, 2, 0], dtype=object)), T,
+      r"y must hold labels of one sortable type"),
+     (dict(X=X6, y=Y6, sample_weight=[1.0, -1.0, 1.0, 1.0, 1.0, 1.0]), V,
+      r"sample_weight must be non-negative"),
+     (dict(X=X6, y=Y6, sample_weight=np.zeros(6)), V, r"sample_weight must have a positive sum"),
+     (dict(X=X6, y=Y6, sample_weight=np.ones(5)), V, r"sample_weight must have shape \(6\)"),
+     (dict(X=X6, y=Y6, sample_weight=[1.0, NAN, 1.0, 1.0, 1.0, 1.0]), V,
+      r"sample_weight must contain only finite"))
+for method in ("decision_function", "predict", "staged_decision_function", "staged_predict"):
+    rows(getattr(UNFITTED_ADA, method), (dict(X=X6), V, r"not fitted yet: call fit"))
+    rows(getattr(ADA, method),
+         (dict(X=X6[:, :1]), V, r"X must have 2 features \(columns\), got 1"),
+         (dict(X=[[0.0, NAN]]), V, r"X must contain only finite"),
+         (dict(X=STR2), T, r"X must be a numeric"),
+         (dict(X=X6[0]), V, r"X must be 2-D"))
+rows(UNFITTED_ADA.score, (dict(X=X6, y=Y6), V, r"not fitted yet: call fit"))
+rows(ADA.score,
+     (dict(X=X6, y=Y6[:3]), V, r"y must have shape \(6,\), got \(3,\)"),
+     (dict(X=X6[:, :1], y=Y6), V, r"X must have 2 features"),
+     (dict(X=X6, y=Y6, sample_weight=np.zeros(6)), V, r"sample_weight must be non-negative with a positive sum"),
+     (dict(X=X6, y=Y6, sample_weight=-np.ones(6)), V, r"sample_weight must be non-negative"),
+     (dict(X=X6, y=Y6, sample_weight=np.ones(3)), V, r"sample_weight must have shape \(6\)"))
+
+# ---------------------------------------------------------------- em
+rows(em.kl_divergence,
+     (dict(p=[-0.5, 1.5], q=[0.5, 0.5]), V, r"p must be non-negative"),
+     (dict(p=[0.5, 0.6], q=[0.5, 0.5]), V, r"p must sum to 1"),
+     (dict(p=[0.5, 0.5], q=[0.2, 0.2]), V, r"q must sum to 1"),
+     (dict(p=[0.5, 0.5], q=[1.0]), V, r"p and q must have the same shape, got \(2,\) and \(1,\)"),
+     (dict(p=[], q=[]), V, r"p must not be empty"),
+     (dict(p=[0.5, 0.5], q=[NAN, 1.0]), V, r"q must contain only finite"),
+     (dict(p=[0.5, 0.5], q=[INF, 0.0]), V, r"q must contain only finite"),
+     (dict(p=["a", "b"], q=[0.5, 0.5]), T, r"p must be a numeric"),
+     (dict(p=[[0.5, 0.5]], q=[0.5, 0.5]), V, r"p must be 1-D"))
+rows(em.gaussian_kl,
+     (dict(mu_p=0.0, sigma_p=0.0, mu_q=0.0, sigma_q=1.0), V, r"sigma_p must be a standard deviation > 0"),
+     (dict(mu_p=0.0, sigma_p=1.0, mu_q=0.0, sigma_q=-1.0), V, r"sigma_q must be a standard deviation > 0"),
+     (dict(mu_p=NAN, sigma_p=1.0, mu_q=0.0, sigma_q=1.0), V, r"mu_p must be finite"),
+     (dict(mu_p=0.0, sigma_p=1.0, mu_q="0", sigma_q=1.0), T, r"mu_q must be a real number"),
+     (dict(mu_p=0.0, sigma_p=1.0, mu_q=0.0, sigma_q=INF), V, r"sigma_q must be finite"),
+     (dict(mu_p=[0.0], sigma_p=1.0, mu_q=0.0, sigma_q=1.0), T, r"mu_p must be a real number"))
+for f in (em.log_evidence, em.posterior):
+    rows(f,
+         (dict(log_joint=[0.0, NAN]), V, r"log_joint must not contain NaN"),
+         (dict(log_joint=[0.0, INF]), V, r"log_joint must not contain \+inf"),
+         (dict(log_joint=[[0.0, 0.0], [-INF, -INF]]), V, r"log_joint must have at least one finite entry"),
+         (dict(log_joint=[]), V, r"log_joint must not be empty"),
+         (dict(log_joint=np.zeros((2, 0))), V, r"log_joint must not be empty"),
+         (dict(log_joint=np.zeros((1, 1, 2))), V, r"log_joint must be 1-D or 2-D"),
+         (dict(log_joint=["a"]), T, r"log_joint must be a numeric"))
+rows(em.elbo,
+     (dict(q=[0.5, 0.6], log_joint=LJ[0]), V, r"q must sum to 1"),
+     (dict(q=[-0.5, 1.5], log_joint=LJ[0]), V, r"q must be non-negative"),
+     (dict(q=[1.0], log_joint=LJ[0]), V, r"q and log_joint must have the same shape"),
+     (dict(q=[0.5, 0.5], log_joint=LJ), V, r"q and log_joint must have the same shape, got \(2,\) and \(2, 2\)"),
+     (dict(q=[[0.5, 0.5], [0.9, 0.2]], log_joint=LJ), V, r"each row of q must sum to 1"),
+     (dict(q=[[0.5, 0.5], [1.5, -0.5]], log_joint=LJ), V, r"q must be non-negative"),
+     (dict(q=STR2, log_joint=LJ), T, r"q must be a numeric"),
+     (dict(q=[0.5, 0.5], log_joint=[NAN, 0.0]), V, r"log_joint must not contain NaN"),
+     (dict(q=[[0.5, NAN], [0.5, 0.5]], log_joint=LJ), V, r"q must contain only finite"))
+rows(em.normal_mixture_log_joint,
+     (dict(x=[[0.0]], weights=[1.0], means=[0.0], stds=[1.0]), V, r"x must be 1-D"),
+     (dict(x=[NAN], weights=[1.0], means=[0.0], stds=[1.0]), V, r"x must contain only finite"),
+     (dict(x=["a"], weights=[1.0], means=[0.0], stds=[1.0]), T, r"x must be a numeric"),
+     (dict(x=[], weights=[1.0], means=[0.0], stds=[1.0]), V, r"x must not be empty"),
+     (dict(x=[0.0], weights=[0.5, 0.6], means=[0.0, 1.0], stds=[1.0, 1.0]), V, r"weights must sum to 1"),
+     (dict(x=[0.0], weights=[-0.5, 1.5], means=[0.0, 1.0], stds=[1.0, 1.0]), V, r"weights must be non-negative"),
+     (dict(x=[0.0], weights=[0.5, 0.5], means=[0.0], stds=[1.0, 1.0]), V, r"means must have shape \(2\)"),
+     (dict(x=[0.0], weights=[0.5, 0.5], means=[0.0, 1.0], stds=1.0), V, r"stds must have shape \(2\)"),
+     (dict(x=[0.0], weights=[0.5, 0.5], means=[0.0, 1.0], stds=[1.0, 0.0]), V,
+      r"stds must be standard deviations > 0"),
+     (dict(x=[0.0], weights=[0.5, 0.5], means=[0.0, INF], stds=[1.0, 1.0]), V, r"means must contain only finite"))
+
+# ---------------------------------------------------------------- gmm
+for f in (gmm.log_likelihood, gmm.responsibilities, gmm.em_step):
+    rows(f,
+         (gmm_args(X=XG[:, :1]), V, r"X must have 2 columns .* got shape \(6, 1\)"),
+         (gmm_args(X=STR2), T, r"X must be a numeric"),
+         (gmm_args(X=[[0.0, NAN]]), V, r"X must contain only finite"),
+         (gmm_args(X=np.empty((0, 2))), V, r"X must not be empty"),
+         (gmm_args(X=XG[0]), V, r"X must be 2-D"),
+         (gmm_args(weights=[1.5, -0.5]), V, r"weights must be non-negative"),
+         (gmm_args(weights=[0.5, 0.6]), V, r"weights must sum to 1"),
+         (gmm_args(weights=[0.3, 0.3, 0.4]), V, r"means must have shape \(K, d\) with K = 3"),
+         (gmm_args(means=M2[0]), V, r"means must be 2-D"),
+         (gmm_args(means=[[0.0, NAN], [1.0, 1.0]]), V, r"means must contain only finite"),
+         (gmm_args(covariances=np.eye(2)), V, r"covariances must be 3-D"),           # no broadcast
+         (gmm_args(covariances=np.ones((2, 3, 3))), V, r"covariances must have shape \(2, 2, 2\)"),
+         (gmm_args(covariances=NOT_PD), V, r"covariances\[1\] is not positive definite"),
+         (gmm_args(covariances=np.zeros((2, 2, 2))), V, r"covariances\[0\] is not positive definite"),
+         (gmm_args(covariances=ASYM), V, r"covariances\[0\] must be symmetric"),
+         (gmm_args(covariances=C2.astype(object)), T, r"covariances must be a numeric"))
+rows(gmm.em_step,
+     (gmm_args(reg_covar=-1.0), V, r"reg_covar must be >= 0"),
+     (gmm_args(reg_covar=NAN), V, r"reg_covar must be finite"),
+     (gmm_args(reg_covar="0"), T, r"reg_covar must be a real number"))
+rows(gmm.GaussianMixture,
+     (dict(n_components=0), V, r"n_components must be an integer >= 1"),
+     (dict(n_components=1.5), T, r"n_components must be an integer"),
+     (dict(n_components=2, max_iter=0), V, r"max_iter must be an integer >= 1"),
+     (dict(n_components=2, tol=-1.0), V, r"tol must be >= 0"),
+     (dict(n_components=2, tol=NAN), V, r"tol must be finite"),
+     (dict(n_components=2, reg_covar=-1e-6), V, r"reg_covar must be >= 0"),
+     (dict(n_components=2, reg_covar="a"), T, r"reg_covar must be a real number"))
+rows(gmm_params_at_fit,
+     (dict(n_components=7), V, r"n_components = 7 must be <= the number of samples N = 6"),
+     (dict(weights_init=[0.5, 0.6]), V, r"initial parameters: weights must sum to 1"),
+     (dict(weights_init=[1.5, -0.5]), V, r"initial parameters: weights must be non-negative"),
+     (dict(means_init=M2[:1]), V, r"initial parameters: means must have shape"),
+     (dict(means_init=np.zeros((2, 3))), V, r"initial parameters: means must have shape \(2, 2\)"),
+     (dict(covariances_init=NOT_PD), V, r"initial parameters: covariances\[1\] is not positive definite"),
+     (dict(covariances_init=ASYM), V, r"initial parameters: covariances\[0\] must be symmetric"),
+     (dict(covariances_init=np.full((2, 2, 2), NAN)), V, r"covariances must contain only finite"),
+     (dict(random_state="abc"), V, r"random_state must be None, a non-negative integer"),
+     (dict(random_state=-1), V, r"random_state must be None, a non-negative integer"))
+rows(gmm.GaussianMixture(2).fit,
+     (dict(X=STR2), T, r"X must be a numeric"),
+     (dict(X=[0.0, 1.0, 2.0]), V, r"X must be 2-D"),
+     (dict(X=np.empty((0, 2))), V, r"X must not be empty"),
+     (dict(X=[[0.0, 1.0], [INF, 0.0]]), V, r"X must contain only finite"))
+rows(gmm.GaussianMixture(2, reg_covar=0.0).fit,   # collapsed data, no ridge
+     (dict(X=[[0.0, 0.0], [0.0, 0.0], [0.0, 0.0]]), V,
+      r"covariances\[0\] is not positive definite.*use reg_covar > 0"))
+for method in ("score_samples", "score", "predict_proba", "predict"):
+    rows(getattr(UNFITTED_GMM, method), (dict(X=XG), V, r"not fitted yet: call fit"))
+    rows(getattr(GMM, method),
+         (dict(X=XG[:, :1]), V, r"X must have 2 columns"),
+         (dict(X=[[NAN, 0.0]]), V, r"X must contain only finite"),
+         (dict(X=STR2), T, r"X must be a numeric"),
+         (dict(X=np.empty((0, 2))), V, r"X must not be empty"))
+rows(UNFITTED_GMM.sample, (dict(n_samples=3), V, r"not fitted yet: call fit"))
+rows(GMM.sample,
+     (dict(n_samples=0), V, r"n_samples must be an integer >= 1"),
+     (dict(n_samples=2.0), T, r"n_samples must be an integer, got float"))
+
+# ---------------------------------------------------------------- matrix_calculus
+SING = np.array([[1.0, 2.0], [2.0, 4.0]])
+rows(matrix_calculus.symmetrize_gradient,
+     (dict(G=np.ones((2, 3))), V, r"G must be square, got shape \(2, 3\)"),
+     (dict(G=[1.0, 2.0]), V, r"G must be 2-D"),
+     (dict(G=[[NAN, 0.0], [0.0, 1.0]]), V, r"G must contain only finite"),
+     (dict(G=STR2), T, r"G must be a numeric"))
+rows(matrix_calculus.logdet_gradient,
+     (dict(X=SING), V, r"X must be invertible"),
+     (dict(X=np.ones((2, 3))), V, r"X must be square"),
+     (dict(X=[[1.0, 2.0], [0.0, 1.0]], symmetric=True), V, r"X must be symmetric when symmetric=True"),
+     (dict(X=np.eye(2), symmetric="no"), T, r"symmetric must be True or False, got str"),
+     (dict(X=[[INF, 0.0], [0.0, 1.0]]), V, r"X must contain only finite"),
+     (dict(X=np.empty((0, 0))), V, r"X must not be empty"))
+rows(matrix_calculus.trace_product_gradient,
+     (dict(X=np.ones((2, 3)), B=np.ones((2, 3))), V, r"B must have shape \(3, 2\)"),
+     (dict(X=STR2, B=np.ones((2, 2))), T, r"X must be a numeric"),
+     (dict(X=np.eye(2), B=[[NAN, 0.0], [0.0, 0.0]]), V, r"B must contain only finite"),
+     (dict(X=np.eye(2), B=np.eye(2), symmetric="yes"), T, r"symmetric must be True or False"),
+     (dict(X=np.ones((2, 3)), B=np.ones((3, 2)), symmetric=True), V, r"X must be square"))
+rows(matrix_calculus.quadratic_inverse_gradient,
+     (dict(X=np.eye(2), a=[1.0, 2.0, 3.0]), V, r"a must have shape \(2\)"),
+     (dict(X=np.eye(2), a=1.0), V, r"a must be 1-D"),
+     (dict(X=np.eye(2), a=[NAN, 1.0]), V, r"a must contain only finite"),
+     (dict(X=SING, a=[1.0, 1.0]), V, r"X must be invertible"),
+     (dict(X=np.eye(2), a=[1.0, 1.0], symmetric=1), T, r"symmetric must be True or False, got int"))
+rows(matrix_calculus.numerical_gradient,
+     (dict(f=None, X=np.eye(2)), T, r"f must be callable"),
+     (dict(f=3, X=np.eye(2)), T, r"f must be callable"),
+     (dict(f=np.sum, X=np.eye(2), step=0.0), V, r"step must be > 0"),
+     (dict(f=np.sum, X=np.eye(2), step=NAN), V, r"step must be finite"),
+     (dict(f=lambda X: X, X=np.eye(2)), T, r"f must return a real scalar"),
+     (dict(f=lambda X: NAN, X=np.eye(2)), V, r"f returned a non-finite value"),
+     (dict(f=np.sum, X=[[NAN]]), V, r"X must contain only finite"),
+     (dict(f=np.sum, X=[[1.0, 2.0], [0.0, 1.0]], symmetric=True), V, r"X must be symmetric"),
+     (dict(f=np.sum, X=np.eye(2), symmetric="yes"), T, r"symmetric must be True or False"))
+
+
+def _case_id(case):
+    func, kwargs, exc, regex = case
+    name = target_of(func)
+    return f"{name.removeprefix('mlhwlib.')}-{regex[:40]}"
+
+
+@pytest.mark.parametrize("case", C, ids=[_case_id(c) for c in C])
+def test_bad_input_is_rejected_with_a_message_naming_it(case):
+    func, kwargs, exc, regex = case
+    assert exc in (ValueError, TypeError, OverflowError)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(exc, match=regex) as info:
+            func(**kwargs)
+    # The message must say which argument and what was wrong, not be a bare numpy error.
+    assert not re.search(r"could not convert|ufunc|not supported between|index \d+ is out of bounds",
+                         str(info.value))
+
+
+def test_every_public_name_has_cases():
+    callables, others = public_api()
+    covered = {target_of(f) for f, *_ in C}
+    missing = sorted(callables - covered)
+    assert not missing, f"public names without validation rows: {missing}"
+    assert others == NON_CALLABLE, f"acknowledge new public constants: {sorted(others ^ NON_CALLABLE)}"
+    # ...and the table names nothing that is not public (a typo would hide a gap).
+    assert covered <= callables, sorted(covered - callables)
+
+
+def test_the_table_is_not_trivially_small():
+    assert len(C) >= 300
+    # every public callable with array or number arguments has several rows
+    counts = {}
+    for f, *_ in C:
+        name = target_of(f)
+        counts[name] = counts.get(name, 0) + 1
+    thin = {n: c for n, c in counts.items()
+            if c < 2 and not n.endswith(("use_book_style", "check_callable"))}
+    assert not thin, thin
+
+
+def test_valid_inputs_used_by_the_table_are_accepted():
+    """The rows differ from these calls only in the bad argument, so they test that argument."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        lstm.lstm_trace(**LSTM_OK)
+        bptt.rnn_bptt(**BPTT_OK)
+        for f in (gmm.log_likelihood, gmm.responsibilities, gmm.em_step):
+            f(**gmm_args())
+        em.elbo(q=[[0.5, 0.5], [0.5, 0.5]], log_joint=LJ)
+        assert trace_with() == TRACE
+        bptt_result_with()
+        boosting_result_with()
+        ada_params_at_fit()
+        ADA.score(X6, Y6, sample_weight=np.ones(6))
+        list(ADA.staged_predict(X6))
+        gmm_params_at_fit()
+        STUMP.predict([[0.0, 1.0]])
+        adaboost.fit_stump([[0.0], [1.0]], [0, 1], [1.0, 1.0])
+        numerics.logsumexp([1.0, 2.0, 3.0], b=[1.0, 1.0, 1.0])
+        matrix_calculus.logdet_gradient(np.eye(2), symmetric=np.bool_(True))
