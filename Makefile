@@ -57,7 +57,10 @@ slides: _extra/slides/.built
 _extra/slides/.built: $(NOTEBOOKS) tools/build_slides.py tools/myst_to_slides.py \
     tools/slides_template/offline/index.html.j2 _config.yml references.bib \
     _extra/.installed $(VENV)/.installed
+	rm -rf _extra/slides
 	$(BIN)/python tools/build_slides.py _extra/slides $(NOTEBOOKS)
+	@# Sphinx copies html_extra_path only when a page is rebuilt: publish the decks now too.
+	rm -rf $(HTML)/slides && mkdir -p $(HTML) && cp -r _extra/slides $(HTML)/slides
 	touch $@
 
 # --- the book ---------------------------------------------------------------

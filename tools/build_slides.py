@@ -29,6 +29,7 @@ from myst_to_slides import convert
 
 ROOT = Path(__file__).resolve().parent.parent
 NODE = ROOT / "node_modules"
+THEME = "white"  # uses fonts shipped with reveal.js (no web fonts)
 
 
 def copy_assets(out: Path) -> None:
@@ -37,6 +38,10 @@ def copy_assets(out: Path) -> None:
         shutil.rmtree(reveal)
     for sub in ("dist", "plugin"):
         shutil.copytree(NODE / "reveal.js" / sub, reveal / sub)
+    # Only the `white` theme is used; the others import web fonts from a CDN.
+    for css in (reveal / "dist" / "theme").glob("*.css"):
+        if css.name != f"{THEME}.css":
+            css.unlink()
     shutil.copy(NODE / "requirejs" / "require.js", out / "require.js")
     shutil.copy(NODE / "jquery" / "dist" / "jquery.min.js", out / "jquery.min.js")
 
@@ -53,7 +58,7 @@ def exporter() -> SlidesExporter:
         template_name="offline",
     )
     exp.reveal_url_prefix = "reveal.js"
-    exp.reveal_theme = "white"
+    exp.reveal_theme = THEME
     exp.reveal_scroll = True
     exp.require_js_url = "require.js"
     exp.jquery_url = "jquery.min.js"
