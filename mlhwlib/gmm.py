@@ -492,13 +492,16 @@ class GaussianMixture:
         if not hasattr(self, "means_"):
             raise ValueError("this GaussianMixture is not fitted yet: call fit(X) first")
 
-    def score_samples(self, X):
-        """Log-density :math:`\\log p(x_i)` of each row of ``X``; shape (N,)."""
+    def _evaluate(self, X, want_resp):
+        """One E-step pass of the fitted model over ``X``: ``(log p(x_i), responsibilities)``."""
         self._check_fitted()
         X = _check_X(X, self.means_.shape[1])
         with _one_blas_thread():
-            log_px, _ = _e_step_pass(X, self.weights_, self.means_, self._chol, want_resp=False)
-        return log_px
+            return _e_step_pass(X, self.weights_, self.means_, self._chol, want_resp=want_resp)
+
+    def score_samples(self, X):
+        """Log-density :math:`\\log p(x_i)` of each row of ``X``; shape (N,)."""
+        return self._evaluate(X, want_resp=False)[0]
 
     def score(self, X):
         """Mean log-likelihood per sample (as scikit-learn's ``score``)."""
@@ -506,11 +509,7 @@ class GaussianMixture:
 
     def predict_proba(self, X):
         """Responsibilities of the fitted components; shape (N, K)."""
-        self._check_fitted()
-        X = _check_X(X, self.means_.shape[1])
-        with _one_blas_thread():
-            _, resp = _e_step_pass(X, self.weights_, self.means_, self._chol, want_resp=True)
-        return resp
+        return self._evaluate(X, want_resp=True)[1]
 
     def predict(self, X):
         """Most responsible component of each row; shape (N,), integers in [0, K)."""
