@@ -74,3 +74,17 @@ def test_chapter_cells_are_tagged_for_slides(path):
     slides = [c for c in nb["cells"]
               if c.get("metadata", {}).get("slideshow", {}).get("slide_type") == "slide"]
     assert len(slides) >= 3, f"{path.name}: only {len(slides)} cells start a slide"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_stored_outputs_name_no_machine_paths(path):
+    """Outputs are compared by nbval on other machines: no absolute or site-packages paths."""
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    texts = []
+    for cell in nb["cells"]:
+        for out in cell.get("outputs", []):
+            texts.append("".join(out.get("text", "")))
+            texts.extend("".join(v) for k, v in out.get("data", {}).items()
+                         if k.startswith("text/"))
+    leaked = [t[:120] for t in texts if str(ROOT) in t or "site-packages" in t]
+    assert not leaked, f"{path.name} stores machine-specific paths: {leaked}"
