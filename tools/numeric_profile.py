@@ -1,0 +1,94 @@
+"""The second numeric profile: environment variables that change how numpy and
+OpenBLAS round on this machine.
+
+numpy picks SIMD kernels at run time (``__cpu_dispatch__``) and OpenBLAS picks
+its kernels by CPU; a committed notebook output must not depend on either. The
+*second profile* runs the same code with
+
+* numpy's highest dispatched SIMD level switched off
+  (``NPY_DISABLE_CPU_FEATURES``, naming only features this CPU has, so numpy
+  accepts it): AVX-512 machines fall back to AVX2, AVX2 machines to the
+  baseline;
+* a different OpenBLAS kernel (``OPENBLAS_CORETYPE``), chosen among those this
+  CPU can run and different from the one OpenBLAS picked by itself;
+* one BLAS thread (``OPENBLAS_NUM_THREADS=1``), which changes the order of
+  reductions.
+
+Usage (prints ``NAME=value`` lines, for ``env``)::
+
+    env $(python tools/numeric_profile.py) python -m pytest --nbval book/adaboost.ipynb
+
+``python tools/numeric_profile.py --show`` also prints a raw full-precision sum
+under both profiles, to see that they really round differently.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+# OpenBLAS kernels that run on any x86-64 CPU with the named numpy feature.
+_CORETYPES = (("Haswell", "AVX2"), ("Sandybridge", "AVX"), ("Prescott", "SSE3"))
+
+
+def _numpy_features() -> tuple[dict, list[str]]:
+    from numpy._core import _multiarray_umath as umath
+
+    return umath.__cpu_features__, list(umath.__cpu_dispatch__)
+
+
+def _openblas_architecture() -> str:
+    from threadpoolctl import threadpool_info
+
+    for info in threadpool_info():
+        if info.get("internal_api") == "openblas":
+            return str(info.get("architecture", ""))
+    return ""
+
+
+def second_profile() -> dict[str, str]:
+    """Environment variables of the second numeric profile on this machine."""
+    features, dispatch = _numpy_features()
+    present = [name for name in dispatch if features.get(name)]
+    env: dict[str, str] = {}
+    if present:
+        # Switch off the top dispatch tier this CPU has (and everything above it
+        # that it has), so numpy falls back to the next tier.
+        order = ["X86_V3", "X86_V4", "AVX512_ICL", "AVX512_SPR"]
+        tiers = [t for t in order if t in present]
+        top = "X86_V4" if "X86_V4" in tiers else tiers[0]
+        env["NPY_DISABLE_CPU_FEATURES"] = " ".join(t for t in tiers if order.index(t) >= order.index(top))
+    current = os.environ.get("OPENBLAS_CORETYPE") or _openblas_architecture()
+    for name, needs in _CORETYPES:
+        if features.get(needs) and name.lower() != current.lower():
+            env["OPENBLAS_CORETYPE"] = name
+            break
+    env["OPENBLAS_NUM_THREADS"] = "1"
+    return env
+
+
+RAW_SUM = ("import numpy as np; x = np.random.default_rng(0).standard_normal(100_000); "
+           "print(repr(float(np.sum(x))), repr(float(x @ np.ones_like(x))))")
+
+
+def raw_sums(env: dict[str, str] | None = None) -> str:
+    """A full-precision sum of 1e5 random numbers, computed in a fresh process."""
+    full = dict(os.environ, **(env or {}))
+    return subprocess.run([sys.executable, "-c", RAW_SUM], env=full, check=True,
+                          capture_output=True, text=True).stdout.strip()
+
+
+def main(argv: list[str]) -> None:
+    env = second_profile()
+    if "--show" in argv:
+        print("second profile:", env)
+        print("default profile sums:", raw_sums())
+        print("second profile sums: ", raw_sums(env))
+        return
+    for key, value in env.items():
+        print(f"{key}={value}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
