@@ -14,12 +14,14 @@ its kernels by CPU; a committed notebook output must not depend on either. The
 * one BLAS thread (``OPENBLAS_NUM_THREADS=1``), which changes the order of
   reductions.
 
-Usage (prints ``NAME=value`` lines, for ``env``)::
+Usage::
 
-    env $(python tools/numeric_profile.py) python -m pytest --nbval book/adaboost.ipynb
+    python tools/numeric_profile.py                 # print NAME=value lines
+    python tools/numeric_profile.py --show          # and show that rounding changes
+    python tools/numeric_profile.py --run CMD ...   # run CMD under the second profile
 
-``python tools/numeric_profile.py --show`` also prints a raw full-precision sum
-under both profiles, to see that they really round differently.
+for example ``python tools/numeric_profile.py --run python -m pytest --nbval book/bptt.ipynb``.
+
 """
 
 from __future__ import annotations
@@ -81,6 +83,10 @@ def raw_sums(env: dict[str, str] | None = None) -> str:
 
 def main(argv: list[str]) -> None:
     env = second_profile()
+    if argv[:1] == ["--run"]:
+        if len(argv) < 2:
+            raise SystemExit("--run needs a command")
+        os.execvpe(argv[1], argv[1:], dict(os.environ, **env))
     if "--show" in argv:
         print("second profile:", env)
         print("default profile sums:", raw_sums())
