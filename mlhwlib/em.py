@@ -1,14 +1,15 @@
 """KL divergence, the evidence lower bound (ELBO) and the pieces of EM.
 
-Every function here is derived in the chapter ``book/em_elbo_kl.ipynb``
+Every function here is derived in the chapter :ref:`em_elbo_kl`
 (*KL divergence, maximum likelihood, the ELBO and why EM works*):
 
-* :func:`kl_divergence` and :func:`gaussian_kl` -- section *KL divergence*;
+* :func:`kl_divergence` and :func:`gaussian_kl` -- section :ref:`em-kl`;
 * :func:`posterior`, :func:`log_evidence` and :func:`elbo` -- section
-  *The ELBO decomposition*, where ``log p(x) = ELBO(q) + KL(q || p(z | x))``;
+  :ref:`em-elbo`, where ``log p(x) = ELBO(q) + KL(q || p(z | x))``;
 * :func:`normal_mixture_log_joint` -- the one-dimensional two-component mixture
-  used for the chapter's figures and its EM run (section *EM as coordinate
-  ascent on the ELBO*). The general mixture code lives in :mod:`mlhwlib.gmm`.
+  used for the chapter's figures, its EM run (section
+  :ref:`em-coordinate-ascent`) and its convergence and free-energy sections.
+  The general mixture code lives in :mod:`mlhwlib.gmm`.
 
 Conventions: natural logarithms; ``0 * log 0 = 0``; a discrete distribution is
 a 1-D array of non-negative numbers summing to 1 (tolerance ``1e-9``), checked
@@ -37,7 +38,7 @@ _HALF_LOG_2PI = 0.5 * np.log(2.0 * np.pi)
 def kl_divergence(p, q) -> float:
     r"""Kullback--Leibler divergence :math:`\mathrm{KL}(p\,\|\,q) = \sum_k p_k \log(p_k / q_k)`.
 
-    Derived in the chapter ``book/em_elbo_kl.ipynb``, section *KL divergence*.
+    Derived in :ref:`em-kl`.
 
     Parameters
     ----------
@@ -89,8 +90,7 @@ def gaussian_kl(mu_p, sigma_p, mu_q, sigma_q) -> float:
         \mathrm{KL} = \log\frac{\sigma_q}{\sigma_p}
             + \frac{\sigma_p^2 + (\mu_p - \mu_q)^2}{2\sigma_q^2} - \frac12 .
 
-    Derived in the chapter ``book/em_elbo_kl.ipynb``, section *KL divergence*
-    (and its first exercise).
+    Derived in :ref:`em-kl` (and the chapter's first exercise).
 
     Parameters
     ----------
@@ -162,8 +162,7 @@ def _row_logsumexp(a: np.ndarray) -> np.ndarray:
 def log_evidence(log_joint):
     r"""The log evidence :math:`\log p(x) = \log \sum_k p(x, z=k)` by log-sum-exp.
 
-    Derived in the chapter ``book/em_elbo_kl.ipynb``, section *The ELBO
-    decomposition*.
+    Derived in :ref:`em-elbo`.
 
     Parameters
     ----------
@@ -197,7 +196,7 @@ def posterior(log_joint) -> np.ndarray:
 
     This is the E-step of EM: the ``q`` that makes the ELBO equal to
     ``log p(x)``; for a mixture, its rows are the responsibilities. Derived in
-    the chapter ``book/em_elbo_kl.ipynb``, section *The ELBO decomposition*.
+    :ref:`em-elbo`.
 
     Parameters
     ----------
@@ -237,8 +236,7 @@ def elbo(q, log_joint) -> float:
     For every distribution ``q``,
     ``elbo(q, log_joint) + kl_divergence(q, posterior(log_joint)) == log_evidence(log_joint)``,
     so ``elbo <= log p(x)`` with equality exactly at ``q = posterior(log_joint)``.
-    Derived in the chapter ``book/em_elbo_kl.ipynb``, section *The ELBO
-    decomposition*.
+    Derived in :ref:`em-elbo`.
 
     Parameters
     ----------
@@ -299,8 +297,7 @@ def normal_mixture_log_joint(x, weights, means, stds) -> np.ndarray:
     r"""Log joint :math:`\log p(x_n, z_n=k) = \log \pi_k + \log \mathcal N(x_n \mid \mu_k, \sigma_k^2)` in 1-D.
 
     A small helper for the chapter's one-dimensional mixture (figures and the
-    EM run of section *EM as coordinate ascent on the ELBO* in
-    ``book/em_elbo_kl.ipynb``). For mixtures in ``d`` dimensions use
+    EM run of :ref:`em-coordinate-ascent`). For mixtures in ``d`` dimensions use
     :mod:`mlhwlib.gmm`. Each row can be passed to :func:`posterior`,
     :func:`log_evidence` or :func:`elbo`.
 
