@@ -341,3 +341,64 @@ def test_em_on_the_mixture_never_decreases_the_log_likelihood():
         previous = loglik
         history.append(loglik)
     assert history[-1] > history[0] + 10.0  # EM really moved (not a flat sequence)
+
+
+# ----------------------------------------------- Fisher's identity, exact increase
+def _mixture_loglik(x, w, mu, sd):
+    return float(log_evidence(normal_mixture_log_joint(x, w, mu, sd)).sum())
+
+
+def test_fishers_identity_gradient_of_q_equals_gradient_of_loglik():
+    """grad_theta' Q(theta' | theta) at theta' = theta is the gradient of l(theta).
+
+    The reference is a central finite difference of the log-likelihood; the
+    gradient of Q is written here in closed form from the responsibilities.
+    Parameters: (s, mu_1, mu_2, sigma_1, sigma_2) with weights (1 - s, s).
+    """
+    rng = np.random.default_rng(RNG_SEED + 10)
+    x = np.concatenate([rng.normal(-1.5, 0.8, 70), rng.normal(1.0, 1.3, 110)])
+
+    def loglik(th):
+        return _mixture_loglik(x, [1 - th[0], th[0]], th[1:3], th[3:5])
+
+    for _ in range(10):
+        th = np.r_[rng.uniform(0.2, 0.8), rng.normal(0, 1.5, 2), rng.uniform(0.6, 2.0, 2)]
+        gamma = posterior(normal_mixture_log_joint(x, [1 - th[0], th[0]], th[1:3], th[3:5]))
+        nk = gamma.sum(axis=0)
+        r = x[:, None] - th[1:3]
+        grad_q = np.r_[nk[1] / th[0] - nk[0] / (1 - th[0]),
+                       (gamma * r).sum(axis=0) / th[3:5] ** 2,
+                       (gamma * (r**2 / th[3:5] ** 3 - 1 / th[3:5])).sum(axis=0)]
+        h = 1e-6
+        grad_fd = np.array([(loglik(th + h * e) - loglik(th - h * e)) / (2 * h)
+                            for e in np.eye(5)])
+        np.testing.assert_allclose(grad_q, grad_fd, rtol=1e-6, atol=1e-5)
+
+
+def test_em_increase_equals_delta_q_plus_kl():
+    """l(theta') - l(theta) = Q(theta'|theta) - Q(theta|theta) + sum_n KL(q_n || p(z_n|x_n, theta')).
+
+    Checked for EM steps and for arbitrary theta' (the identity holds for any
+    theta'), with the KL terms from scipy.stats.entropy.
+    """
+    rng = np.random.default_rng(RNG_SEED + 11)
+    x = np.concatenate([rng.normal(-2.0, 0.7, 50), rng.normal(1.0, 1.0, 80)])
+    w, mu, sd = np.array([0.5, 0.5]), np.array([-0.3, 0.4]), np.array([2.0, 2.0])
+    for step in range(20):
+        lj = normal_mixture_log_joint(x, w, mu, sd)
+        gamma = posterior(lj)
+        if step % 2:                                    # an arbitrary theta'
+            w2 = rng.dirichlet([2.0, 2.0])
+            mu2, sd2 = rng.normal(0, 2, 2), rng.uniform(0.5, 2.5, 2)
+        else:                                           # the EM step
+            nk = gamma.sum(axis=0)
+            w2, mu2 = nk / nk.sum(), gamma.T @ x / nk
+            sd2 = np.sqrt((gamma * (x[:, None] - mu2) ** 2).sum(axis=0) / nk)
+        lj2 = normal_mixture_log_joint(x, w2, mu2, sd2)
+        delta_q = float(np.sum(gamma * lj2) - np.sum(gamma * lj))
+        kl = sum(stats.entropy(a, b) for a, b in zip(gamma, posterior(lj2)))
+        increase = _mixture_loglik(x, w2, mu2, sd2) - _mixture_loglik(x, w, mu, sd)
+        assert increase == pytest.approx(delta_q + kl, abs=1e-8)
+        if step % 2 == 0:
+            assert delta_q >= -1e-9 and increase >= -1e-9
+            w, mu, sd = w2, mu2, sd2
