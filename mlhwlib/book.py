@@ -72,7 +72,7 @@ def check_close(actual, expected, *, atol: float = 0.0, rtol: float = 0.0, what:
 
 
 def running_time(notebook: str) -> str:
-    """The measured execution time of ``book/<notebook>.ipynb``, e.g. ``"9 s"``.
+    """The measured execution time of ``book/<notebook>.ipynb``, e.g. ``"9 s on 2 cores"``.
 
     Read from ``benchmarks/results_build.json`` (``benchmarks/build_speed.py``
     measures each notebook in a fresh kernel on the book's reference machine,
@@ -85,7 +85,9 @@ def running_time(notebook: str) -> str:
     except KeyError:
         raise ValueError(f"running_time: notebook {name!r} is not in {_BUILD_RECORD.name}; "
                          "run benchmarks/build_speed.py") from None
-    return f"{int(np.ceil(seconds))} s"
+    cores = record.get("machine", {}).get("cores")
+    where = f" on {cores} cores" if cores else ""
+    return f"{int(np.ceil(seconds))} s{where}"
 
 
 def glue_running_time(notebook: str, key: str = "running_time") -> str:
