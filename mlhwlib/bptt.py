@@ -11,9 +11,10 @@ with the binary cross-entropy loss
 :math:`L = -[y \\log \\hat y + (1-y) \\log(1-\\hat y)]`, computed from the logit
 :math:`z` so that it stays finite and accurate when :math:`\\sigma` saturates.
 
-Derived in the chapter ``book/bptt.ipynb``: the two-step closed forms in section
-*The chain rule for two steps*, the recursion in section *The backward recursion
-for T steps*, and gradient clipping in section *Gradient clipping at work*.
+Derived in the chapter :ref:`bptt`: the two-step closed forms in
+:ref:`bptt-sec-t2`, the recursion in :ref:`bptt-sec-recursion`, gradient
+clipping in :ref:`bptt-sec-clipping`, and the vector RNN with a loss at every
+step (:func:`vector_rnn_bptt`) in :ref:`bptt-sec-vector`.
 """
 
 from __future__ import annotations
@@ -22,9 +23,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from scipy.special import log_softmax
+
 from .numerics import as_finite_float, as_float_array, log_sigmoid, sigmoid
 
-__all__ = ["BPTTResult", "rnn_forward", "rnn_bptt", "tanh_derivative", "clip_by_norm"]
+__all__ = ["BPTTResult", "rnn_forward", "rnn_bptt", "tanh_derivative", "clip_by_norm",
+           "VectorBPTTResult", "vector_rnn_bptt", "clip_by_global_norm"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -95,7 +99,7 @@ def tanh_derivative(a):
     ValueError
         If ``a`` contains NaN (``±inf`` give 0).
 
-    Derived in the chapter ``book/bptt.ipynb``, section *The chain rule for two steps*.
+    Derived in :ref:`bptt-sec-t2`.
     """
     a = as_float_array(a, "a", finite=False, allow_empty=True)
     if np.any(np.isnan(a)):
@@ -124,7 +128,7 @@ def rnn_forward(x, w_h, w_i, h0=0.0):
     a : ndarray, shape (T,)
         Pre-activations ``a[t-1] = w_i x_t + w_h h_{t-1}``.
 
-    Derived in the chapter ``book/bptt.ipynb``, section *The problem*.
+    Derived in :ref:`bptt-sec-problem`.
     """
     x = as_float_array(x, "x", ndim=1)
     w_h = as_finite_float(w_h, "w_h")
@@ -200,19 +204,20 @@ def rnn_bptt(x, y, w0, w_h, w_i, h0=0.0) -> BPTTResult:
         If ``x`` is empty or not 1-D, ``y`` is outside ``[0, 1]``, or any input is
         NaN or infinite.
     OverflowError
-        If a pre-activation or the backward product of Jacobians exceeds the
-        float64 range (about 1e308), e.g. an exploding gradient.
+        If a pre-activation or the error signal :math:`\\partial L/\\partial h_t`
+        exceeds the float64 range (about 1e308): an exploding gradient. The
+        recursion starts from :math:`\\delta w_0`, so a zero error signal gives
+        zero gradients however large the product of Jacobians would be.
 
     Notes
     -----
     The loss is :math:`L = y\\,\\mathrm{softplus}(-z) + (1-y)\\,\\mathrm{softplus}(z)
     = -y \\log\\sigma(z) - (1-y)\\log\\sigma(-z)`, evaluated with
-    :func:`scipy.special.log_expit`, and :math:`\\delta = (1-y)\\sigma(z) - y\\sigma(-z)`;
+    ``scipy.special.log_expit``, and :math:`\\delta = (1-y)\\sigma(z) - y\\sigma(-z)`;
     both keep full relative accuracy for hard labels at any :math:`|z|`
     (``z = 1e4`` gives ``loss = 0`` for ``y = 1`` and ``1e4`` for ``y = 0``).
 
-    Derived in the chapter ``book/bptt.ipynb``, sections *The chain rule for two
-    steps* (T = 2) and *The backward recursion for T steps*.
+    Derived in :ref:`bptt-sec-t2` (T = 2) and :ref:`bptt-sec-recursion`.
     """
     x = as_float_array(x, "x", ndim=1)
     y = as_finite_float(y, "y")
@@ -234,19 +239,21 @@ def rnn_bptt(x, y, w0, w_h, w_i, h0=0.0) -> BPTTResult:
     jac = w_h * s  # dh_t/dh_{t-1}, shape (T,)
     try:
         with np.errstate(over="raise", invalid="raise"):
-            # Products of Jacobians prod_{k=t+1}^T jac_k for t = T, T-1, ..., 0.
-            tail = np.ones(T + 1)
-            tail[:T] = np.cumprod(jac[::-1])[::-1]
-            grad_h = (delta * w0) * tail  # dL/dh_t, t = 0..T
+            # The recursion g_T = delta w0, g_{t-1} = g_t * jac_t, run from
+            # delta * w0 (never a product of Jacobians alone): a zero error
+            # signal stays exactly 0 however large the Jacobians are.
+            start = np.array([delta * w0])
+            grad_h = np.multiply.accumulate(np.concatenate([start, jac[::-1]]))[::-1]
             grad_a = grad_h[1:] * s  # dL/da_t, t = 1..T
             grad_w_h = float(grad_a @ h[:-1])
             grad_w_i = float(grad_a @ x)
     except FloatingPointError as exc:
         raise OverflowError(
-            "the backward pass overflowed float64: the product of Jacobians "
-            "w_h * sech^2(a_t) grows beyond 1e308 (exploding gradient); "
-            "use smaller |w_h| or a shorter sequence"
+            "the backward pass overflowed float64: the error signal "
+            "delta * w0 * prod w_h * sech^2(a_t) grows beyond 1e308 (exploding "
+            "gradient); use smaller |w_h| or a shorter sequence"
         ) from exc
+    grad_h = np.ascontiguousarray(grad_h) + 0.0  # + 0.0 turns -0.0 into 0.0
     grad_w0 = float(delta * h[T])
 
     h.setflags(write=False)
@@ -283,7 +290,7 @@ def clip_by_norm(grad, max_norm):
     ndarray, shape (P,)
         The (possibly rescaled) gradient, a new array.
 
-    Derived in the chapter ``book/bptt.ipynb``, section *Gradient clipping at work*.
+    Derived in :ref:`bptt-sec-clipping`.
     """
     g = as_float_array(grad, "grad", ndim=1)
     theta = as_finite_float(max_norm, "max_norm")
@@ -293,3 +300,260 @@ def clip_by_norm(grad, max_norm):
     if norm > theta:
         return g * (theta / norm)
     return g.copy()
+
+
+def clip_by_global_norm(grads, max_norm, eps=1e-6):
+    """Rescale several gradient arrays together so that their joint norm is at most ``max_norm``.
+
+    The rule of ``torch.nn.utils.clip_grad_norm_``: with the global norm
+    :math:`N = \\big(\\sum_j \\|G_j\\|_F^2\\big)^{1/2}` over all arrays,
+    every array is multiplied by :math:`\\min\\big(1, \\theta / (N + \\varepsilon)\\big)`.
+    All arrays share one factor, so the direction of the whole gradient is kept.
+    With ``eps=0`` this is exactly the rule of :func:`clip_by_norm` applied to
+    the concatenation of the arrays.
+
+    Parameters
+    ----------
+    grads : sequence of array_like
+        One gradient per parameter, any shapes, finite; at least one array.
+    max_norm : float
+        Threshold :math:`\\theta > 0`.
+    eps : float, default 1e-6
+        PyTorch's safety term :math:`\\varepsilon \\ge 0` in the denominator.
+
+    Returns
+    -------
+    clipped : list of ndarray
+        New float64 arrays with the shapes of ``grads``.
+    total_norm : float
+        The global norm :math:`N` *before* clipping (as PyTorch returns it).
+
+    Raises
+    ------
+    TypeError
+        If ``grads`` is not a sequence of numeric arrays, or ``max_norm``/``eps``
+        is not a real number.
+    ValueError
+        If ``grads`` is empty or contains NaN/inf, ``max_norm <= 0`` or ``eps < 0``.
+
+    Derived in :ref:`bptt-sec-clipping`.
+    """
+    if isinstance(grads, np.ndarray) or not isinstance(grads, (list, tuple)):
+        raise TypeError("grads must be a list or tuple of arrays, got "
+                        f"{type(grads).__name__}")
+    if len(grads) == 0:
+        raise ValueError("grads must contain at least one array")
+    arrays = [as_float_array(g, f"grads[{j}]", allow_empty=True) for j, g in enumerate(grads)]
+    theta = as_finite_float(max_norm, "max_norm")
+    if theta <= 0:
+        raise ValueError(f"max_norm must be positive, got {theta!r}")
+    eps = as_finite_float(eps, "eps")
+    if eps < 0:
+        raise ValueError(f"eps must be >= 0, got {eps!r}")
+    # The norm is computed after scaling by the largest entry, so it neither
+    # overflows (entries near 1e200) nor underflows (entries near 1e-200).
+    scale = max((float(np.max(np.abs(a))) for a in arrays if a.size), default=0.0)
+    if scale == 0.0:
+        total = 0.0
+    else:
+        total = scale * float(np.sqrt(sum(float(np.sum((a / scale) ** 2)) for a in arrays)))
+    factor = min(1.0, theta / (total + eps)) if total + eps > 0 else 1.0
+    return [a * factor for a in arrays], total
+
+
+@dataclass(frozen=True, eq=False)
+class VectorBPTTResult:
+    """Loss, states and gradients of the vector RNN (returned by :func:`vector_rnn_bptt`).
+
+    Attributes
+    ----------
+    loss : float
+        :math:`L = -\\sum_{t=1}^T \\log \\hat y_t[y_t]`.
+    h : ndarray, shape (T+1, H)
+        Hidden states; ``h[0]`` is :math:`h_0`, ``h[t]`` is :math:`h_t`.
+    y_hat : ndarray, shape (T, K)
+        Softmax probabilities; row ``t - 1`` is :math:`\\hat y_t`.
+    grad_U, grad_W, grad_V, grad_b, grad_c : ndarray
+        :math:`\\nabla_U L` (H, d), :math:`\\nabla_W L` (H, H), :math:`\\nabla_V L`
+        (K, H), :math:`\\nabla_b L` (H,), :math:`\\nabla_c L` (K,).
+    grad_h : ndarray, shape (T+1, H)
+        Row ``t`` is the total derivative :math:`\\nabla_{h_t} L` through all
+        later steps; row 0 is :math:`\\nabla_{h_0} L`.
+
+    Every array is float64 and read-only.
+    """
+
+    loss: float
+    h: np.ndarray
+    y_hat: np.ndarray
+    grad_U: np.ndarray
+    grad_W: np.ndarray
+    grad_V: np.ndarray
+    grad_b: np.ndarray
+    grad_c: np.ndarray
+    grad_h: np.ndarray
+
+    def __post_init__(self):
+        object.__setattr__(self, "loss", as_finite_float(self.loss, "loss"))
+        for name in ("h", "y_hat", "grad_U", "grad_W", "grad_V", "grad_b", "grad_c", "grad_h"):
+            arr = np.array(as_float_array(getattr(self, name), name), dtype=np.float64)
+            arr.setflags(write=False)
+            object.__setattr__(self, name, arr)
+
+
+def _as_targets(targets, T: int, K: int) -> np.ndarray:
+    if targets is None or isinstance(targets, (str, bytes)):
+        raise TypeError(f"targets must be an array of integers, got {type(targets).__name__}")
+    arr = np.asarray(targets)
+    if arr.dtype.kind not in "iu":
+        if arr.dtype.kind == "f" and arr.size and np.all(np.isfinite(arr)) \
+                and np.all(arr == np.round(arr)):
+            arr = arr.astype(np.int64)
+        elif arr.dtype.kind == "f":
+            raise ValueError("targets must be whole numbers (class indices), got "
+                             "non-integer or non-finite floats")
+        else:
+            raise TypeError(f"targets must be an array of integers, got dtype {arr.dtype}")
+    if arr.shape != (T,):
+        raise ValueError(f"targets must have shape ({T},) (one class per row of X), "
+                         f"got {arr.shape}")
+    if np.any(arr < 0) or np.any(arr >= K):
+        raise ValueError(f"targets must lie in [0, K) = [0, {K}) (K = rows of V), "
+                         f"got values from {int(arr.min())} to {int(arr.max())}")
+    return arr.astype(np.intp)
+
+
+def vector_rnn_bptt(X, targets, U, W, V, b, c, h0=None) -> VectorBPTTResult:
+    """Loss and exact gradients of a vector tanh RNN with a softmax output at every step.
+
+    The model of Goodfellow, Bengio and Courville (2016, Section 10.2.2), for
+    :math:`t = 1, \\dots, T`:
+
+    .. math::
+
+        a_t = b + W h_{t-1} + U x_t, \\quad h_t = \\tanh a_t, \\quad
+        o_t = c + V h_t, \\quad \\hat y_t = \\operatorname{softmax}(o_t), \\quad
+        L = -\\sum_{t=1}^T \\log \\hat y_t[y_t].
+
+    Backward, with :math:`e_k` the k-th unit vector and
+    :math:`D_t = \\operatorname{diag}(1 - h_t^2)`:
+
+    .. math::
+
+        \\nabla_{o_t} L = \\hat y_t - e_{y_t}, \\quad
+        \\nabla_{h_T} L = V^\\top \\nabla_{o_T} L, \\quad
+        \\nabla_{h_t} L = V^\\top \\nabla_{o_t} L + W^\\top D_{t+1} \\nabla_{h_{t+1}} L,
+
+    .. math::
+
+        \\nabla_c L = \\sum_t \\nabla_{o_t} L, \\quad
+        \\nabla_V L = \\sum_t \\nabla_{o_t} L\\, h_t^\\top, \\quad
+        \\nabla_b L = \\sum_t D_t \\nabla_{h_t} L, \\quad
+        \\nabla_W L = \\sum_t D_t \\nabla_{h_t} L\\, h_{t-1}^\\top, \\quad
+        \\nabla_U L = \\sum_t D_t \\nabla_{h_t} L\\, x_t^\\top.
+
+    Parameters
+    ----------
+    X : array_like, shape (T, d)
+        Inputs, one row per step, finite, ``T >= 1``.
+    targets : array_like of int, shape (T,)
+        Target classes :math:`y_t \\in \\{0, \\dots, K-1\\}`.
+    U : array_like, shape (H, d)
+        Input-to-hidden weights.
+    W : array_like, shape (H, H)
+        Hidden-to-hidden weights.
+    V : array_like, shape (K, H)
+        Hidden-to-output weights; ``K >= 1`` classes.
+    b : array_like, shape (H,)
+        Hidden bias.
+    c : array_like, shape (K,)
+        Output bias.
+    h0 : array_like, shape (H,), or None
+        Initial state; ``None`` means zeros.
+
+    Returns
+    -------
+    VectorBPTTResult
+        ``loss`` (float), ``h`` (T+1, H), ``y_hat`` (T, K), ``grad_U`` (H, d),
+        ``grad_W`` (H, H), ``grad_V`` (K, H), ``grad_b`` (H,), ``grad_c`` (K,),
+        ``grad_h`` (T+1, H); all arrays read-only.
+
+    Raises
+    ------
+    TypeError
+        If an argument is not numeric (``targets``: not integer).
+    ValueError
+        If a shape does not match, an input is NaN/inf or empty, or a target
+        lies outside ``[0, K)``.
+    OverflowError
+        If a pre-activation or a gradient exceeds the float64 range.
+
+    Notes
+    -----
+    The loss uses ``scipy.special.log_softmax``, so it stays finite and
+    accurate for logits of any size. Cost :math:`O(T(H^2 + Hd + KH))` time
+    and :math:`O(TH)` memory for the stored states.
+
+    Derived in :ref:`bptt-sec-vector`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(5, 3))
+    >>> U, W, V = rng.normal(size=(4, 3)), 0.5 * rng.normal(size=(4, 4)), rng.normal(size=(2, 4))
+    >>> r = vector_rnn_bptt(X, [0, 1, 1, 0, 1], U, W, V, np.zeros(4), np.zeros(2))
+    >>> r.h.shape, r.grad_W.shape, r.grad_c.shape
+    ((6, 4), (4, 4), (2,))
+    """
+    X = as_float_array(X, "X", ndim=2)
+    T, d = X.shape
+    U = as_float_array(U, "U", ndim=2)
+    H = U.shape[0]
+    U = as_float_array(U, "U", shape=(H, d))
+    W = as_float_array(W, "W", shape=(H, H))
+    V = as_float_array(V, "V", ndim=2)
+    K = V.shape[0]
+    V = as_float_array(V, "V", shape=(K, H))
+    b = as_float_array(b, "b", shape=(H,))
+    c = as_float_array(c, "c", shape=(K,))
+    h_init = np.zeros(H) if h0 is None else as_float_array(h0, "h0", shape=(H,))
+    y = _as_targets(targets, T, K)
+
+    try:
+        with np.errstate(over="raise", invalid="raise"):
+            h = np.empty((T + 1, H))
+            h[0] = h_init
+            drive = X @ U.T + b  # (T, H): the input part of every a_t
+            for t in range(T):
+                h[t + 1] = np.tanh(drive[t] + W @ h[t])
+            logits = h[1:] @ V.T + c  # (T, K)
+    except FloatingPointError as exc:
+        raise OverflowError("the forward pass overflowed float64: a pre-activation "
+                            "exceeds 1e308; rescale X or the weights") from exc
+    if not np.all(np.isfinite(logits)):
+        raise OverflowError("the forward pass overflowed float64: a logit is not finite; "
+                            "rescale V, c or X")
+    logp = log_softmax(logits, axis=1)
+    loss = float(-np.sum(logp[np.arange(T), y]))
+    y_hat = np.exp(logp)
+    grad_o = y_hat.copy()
+    grad_o[np.arange(T), y] -= 1.0  # (T, K): y_hat_t - e_{y_t}
+    slope = 1.0 - h[1:] ** 2  # (T, H): diagonal of D_t (h_t = tanh a_t exactly)
+
+    try:
+        with np.errstate(over="raise", invalid="raise"):
+            grad_h = np.zeros((T + 1, H))
+            carry = np.zeros(H)  # W^T D_{t+1} grad_h[t+1], zero beyond T
+            for t in range(T, 0, -1):
+                grad_h[t] = V.T @ grad_o[t - 1] + carry
+                carry = W.T @ (slope[t - 1] * grad_h[t])
+            grad_h[0] = carry
+            grad_a = slope * grad_h[1:]  # (T, H): rows D_t grad_h_t
+            grads = dict(grad_U=grad_a.T @ X, grad_W=grad_a.T @ h[:-1],
+                         grad_V=grad_o.T @ h[1:], grad_b=grad_a.sum(axis=0),
+                         grad_c=grad_o.sum(axis=0))
+    except FloatingPointError as exc:
+        raise OverflowError("the backward pass overflowed float64 (exploding gradient); "
+                            "use a smaller W or a shorter sequence") from exc
+    return VectorBPTTResult(loss=loss, h=h, y_hat=y_hat, grad_h=grad_h, **grads)

@@ -1,8 +1,7 @@
 """A single LSTM memory cell, traced step by step.
 
-Derived in the chapter ``book/lstm_trace.ipynb``, section *The cell and its
-equations*; the trace of the course's example is in section *The trace, step by
-step*.
+Derived in the chapter :ref:`lstm_trace`, section :ref:`lstm-sec-cell`; the
+trace of the course's example is in :ref:`lstm-sec-trace`.
 
 The cell has a scalar memory :math:`c` and four scalar pre-activations per step,
 
@@ -39,8 +38,8 @@ __all__ = ["LSTMTrace", "lstm_trace"]
 class LSTMTrace:
     """Everything an LSTM cell computed over a sequence of ``T`` steps.
 
-    Every attribute is a float64 ndarray of shape ``(T,)``; index ``t`` (from 0)
-    is the ``(t + 1)``-th step of the mathematics.
+    Every array attribute is a read-only float64 ndarray of shape ``(T,)``;
+    index ``t`` (from 0) is the ``(t + 1)``-th step of the mathematics.
 
     Attributes
     ----------
@@ -79,7 +78,12 @@ class LSTMTrace:
         names = ("z", "z_i", "z_f", "z_o", "i", "f", "o", "g_z", "c", "h_c", "y")
         first = as_float_array(self.z, "z", ndim=1)
         for name in names:
+            # A private read-only copy: the frozen dataclass cannot be changed
+            # through its arrays either (``tr.c[0] = 99`` raises ValueError).
             arr = as_float_array(getattr(self, name), name, shape=first.shape)
+            if arr.flags.writeable:  # an array that is already read-only is kept
+                arr = arr.copy()
+                arr.setflags(write=False)
             object.__setattr__(self, name, arr)
         object.__setattr__(self, "c0", as_finite_float(self.c0, "c0"))
 
@@ -114,9 +118,9 @@ def lstm_trace(X, w, w_i, w_f, w_o, b=0.0, b_i=0.0, b_f=0.0, b_o=0.0, c0=0.0,
                g=None, h=None) -> LSTMTrace:
     """Run one LSTM memory cell over a sequence and return every intermediate value.
 
-    Derived in the chapter ``book/lstm_trace.ipynb``, section *The cell and its
-    equations*.  With ``f = sigmoid`` and activations ``g`` and ``h``, step
-    ``t`` computes
+    Derived in :ref:`lstm-sec-cell`.  With the logistic sigmoid ``σ`` and the
+    activations ``g`` (cell input) and ``h`` (memory; written :math:`\\phi` in
+    the chapter, which keeps :math:`h` for hidden states), step ``t`` computes
 
     ``z = w·x_t + b``, ``z_i = w_i·x_t + b_i``, ``z_f = w_f·x_t + b_f``,
     ``z_o = w_o·x_t + b_o``,

@@ -336,3 +336,244 @@ def test_exercise_soft_label_minimum_is_entropy():
     entropy = -(y * math.log(y) + (1 - y) * math.log(1 - y))
     assert math.isclose(r.loss, entropy, rel_tol=1e-14)
     assert abs(r.grad_w0) < 1e-15
+
+
+# --------------------------------------------------------------------------
+# a zero error signal never overflows
+# --------------------------------------------------------------------------
+@pytest.mark.parametrize("y, w0", [(1.0, 0.0), (0.5, 3.0)])
+def test_zero_error_signal_gives_zero_gradient_without_overflow(y, w0):
+    # w0 = 0, or y = y_hat = 1/2 (h_T = 0): delta * w0 = 0 although 10**320
+    # overflows float64; the recursion starts from delta * w0 = 0.
+    r = rnn_bptt(np.zeros(320), y, w0, 10.0, 1.0)
+    assert r.grad_w_h == 0.0 and r.grad_w_i == 0.0 and r.grad_w0 == 0.0
+    assert np.all(r.grad_h == 0.0)
+
+
+def test_tiny_error_signal_with_huge_jacobian_product_is_finite():
+    # delta * w0 = 1e-300 and 10**310: the product 1e10 is representable,
+    # although the product of Jacobians alone is not.
+    x = np.zeros(310)  # h_t = 0, so s_t = 1 and every Jacobian is w_h = 10
+    r = rnn_bptt(x, 0.0, 4e-300, 10.0, 1.0)  # delta = 1/2, delta * w0 = 2e-300
+    expected = 2e-300 * 10.0 ** 150 * 10.0 ** 160
+    assert math.isclose(r.grad_h[0], expected, rel_tol=1e-12)
+
+
+# --------------------------------------------------------------------------
+# clipping several arrays by their global norm
+# --------------------------------------------------------------------------
+@pytest.mark.parametrize("max_norm", [0.5, 5.0, 1e3])
+def test_clip_by_global_norm_matches_torch(max_norm):
+    from mlhwlib.bptt import clip_by_global_norm
+
+    rng = np.random.default_rng(3)
+    grads = [rng.normal(size=(3, 4)), rng.normal(size=5), np.array(2.5)]
+    params = []
+    for g in grads:
+        p = torch.zeros(g.shape, dtype=torch.float64, requires_grad=True)
+        p.grad = torch.tensor(g, dtype=torch.float64)
+        params.append(p)
+    total_torch = torch.nn.utils.clip_grad_norm_(params, max_norm)
+    clipped, total = clip_by_global_norm(grads, max_norm)
+    assert math.isclose(total, float(total_torch), rel_tol=1e-14)
+    expected_total = math.sqrt(sum(float(np.sum(g ** 2)) for g in grads))
+    assert math.isclose(total, expected_total, rel_tol=1e-14)
+    for ours, p, g in zip(clipped, params, grads):
+        assert ours.shape == g.shape
+        np.testing.assert_allclose(ours, p.grad.numpy(), rtol=1e-14, atol=0)
+    new_norm = math.sqrt(sum(float(np.sum(c ** 2)) for c in clipped))
+    assert new_norm <= max_norm * (1 + 1e-12)
+    # the inputs are not modified
+    assert grads[0] is not clipped[0]
+
+
+def test_clip_by_global_norm_edge_cases():
+    from mlhwlib.bptt import clip_by_global_norm
+
+    # eps = 0: exactly clip_by_norm of the concatenation
+    g = [np.array([3.0, -4.0]), np.array([12.0])]
+    clipped, total = clip_by_global_norm(g, 6.5, eps=0.0)
+    assert total == 13.0
+    np.testing.assert_allclose(np.concatenate(clipped), clip_by_norm([3.0, -4.0, 12.0], 6.5),
+                               rtol=1e-15)
+    # no overflow or underflow in the norm
+    for scale in (1e200, 1e-200):
+        clipped, total = clip_by_global_norm([np.array([scale, scale])], 1.0, eps=0.0)
+        assert math.isclose(total, scale * math.sqrt(2), rel_tol=1e-15)
+    # all zeros: nothing to clip
+    clipped, total = clip_by_global_norm([np.zeros(3)], 1.0)
+    assert total == 0.0 and np.all(clipped[0] == 0.0)
+    with pytest.raises(ValueError, match="max_norm must be positive"):
+        clip_by_global_norm(g, 0.0)
+    with pytest.raises(ValueError, match="at least one array"):
+        clip_by_global_norm([], 1.0)
+    with pytest.raises(ValueError, match=r"grads\[1\] must contain only finite"):
+        clip_by_global_norm([np.ones(2), np.array([np.nan])], 1.0)
+    with pytest.raises(TypeError, match="grads must be a list or tuple"):
+        clip_by_global_norm(np.ones(3), 1.0)
+    with pytest.raises(ValueError, match="eps must be >= 0"):
+        clip_by_global_norm(g, 1.0, eps=-1.0)
+
+
+# --------------------------------------------------------------------------
+# the vector RNN with a softmax loss at every step
+# --------------------------------------------------------------------------
+def vector_problem(T=7, d=3, H=5, K=4, seed=0, h0=True, w_scale=0.6):
+    rng = np.random.default_rng(seed)
+    return dict(X=rng.normal(size=(T, d)), targets=rng.integers(0, K, size=T),
+                U=rng.normal(size=(H, d)), W=w_scale * rng.normal(size=(H, H)) / np.sqrt(H),
+                V=rng.normal(size=(K, H)), b=0.3 * rng.normal(size=H),
+                c=0.3 * rng.normal(size=K), h0=rng.normal(size=H) * 0.5 if h0 else None)
+
+
+def torch_vector_reference(P):
+    """Explicit float64 loop in PyTorch, differentiated by autograd."""
+    dt = torch.float64
+    t = {k: torch.tensor(np.asarray(P[k], dtype=float), dtype=dt, requires_grad=True)
+         for k in ("U", "W", "V", "b", "c")}
+    H = t["W"].shape[0]
+    h0 = torch.zeros(H, dtype=dt) if P["h0"] is None else torch.tensor(P["h0"], dtype=dt)
+    h0.requires_grad_(True)
+    h, hs, loss = h0, [h0], 0.0
+    for xt, yt in zip(torch.tensor(P["X"], dtype=dt), P["targets"]):
+        h = torch.tanh(t["b"] + t["W"] @ h + t["U"] @ xt)
+        hs.append(h)
+        o = t["c"] + t["V"] @ h
+        loss = loss - torch.log_softmax(o, dim=0)[int(yt)]
+    loss.backward()
+    out = {f"grad_{k}": v.grad.numpy() for k, v in t.items()}
+    out["loss"] = loss.item()
+    out["h"] = torch.stack(hs).detach().numpy()
+    out["grad_h0"] = h0.grad.numpy()
+    return out
+
+
+@pytest.mark.parametrize("seed, h0", [(0, True), (1, False), (2, True)])
+def test_vector_rnn_bptt_matches_torch_autograd(seed, h0):
+    from mlhwlib.bptt import vector_rnn_bptt
+
+    P = vector_problem(seed=seed, h0=h0)
+    r = vector_rnn_bptt(**P)
+    ref = torch_vector_reference(P)
+    assert math.isclose(r.loss, ref["loss"], rel_tol=1e-13)
+    np.testing.assert_allclose(r.h, ref["h"], rtol=0, atol=1e-14)
+    for k in ("U", "W", "V", "b", "c"):
+        got = getattr(r, f"grad_{k}")
+        assert got.shape == np.shape(P[k])
+        np.testing.assert_allclose(got, ref[f"grad_{k}"], rtol=1e-11, atol=1e-13)
+    np.testing.assert_allclose(r.grad_h[0], ref["grad_h0"], rtol=1e-11, atol=1e-13)
+
+
+def test_vector_rnn_bptt_matches_torch_nn_rnn():
+    """The same model as torch.nn.RNN (tanh) + a linear read-out at every step."""
+    from mlhwlib.bptt import vector_rnn_bptt
+
+    P = vector_problem(T=9, d=4, H=6, K=3, seed=5)
+    dt = torch.float64
+    rnn = torch.nn.RNN(4, 6, nonlinearity="tanh", batch_first=True, dtype=dt)
+    out = torch.nn.Linear(6, 3, dtype=dt)
+    with torch.no_grad():
+        rnn.weight_ih_l0.copy_(torch.tensor(P["U"]))
+        rnn.weight_hh_l0.copy_(torch.tensor(P["W"]))
+        rnn.bias_ih_l0.copy_(torch.tensor(P["b"]))
+        rnn.bias_hh_l0.zero_()
+        out.weight.copy_(torch.tensor(P["V"]))
+        out.bias.copy_(torch.tensor(P["c"]))
+    hs, _ = rnn(torch.tensor(P["X"])[None], torch.tensor(P["h0"])[None, None])
+    loss = torch.nn.functional.cross_entropy(out(hs[0]), torch.tensor(P["targets"]),
+                                             reduction="sum")
+    loss.backward()
+    r = vector_rnn_bptt(**P)
+    assert math.isclose(r.loss, loss.item(), rel_tol=1e-13)
+    np.testing.assert_allclose(r.grad_U, rnn.weight_ih_l0.grad.numpy(), rtol=1e-11, atol=1e-13)
+    np.testing.assert_allclose(r.grad_W, rnn.weight_hh_l0.grad.numpy(), rtol=1e-11, atol=1e-13)
+    np.testing.assert_allclose(r.grad_b, rnn.bias_ih_l0.grad.numpy(), rtol=1e-11, atol=1e-13)
+    np.testing.assert_allclose(r.grad_V, out.weight.grad.numpy(), rtol=1e-11, atol=1e-13)
+    np.testing.assert_allclose(r.grad_c, out.bias.grad.numpy(), rtol=1e-11, atol=1e-13)
+
+
+def test_vector_rnn_bptt_matches_central_differences():
+    from mlhwlib.bptt import vector_rnn_bptt
+
+    P = vector_problem(T=6, d=2, H=3, K=3, seed=4)
+    r = vector_rnn_bptt(**P)
+    eps = 1e-6
+    for k in ("U", "W", "V", "b", "c", "h0"):
+        base = np.asarray(P[k], dtype=float)
+        fd = np.empty_like(base)
+        for idx in np.ndindex(base.shape):
+            up, down = base.copy(), base.copy()
+            up[idx] += eps
+            down[idx] -= eps
+            fd[idx] = (vector_rnn_bptt(**{**P, k: up}).loss
+                       - vector_rnn_bptt(**{**P, k: down}).loss) / (2 * eps)
+        got = r.grad_h[0] if k == "h0" else getattr(r, f"grad_{k}")
+        np.testing.assert_allclose(got, fd, rtol=1e-6, atol=1e-8)
+
+
+def test_vector_rnn_bptt_reduces_to_scalar_case():
+    """H = d = 1, K = 2, T = 1: the softmax of the logits (0, w0 h_1) gives class 1
+    the probability sigmoid(w0 h_1), so the loss with target 1 is the scalar
+    model's binary cross-entropy with y = 1 (checked against rnn_bptt)."""
+    from mlhwlib.bptt import vector_rnn_bptt
+
+    w_i, w_h, w0, x, h0 = 0.7, -1.3, 1.9, 0.4, 0.25
+    r = vector_rnn_bptt([[x]], [1], U=[[w_i]], W=[[w_h]], V=[[0.0], [w0]], b=[0.0],
+                        c=[0.0, 0.0], h0=[h0])
+    s = rnn_bptt([x], 1.0, w0, w_h, w_i, h0)
+    assert math.isclose(r.loss, s.loss, rel_tol=1e-14)
+    assert math.isclose(r.grad_U[0, 0], s.grad_w_i, rel_tol=1e-13)
+    assert math.isclose(r.grad_W[0, 0], s.grad_w_h, rel_tol=1e-13)
+    assert math.isclose(r.grad_V[1, 0], s.grad_w0, rel_tol=1e-13)
+
+
+def test_vector_rnn_bptt_result_is_read_only_and_shaped():
+    from mlhwlib.bptt import VectorBPTTResult, vector_rnn_bptt
+
+    P = vector_problem(T=4, d=3, H=5, K=2, seed=1, h0=False)
+    r = vector_rnn_bptt(**P)
+    assert isinstance(r, VectorBPTTResult)
+    assert r.h.shape == (5, 5) and np.all(r.h[0] == 0.0)
+    assert r.y_hat.shape == (4, 2) and r.grad_h.shape == (5, 5)
+    np.testing.assert_allclose(r.y_hat.sum(axis=1), 1.0, rtol=1e-15)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        r.loss = 0.0
+    for name in ("h", "y_hat", "grad_U", "grad_W", "grad_V", "grad_b", "grad_c", "grad_h"):
+        with pytest.raises(ValueError, match="read-only"):
+            getattr(r, name).flat[0] = 1.0
+
+
+def test_vector_rnn_bptt_huge_logits_stay_finite():
+    from mlhwlib.bptt import vector_rnn_bptt
+
+    P = vector_problem(T=3, d=2, H=2, K=3, seed=2)
+    r = vector_rnn_bptt(**{**P, "V": 1e6 * np.asarray(P["V"])})
+    assert math.isfinite(r.loss) and np.all(np.isfinite(r.grad_V))
+
+
+V_OK = vector_problem(T=3, d=2, H=4, K=3, seed=9)
+
+
+@pytest.mark.parametrize("change, exc, match", [
+    (dict(X=np.zeros(3)), ValueError, "X must be 2-D"),
+    (dict(X=[[np.nan, 0.0]] * 3), ValueError, "X must contain only finite"),
+    (dict(U=np.zeros((4, 3))), ValueError, r"U must have shape \(4, 2\)"),
+    (dict(W=np.zeros((4, 3))), ValueError, r"W must have shape \(4, 4\)"),
+    (dict(V=np.zeros((3, 5))), ValueError, r"V must have shape \(3, 4\)"),
+    (dict(b=np.zeros(3)), ValueError, r"b must have shape \(4\)"),
+    (dict(c=np.zeros(4)), ValueError, r"c must have shape \(3\)"),
+    (dict(h0=np.zeros(5)), ValueError, r"h0 must have shape \(4\)"),
+    (dict(W=np.full((4, 4), np.inf)), ValueError, "W must contain only finite"),
+    (dict(targets=[0, 1]), ValueError, r"targets must have shape \(3,\)"),
+    (dict(targets=[0, 1, 3]), ValueError, r"targets must lie in \[0, K\)"),
+    (dict(targets=[0, -1, 2]), ValueError, r"targets must lie in \[0, K\)"),
+    (dict(targets=[0, 1.5, 2]), ValueError, "targets must be whole numbers"),
+    (dict(targets=["a", "b", "c"]), TypeError, "targets must be an array of integers"),
+    (dict(targets=None), TypeError, "targets must be an array of integers"),
+    (dict(U="abc"), TypeError, "U must be a numeric"),
+])
+def test_vector_rnn_bptt_bad_inputs(change, exc, match):
+    from mlhwlib.bptt import vector_rnn_bptt
+
+    with pytest.raises(exc, match=match):
+        vector_rnn_bptt(**{**V_OK, **change})

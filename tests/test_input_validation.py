@@ -302,6 +302,45 @@ rows(bptt_result_with,
      (dict(loss=NAN), V, r"loss must be finite"),
      (dict(y_hat="0.5"), T, r"y_hat must be a real number"))
 
+# ---------------------------------------------------------------- bptt: vector RNN and global clipping
+VEC_OK = dict(X=[[0.5, -1.0], [1.0, 0.0]], targets=[0, 1], U=[[1.0, 0.0], [0.0, 1.0]],
+              W=[[0.5, 0.0], [0.0, 0.5]], V=[[1.0, 0.0], [0.0, 1.0]], b=[0.0, 0.0],
+              c=[0.0, 0.0])
+VEC_RESULT = bptt.vector_rnn_bptt(**VEC_OK)
+rows(bptt.vector_rnn_bptt,
+     (dict(VEC_OK, X=[0.5, 1.0]), V, r"X must be 2-D"),
+     (dict(VEC_OK, X=[[NAN, 0.0], [0.0, 0.0]]), V, r"X must contain only finite"),
+     (dict(VEC_OK, U=[[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]), V, r"U must have shape \(2, 2\)"),
+     (dict(VEC_OK, W=[[0.5]]), V, r"W must have shape \(2, 2\)"),
+     (dict(VEC_OK, V=[[1.0], [0.0]]), V, r"V must have shape \(2, 2\)"),
+     (dict(VEC_OK, b=[0.0]), V, r"b must have shape \(2\)"),
+     (dict(VEC_OK, c=[0.0, INF]), V, r"c must contain only finite"),
+     (dict(VEC_OK, h0=[0.0]), V, r"h0 must have shape \(2\)"),
+     (dict(VEC_OK, targets=[0, 2]), V, r"targets must lie in \[0, K\)"),
+     (dict(VEC_OK, targets=[0]), V, r"targets must have shape \(2,\)"),
+     (dict(VEC_OK, targets=[0.5, 1.0]), V, r"targets must be whole numbers"),
+     (dict(VEC_OK, targets=["a", "b"]), T, r"targets must be an array of integers"),
+     (dict(VEC_OK, U="abc"), T, r"U must be a numeric"))
+rows(bptt.clip_by_global_norm,
+     (dict(grads=[], max_norm=1.0), V, r"grads must contain at least one array"),
+     (dict(grads=np.ones(2), max_norm=1.0), T, r"grads must be a list or tuple"),
+     (dict(grads=[[1.0, NAN]], max_norm=1.0), V, r"grads\[0\] must contain only finite"),
+     (dict(grads=["a"], max_norm=1.0), T, r"grads\[0\] must be a numeric"),
+     (dict(grads=[[1.0]], max_norm=0.0), V, r"max_norm must be positive"),
+     (dict(grads=[[1.0]], max_norm=NAN), V, r"max_norm must be finite"),
+     (dict(grads=[[1.0]], max_norm=1.0, eps=-1.0), V, r"eps must be >= 0"))
+
+
+@covers("mlhwlib.bptt.VectorBPTTResult")
+def vector_result_with(**change):
+    return dataclasses.replace(VEC_RESULT, **change)
+
+
+rows(vector_result_with,
+     (dict(loss=NAN), V, r"loss must be finite"),
+     (dict(grad_W=[[NAN]]), V, r"grad_W must contain only finite"),
+     (dict(h="abc"), T, r"h must be a numeric"))
+
 # ---------------------------------------------------------------- adaboost
 for f in (adaboost.multiclass_alpha, adaboost.samme_alpha, adaboost.loss_reduction_factor):
     rows(f,
@@ -617,3 +656,4 @@ def test_valid_inputs_used_by_the_table_are_accepted():
         adaboost.fit_stump([[0.0], [1.0]], [0, 1], [1.0, 1.0])
         numerics.logsumexp([1.0, 2.0, 3.0], b=[1.0, 1.0, 1.0])
         matrix_calculus.logdet_gradient(np.eye(2), symmetric=np.bool_(True))
+

@@ -12,7 +12,7 @@ import torch
 
 from mlhwlib.lstm import LSTMTrace, lstm_trace
 
-# The course's example (source 000_b358372b585ad7a0.txt, Q1).
+# The course's example (Homework 4 solutions, Q1).
 SEED_X = [[0, 1, 0, 3], [1, 0, 1, -2], [1, 1, 1, 4], [0, 1, 1, 0]]
 SEED = dict(w=[0, 0, 0, 1], w_i=[100, 100, 0, 0], w_f=[-100, -100, 0, 0],
             w_o=[0, 0, 100, 0], b=0.0, b_i=-10.0, b_f=110.0, b_o=-10.0)
@@ -197,3 +197,20 @@ def test_bad_callables():
 def test_overflowing_preactivation_raises_value_error():
     with pytest.raises(ValueError, match="overflowed"):
         lstm_trace([[1e308, 1e308]], [1e10, 1e10], [0, 0], [0, 0], [0, 0])
+
+
+def test_trace_is_frozen_and_its_arrays_are_read_only():
+    import dataclasses
+
+    tr = lstm_trace(SEED_X, **SEED)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        tr.c0 = 1.0
+    for name in ("z", "z_i", "z_f", "z_o", "i", "f", "o", "g_z", "c", "h_c", "y"):
+        arr = getattr(tr, name)
+        with pytest.raises(ValueError, match="read-only"):
+            arr[0] = 99.0
+    # building a trace by hand neither freezes nor aliases the caller's arrays
+    z = np.zeros(2)
+    t2 = LSTMTrace(z=z, z_i=z, z_f=z, z_o=z, i=z, f=z, o=z, g_z=z, c=z, h_c=z, y=z, c0=0.0)
+    z[0] = 5.0
+    assert t2.z[0] == 0.0 and z.flags.writeable

@@ -1,0 +1,113 @@
+"""The committed results of ``tools/experiments/rnn_recall.py`` are reproducible.
+
+The LSTM chapter reads ``tools/experiments/rnn_recall_results.json`` instead of
+training 480 networks at build time. These tests re-run parts of the script
+and compare with the file: one full training run (400 steps), the gradient ratios
+at initialisation, and the file's consistency with the script's configuration.
+The training run is deterministic on one thread (``torch.use_deterministic_algorithms``);
+the tolerances allow for a different CPU's float32 kernels, not for a different
+algorithm.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+ROOT = Path(__file__).resolve().parent.parent
+SCRIPT = ROOT / "tools" / "experiments" / "rnn_recall.py"
+RESULTS = ROOT / "tools" / "experiments" / "rnn_recall_results.json"
+
+
+@pytest.fixture(scope="module")
+def rr():
+    spec = importlib.util.spec_from_file_location("rnn_recall", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def results():
+    return json.loads(RESULTS.read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def one_thread():
+    threads = torch.get_num_threads()
+    deterministic = torch.are_deterministic_algorithms_enabled()
+    torch.set_num_threads(1)
+    torch.use_deterministic_algorithms(True)
+    yield
+    torch.set_num_threads(threads)
+    torch.use_deterministic_algorithms(deterministic)
+
+
+def _run(results, variant, T, seed, lr):
+    (run,) = [r for r in results["runs"] if r["variant"] == variant and r["T"] == T
+              and r["seed"] == seed and r["lr"] == lr]
+    return run
+
+
+def test_results_file_matches_the_script(rr, results):
+    cfg = results["config"]
+    assert cfg["STEPS"] == rr.STEPS and cfg["BATCH"] == rr.BATCH and cfg["LR"] == rr.LR
+    assert cfg["SEEDS"] == list(rr.SEEDS) and len(cfg["SEEDS"]) >= 5
+    assert cfg["LENGTHS"] == list(rr.LENGTHS)
+    expected = len(rr.VARIANTS) * len(rr.SEEDS) * (
+        len(rr.LENGTHS) + len(rr.LR_SWEEP) * len(rr.LR_SWEEP_LENGTHS))
+    assert len(results["runs"]) == expected
+    for v in rr.VARIANTS:
+        assert results["variants"][v]["parameters"] == rr.n_parameters(v)
+    # the matched RNN is within 5 % of the LSTM's parameter count
+    p = results["variants"]
+    assert abs(p["RNN (matched)"]["parameters"] / p["LSTM, bias 3"]["parameters"] - 1) < 0.05
+    for run in results["runs"]:
+        assert len(run["curve"]) == rr.STEPS // rr.CURVE_EVERY
+        assert 0.0 <= run["accuracy"] <= 1.0
+
+
+@pytest.mark.parametrize("variant, T, seed", [("GRU, bias 3", 40, 0), ("RNN", 10, 1)])
+def test_one_training_run_reproduces_the_committed_numbers(rr, results, one_thread,
+                                                           variant, T, seed):
+    committed = _run(results, variant, T, seed, rr.LR)
+    fresh = rr.train(variant, T, seed)
+    assert fresh["accuracy"] == pytest.approx(committed["accuracy"], abs=0.01)
+    np.testing.assert_allclose(fresh["curve"], committed["curve"], atol=2e-3, rtol=0)
+
+
+def test_gradient_ratios_at_initialisation_reproduce(rr, results, one_thread):
+    stored = {(g["variant"], g["T"], g["seed"]): g["ratio"]
+              for g in results["gradient_ratios"]}
+    for v in rr.VARIANTS:
+        for T in (5, 40):
+            assert rr.gradient_ratio(v, T, 0) == pytest.approx(stored[(v, T, 0)], rel=1e-6)
+
+
+def test_gradient_ratio_against_a_hand_written_lstm(rr, one_thread):
+    """The script's ratio (torch.nn.LSTM) equals one from an explicit LSTM loop."""
+    seed, T, n = 2, 7, 32
+    net = rr.build("LSTM, bias 3", seed).double()
+    x, label = rr.make_batch(n, T, torch.Generator().manual_seed(5000 + seed))
+    x = x.double().requires_grad_(True)
+    layer, H = net.rnn, net.rnn.hidden_size
+    h = torch.zeros(n, H, dtype=torch.float64)
+    c = torch.zeros(n, H, dtype=torch.float64)
+    for t in range(x.shape[1]):
+        pre = (x[:, t] @ layer.weight_ih_l0.T + layer.bias_ih_l0
+               + h @ layer.weight_hh_l0.T + layer.bias_hh_l0)
+        i, f, g, o = pre.split(H, dim=1)  # PyTorch's gate order
+        c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+        h = torch.sigmoid(o) * torch.tanh(c)
+    loss = torch.nn.functional.cross_entropy(net.out(h), label)
+    (grad,) = torch.autograd.grad(loss, x)
+    by_hand = float(grad[:, 0].norm() / grad[:, -1].norm())
+    assert rr.gradient_ratio("LSTM, bias 3", T, seed, n=n) == pytest.approx(by_hand, rel=1e-10)
+    # the gate bias really is +3 in the forget block and 0 in bias_hh's
+    assert torch.all(layer.bias_ih_l0[H:2 * H] == 3.0)
+    assert torch.all(layer.bias_hh_l0[H:2 * H] == 0.0)
