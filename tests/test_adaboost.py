@@ -621,3 +621,26 @@ def test_perfect_first_round_gets_samme_weight_one():
         me = MultiClassAdaBoost(n_estimators=5, learning_rate=rate).fit(X, y)
         assert me.estimator_errors_.tolist() == [0.0]
         assert me.estimator_weights_.tolist() == [0.5]      # (K-1)/K, whatever the rate
+
+
+def test_zhu_simulation_results_file_reproduces_one_configuration():
+    # tools/experiments/adaboost_zhu_simulation.py wrote the file the chapter reads;
+    # re-run one of its configurations (error stump, data seed 2) and compare exactly
+    import json
+    from pathlib import Path
+
+    from sklearn.datasets import make_gaussian_quantiles
+
+    path = (Path(__file__).resolve().parents[1] / "tools" / "experiments"
+            / "adaboost_zhu_results.json")
+    res = json.loads(path.read_text(encoding="utf-8"))
+    seed = 2
+    i = res["seeds"].index(seed)
+    X, y = make_gaussian_quantiles(n_samples=13000, n_features=10, n_classes=3,
+                                   random_state=seed)
+    model = MultiClassAdaBoost(n_estimators=res["rounds"]).fit(X[:3000], y[:3000])
+    curve = [float(np.mean(p != y[3000:])) for p in model.staged_predict(X[3000:])]
+    assert curve[-1] == res["samme_final"]["error stump"][i]
+    assert min(curve) == res["samme_best"]["error stump"][i]
+    assert float(model.estimator_errors_[0]) == res["eps1"]["error stump"][i]
+    assert res["m1_rounds"]["error stump"][i] == 0 and res["eps1"]["error stump"][i] > 0.5
