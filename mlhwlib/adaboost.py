@@ -557,12 +557,18 @@ class MultiClassAdaBoost(ClassifierMixin, BaseEstimator):
         return out
 
     def _staged_scores(self, idx):
-        n = idx.shape[1]
-        scores = np.zeros((n, self.n_classes_))
-        rows = np.arange(n)
+        """Scores (N, K) after each round, summed in round order."""
+        scores = np.zeros((idx.shape[1], self.n_classes_))
+        rows = np.arange(idx.shape[1])
         for t in range(idx.shape[0]):
             scores[rows, idx[t]] += self.estimator_weights_[t]
-            yield scores.copy()
+            yield scores
+
+    def _scores(self, X):
+        scores = None
+        for scores in self._staged_scores(self._round_predictions(X)):
+            pass
+        return scores.copy()
 
     def _shape_scores(self, scores):
         return scores[:, 1] - scores[:, 0] if self.n_classes_ == 2 else scores
@@ -584,25 +590,16 @@ class MultiClassAdaBoost(ClassifierMixin, BaseEstimator):
             :math:`g^1(x) - g^0(x)` (positive means ``classes_[1]``), as in
             scikit-learn.
         """
-        scores = np.zeros(0)
-        for scores in self._staged_scores(self._round_predictions(X)):
-            pass
-        return self._shape_scores(scores)
+        return self._shape_scores(self._scores(X))
 
     def predict(self, X):
         """Labels ``classes_[argmax_k g^k(x)]`` (first class on ties), shape (N,)."""
-        return self._labels(self._full_scores(X))
-
-    def _full_scores(self, X):
-        scores = None
-        for scores in self._staged_scores(self._round_predictions(X)):
-            pass
-        return scores
+        return self._labels(self._scores(X))
 
     def staged_decision_function(self, X):
         """Yield :meth:`decision_function` after each round (``X`` is checked at the call)."""
         idx = self._round_predictions(X)
-        return (self._shape_scores(s) for s in self._staged_scores(idx))
+        return (self._shape_scores(s).copy() for s in self._staged_scores(idx))
 
     def staged_predict(self, X):
         """Yield the predicted labels (N,) after each round (``X`` is checked at the call)."""
