@@ -125,6 +125,13 @@ def multiclass_alpha(eps, n_classes) -> float:
         ``(K - 1) / K * samme_alpha(eps, K)``; positive exactly when
         ``eps < (K - 1) / K``. For ``K = 2`` it is AdaBoost's
         :math:`\\tfrac12\\ln\\frac{1-\\varepsilon}{\\varepsilon}`.
+
+    Examples
+    --------
+    >>> round(multiclass_alpha(0.25, 3), 4)      # (2/3) (ln 3 + ln 2)
+    1.1945
+    >>> abs(multiclass_alpha(2 / 3, 3)) < 1e-12  # chance level: no step
+    True
     """
     eps, n_classes = _check_eps_k(eps, n_classes)
     return (n_classes - 1.0) / n_classes * samme_alpha(eps, n_classes)
@@ -354,6 +361,12 @@ def boost_from_predictions(y, predictions, n_classes) -> BoostingResult:
     ValueError
         Labels outside ``[0, K)``, shape mismatch, or a round with weighted
         error 0 or 1 (its step would be infinite).
+
+    Examples
+    --------
+    >>> res = boost_from_predictions([0, 0, 1, 2], [[0, 0, 1, 1]], 3)
+    >>> float(res.eps[0]), res.predictions.tolist()
+    (0.25, [0, 0, 1, 1])
     """
     n_classes = as_int(n_classes, "n_classes", minimum=2)
     y_arr = np.asarray(y)
@@ -455,6 +468,16 @@ class MultiClassAdaBoost(ClassifierMixin, BaseEstimator):
     are clipped below at machine epsilon (about 2.2e-16, scikit-learn's guard
     against underflow; exact zeros stay zero), so a user weight of 1e-300
     acts as 2.2e-16. Sparse ``X`` is not supported (a ``TypeError`` says so).
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = MultiClassAdaBoost(n_estimators=25).fit(X, y)
+    >>> clf.decision_function(X[:2]).shape
+    (2, 3)
+    >>> bool(clf.score(X, y) > 0.9)
+    True
     """
 
     _parameter_constraints = {

@@ -230,6 +230,11 @@ def fit_stump(X, y, sample_weight, n_classes=None) -> Stump:
     Returns
     -------
     Stump
+
+    Examples
+    --------
+    >>> fit_stump([[0.0], [1.0], [2.0], [3.0]], [0, 0, 1, 1], [1.0, 1.0, 1.0, 1.0])
+    Stump(feature=0, threshold=1.5, left=0, right=1)
     """
     X = as_float_array(X, "X", ndim=2)
     y_arr = np.asarray(y)
