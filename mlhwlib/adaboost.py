@@ -64,7 +64,6 @@ __all__ = [
     "boost_from_predictions",
     "Stump",
     "fit_stump",
-    "TIE_RTOL",
     "MultiClassAdaBoost",
 ]
 
