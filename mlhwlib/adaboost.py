@@ -1,6 +1,6 @@
 """Multi-class AdaBoost derived from the multi-class exponential loss.
 
-Every function here is derived in the chapter ``book/adaboost.ipynb``.  With
+Every function here is derived in the chapter :ref:`adaboost`. With
 per-class scores :math:`g^k(x) = \\sum_t \\alpha_t f_t^k(x)` and the loss
 
 .. math::
