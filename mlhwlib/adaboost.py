@@ -1,6 +1,6 @@
 """Multi-class AdaBoost derived from the multi-class exponential loss.
 
-Every function here is derived in the chapter ``book/adaboost.ipynb``.  With
+Every function here is derived in the chapter :ref:`adaboost`. With
 per-class scores :math:`g^k(x) = \\sum_t \\alpha_t f_t^k(x)` and the loss
 
 .. math::
@@ -29,23 +29,31 @@ multiclass_exponential_loss
 boost_from_predictions
     The hand-worked algorithm on given weak-learner predictions.
 Stump, fit_stump
-    The built-in weighted multi-class decision stump.
+    The built-in weighted multi-class decision stump (module :mod:`mlhwlib.stump`).
 MultiClassAdaBoost
-    A scikit-learn style classifier (built-in stump or any sklearn classifier).
+    A scikit-learn classifier (built-in stump or any scikit-learn classifier).
+
+Both :func:`boost_from_predictions` and :class:`MultiClassAdaBoost` run the
+one boosting loop of this module, ``_boost``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-import inspect
+from numbers import Integral, Real
+import warnings
 
 import numpy as np
 from scipy.special import logsumexp
-from sklearn.base import BaseEstimator, ClassifierMixin, clone
-from sklearn.exceptions import NotFittedError
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context, clone
 from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import (_check_sample_weight, check_is_fitted,
+                                      has_fit_parameter, validate_data)
 
 from mlhwlib.numerics import as_finite_float, as_float_array, as_int
+from mlhwlib.stump import TIE_RTOL, Stump, _check_labels, _SortedData, fit_stump
 
 __all__ = [
     "multiclass_alpha",
@@ -76,7 +84,7 @@ def samme_alpha(eps, n_classes) -> float:
 
     This is the weight scikit-learn's ``AdaBoostClassifier`` (learning rate 1)
     gives a weak learner with weighted error ``eps`` (Zhu et al., 2009).
-    Derived in the chapter ``book/adaboost.ipynb``, section *Relation to SAMME*.
+    Derived in :ref:`adaboost-samme`.
 
     Parameters
     ----------
@@ -101,7 +109,7 @@ def multiclass_alpha(eps, n_classes) -> float:
 
     It minimises :math:`(1-\\varepsilon)e^{-\\alpha} + \\varepsilon e^{\\alpha/(K-1)}`,
     the factor by which one round multiplies the multi-class exponential loss.
-    Derived in the chapter ``book/adaboost.ipynb``, section *Solving for the step size*.
+    Derived in :ref:`adaboost-step`.
 
     Parameters
     ----------
@@ -116,6 +124,13 @@ def multiclass_alpha(eps, n_classes) -> float:
         ``(K - 1) / K * samme_alpha(eps, K)``; positive exactly when
         ``eps < (K - 1) / K``. For ``K = 2`` it is AdaBoost's
         :math:`\\tfrac12\\ln\\frac{1-\\varepsilon}{\\varepsilon}`.
+
+    Examples
+    --------
+    >>> round(multiclass_alpha(0.25, 3), 4)      # (2/3) (ln 3 + ln 2)
+    1.1945
+    >>> abs(multiclass_alpha(2 / 3, 3)) < 1e-12  # chance level: no step
+    True
     """
     eps, n_classes = _check_eps_k(eps, n_classes)
     return (n_classes - 1.0) / n_classes * samme_alpha(eps, n_classes)
@@ -127,7 +142,7 @@ def loss_reduction_factor(eps, n_classes, alpha=None) -> float:
     After a round with weighted error ``eps`` and step ``alpha`` the loss is
     multiplied by ``Z``. With the optimal step (``alpha=None``) it equals
     :math:`K(\\varepsilon/(K-1))^{(K-1)/K}(1-\\varepsilon)^{1/K} \\le 1`.
-    Derived in the chapter ``book/adaboost.ipynb``, section *How fast the loss falls*.
+    Derived in :ref:`adaboost-factor`.
 
     Parameters
     ----------
@@ -152,25 +167,6 @@ def loss_reduction_factor(eps, n_classes, alpha=None) -> float:
         return float(np.exp(logsumexp(terms)))
 
 
-def _check_labels(y, name, n_classes, shape=None):
-    arr = np.asarray(y)
-    if arr.dtype.kind not in "iu":
-        if arr.dtype.kind == "f" and np.all(np.isfinite(arr)) and np.all(arr == np.round(arr)):
-            arr = arr.astype(np.int64)
-        else:
-            raise TypeError(f"{name} must hold integer class labels, got dtype {arr.dtype}")
-    if shape is not None and arr.shape != shape:
-        raise ValueError(f"{name} must have shape {shape}, got {arr.shape}")
-    if arr.size == 0:
-        raise ValueError(f"{name} must not be empty")
-    if arr.min() < 0 or arr.max() >= n_classes:
-        raise ValueError(
-            f"{name} must hold labels in [0, {n_classes}), got values from "
-            f"{int(arr.min())} to {int(arr.max())}"
-        )
-    return arr.astype(np.intp, copy=False)
-
-
 def _margin_terms(y, scores):
     """(1/(K-1)) sum_{k != y} g^k - g^y for every row."""
     n_classes = scores.shape[1]
@@ -183,7 +179,7 @@ def multiclass_exponential_loss(y, scores) -> float:
 
     .. math:: L = \\sum_i \\exp\\Big(\\frac{1}{K-1}\\sum_{k\\ne y_i} g^k_i - g^{y_i}_i\\Big)
 
-    Derived in the chapter ``book/adaboost.ipynb``, section *The problem*.
+    Derived in :ref:`adaboost-problem`.
 
     Parameters
     ----------
@@ -254,6 +250,84 @@ class BoostingResult:
         object.__setattr__(self, "loss", float(loss))
 
 
+# ---------------------------------------------------------------------------
+# The boosting loop (one, for both the hand-worked version and the classifier)
+# ---------------------------------------------------------------------------
+def _boost(y, n_classes, n_rounds, weak_learner, *, sample_weight=None,
+           learning_rate=1.0, exact=False):
+    """Forward stagewise boosting of the multi-class exponential loss.
+
+    ``weak_learner(t, w)`` returns ``(learner, labels)`` for round ``t`` and
+    weights ``w`` (N,), ``labels`` the learner's class indices on the training
+    set. ``exact=True`` is the hand-worked algorithm: log-domain weights, no
+    clipping, every round kept, ``eps`` in ``{0, 1}`` an error. ``exact=False``
+    is scikit-learn's SAMME loop step for step: weights clipped below at
+    machine epsilon, a perfect round kept with SAMME weight 1 and the fit
+    stopped, a round with ``eps >= (K-1)/K`` dropped and the fit stopped.
+
+    Returns ``(learners, alphas, errors, weights, margin)``: ``weights`` the
+    list of the distributions each round was fitted with (exact mode only),
+    ``margin`` the margin terms of the final scores (exact mode only).
+    """
+    n = y.shape[0]
+    w = np.full(n, 1.0 / n) if sample_weight is None else sample_weight / sample_weight.sum()
+    zero = w == 0.0
+    tiny = np.finfo(np.float64).eps
+    learners, alphas, errors, weights = [], [], [], [w]
+    margin = np.zeros(n)
+    for t in range(n_rounds):
+        if not exact:
+            w = np.clip(w, tiny, None)    # scikit-learn's guard against underflow
+            w[zero] = 0.0
+        learner, labels = weak_learner(t, w)
+        incorrect = labels != y
+        if exact:
+            eps = float(w[incorrect].sum())
+            if not 0.0 < eps < 1.0:
+                raise ValueError(f"round {t} of predictions has weighted error {eps!r}; the "
+                                 "step is finite only for 0 < eps < 1")
+        else:
+            eps = float(np.mean(np.average(incorrect, weights=w, axis=0)))
+            if eps <= 0.0:                    # perfect round: keep it (SAMME weight 1), stop
+                learners.append(learner)
+                alphas.append((n_classes - 1.0) / n_classes)
+                errors.append(0.0)
+                break
+            if eps >= 1.0 - 1.0 / n_classes:  # no better than guessing: drop it, stop
+                if not learners:
+                    raise ValueError(
+                        f"the first weak learner has weighted error {eps:.4g} >= (K-1)/K = "
+                        f"{1.0 - 1.0 / n_classes:.4g}: no better than guessing, cannot boost")
+                break
+        # SAMME's step beta = K/(K-1) alpha, scaled by the learning rate
+        if exact:
+            beta = learning_rate * samme_alpha(eps, n_classes)
+        else:                                 # scikit-learn's expression, to the last bit
+            beta = learning_rate * float(np.log((1.0 - eps) / eps) + np.log(n_classes - 1.0))
+        learners.append(learner)
+        alphas.append((n_classes - 1.0) / n_classes * beta)
+        errors.append(eps)
+        if exact:
+            # D_{t+1} ∝ D_t e^{-α} (right) or D_t e^{α/(K-1)} (wrong): the margin terms
+            margin += np.where(incorrect, alphas[-1] / (n_classes - 1.0), -alphas[-1])
+            w = np.exp(margin - logsumexp(margin))
+            weights.append(w)
+            continue
+        if t == n_rounds - 1:
+            break
+        # the same update divided by e^{-α}: D_t e^{β [wrong]}; zero weights stay zero
+        w = np.exp(np.log(w, where=~zero, out=np.full(n, -np.inf)) + beta * incorrect)
+        total = np.sum(w)
+        if not np.isfinite(total):
+            warnings.warn(f"sample weights overflowed in round {t}; boosting stopped "
+                          "(lower the learning_rate)", RuntimeWarning, stacklevel=3)
+            break
+        if total <= 0:
+            break
+        w /= total
+    return learners, alphas, errors, weights, margin
+
+
 def boost_from_predictions(y, predictions, n_classes) -> BoostingResult:
     """Run multi-class AdaBoost on given weak-learner outputs (the hand-worked version).
 
@@ -262,9 +336,11 @@ def boost_from_predictions(y, predictions, n_classes) -> BoostingResult:
     scores get :math:`\\alpha_t` added to the predicted class; the new weights
     are the normalised exponentials of the margin terms, which equals the
     update :math:`D_t(i)e^{-\\alpha_t}` (right) or :math:`D_t(i)e^{\\alpha_t/(K-1)}`
-    (wrong), renormalised. A round worse than guessing gets a negative step;
-    nothing is dropped. Derived in the chapter ``book/adaboost.ipynb``,
-    section *The algorithm by hand*.
+    (wrong), renormalised. The directions are *given*, so every round is kept:
+    a round with :math:`\\varepsilon_t \\ge (K-1)/K` gets the line-search step
+    along that direction, :math:`\\alpha_t \\le 0` (the ensemble of
+    :class:`MultiClassAdaBoost` instead requires :math:`\\alpha_t > 0` and
+    stops). Derived in :ref:`adaboost-by-hand`.
 
     Parameters
     ----------
@@ -284,6 +360,12 @@ def boost_from_predictions(y, predictions, n_classes) -> BoostingResult:
     ValueError
         Labels outside ``[0, K)``, shape mismatch, or a round with weighted
         error 0 or 1 (its step would be infinite).
+
+    Examples
+    --------
+    >>> res = boost_from_predictions([0, 0, 1, 2], [[0, 0, 1, 1]], 3)
+    >>> float(res.eps[0]), res.predictions.tolist()
+    (0.25, [0, 0, 1, 1])
     """
     n_classes = as_int(n_classes, "n_classes", minimum=2)
     y_arr = np.asarray(y)
@@ -295,215 +377,17 @@ def boost_from_predictions(y, predictions, n_classes) -> BoostingResult:
     if p_arr.ndim != 2 or p_arr.shape[1] != n:
         raise ValueError(f"predictions must have shape (T, {n}) to match y, got {p_arr.shape}")
     p_arr = _check_labels(p_arr, "predictions", n_classes, shape=p_arr.shape)
-    n_rounds = p_arr.shape[0]
-
-    margin = np.zeros(n)                       # margin terms of the current scores
+    _, alpha, eps, weights, margin = _boost(y_arr, n_classes, p_arr.shape[0],
+                                            lambda t, w: (None, p_arr[t]), exact=True)
+    alpha = np.asarray(alpha, dtype=np.float64)
     scores = np.zeros((n, n_classes))
-    weights = np.empty((n_rounds + 1, n))
-    weights[0] = 1.0 / n
-    eps = np.empty(n_rounds)
-    alpha = np.empty(n_rounds)
-    for t in range(n_rounds):
-        wrong = p_arr[t] != y_arr
-        eps_t = float(weights[t][wrong].sum())
-        if not 0.0 < eps_t < 1.0:
-            raise ValueError(
-                f"round {t} of predictions has weighted error {eps_t!r}; the step is "
-                "finite only for 0 < eps < 1"
-            )
-        eps[t] = eps_t
-        alpha[t] = multiclass_alpha(eps_t, n_classes)
+    for t in range(p_arr.shape[0]):
         scores[np.arange(n), p_arr[t]] += alpha[t]
-        margin += np.where(wrong, alpha[t] / (n_classes - 1.0), -alpha[t])
-        weights[t + 1] = np.exp(margin - logsumexp(margin))
     with np.errstate(over="ignore"):
         loss = float(np.exp(logsumexp(margin)))
-    return BoostingResult(eps=eps, alpha=alpha, weights=weights, scores=scores,
-                          loss=loss, predictions=np.argmax(scores, axis=1))
-
-
-# ---------------------------------------------------------------------------
-# The built-in stump
-# ---------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Stump:
-    """A multi-class decision stump: class ``left`` if ``x[feature] <= threshold`` else ``right``.
-
-    ``left`` and ``right`` are class *indices* in ``[0, K)``. ``feature = -1``
-    is the constant stump (every sample gets ``left``), used only when no
-    feature has two distinct values.
-    """
-
-    feature: int
-    threshold: float
-    left: int
-    right: int
-
-    def __post_init__(self):
-        object.__setattr__(self, "feature", as_int(self.feature, "feature", minimum=-1))
-        threshold = as_float_array(self.threshold, "threshold", ndim=0, finite=False)
-        if np.isnan(threshold):
-            raise ValueError("threshold must not be NaN")
-        object.__setattr__(self, "threshold", float(threshold))
-        object.__setattr__(self, "left", as_int(self.left, "left", minimum=0))
-        object.__setattr__(self, "right", as_int(self.right, "right", minimum=0))
-
-    def predict(self, X) -> np.ndarray:
-        """Class indices, shape (N,), for ``X`` of shape (N, d) with ``d > feature``."""
-        X = as_float_array(X, "X", ndim=2)
-        if X.shape[1] <= self.feature:
-            raise ValueError(f"X must have more than {self.feature} columns (the stump "
-                             f"splits on feature {self.feature}), got shape {X.shape}")
-        return self._predict(X)
-
-    def _predict(self, X) -> np.ndarray:
-        """:meth:`predict` without the checks (``X`` already a valid float array)."""
-        if self.feature < 0:
-            return np.full(X.shape[0], self.left, dtype=np.intp)
-        return np.where(X[:, self.feature] <= self.threshold, self.left, self.right)
-
-
-class _SortedData:
-    """Per-feature sort of ``X`` done once; each round then costs one ``bincount``.
-
-    For feature ``j`` the samples are sorted once; equal values form one group,
-    and ``code[j, p] = (group of sorted position p) * K + class`` lets a single
-    ``bincount`` give the class weights of every group of every feature. A
-    cumulative sum over groups then gives, for every threshold between two
-    distinct values, the class weights to its left.
-    """
-
-    _BLOCK_ENTRIES = 1 << 17  # (features per block) * classes * groups: about 1 MB, cache-sized
-
-    def __init__(self, X, y, n_classes):
-        n, d = X.shape
-        self.y = y
-        self.n_classes = n_classes
-        order = np.argsort(X, axis=0, kind="stable")                # (N, d)
-        xs = np.take_along_axis(X, order, axis=0)                   # sorted values
-        new_group = np.empty((n, d), dtype=bool)
-        new_group[0] = False
-        np.not_equal(xs[1:], xs[:-1], out=new_group[1:])
-        group = np.cumsum(new_group, axis=0)                        # (N, d) group index
-        self.n_groups = group[-1] + 1                               # (d,)
-        self.g_max = g_max = int(self.n_groups.max())
-        # distinct values per feature, padded with +inf
-        self.values = np.full((d, g_max), np.inf)
-        cols = np.broadcast_to(np.arange(d), (n, d))
-        self.values[cols.ravel(), group.ravel()] = xs.ravel()
-        # split "after group g" is a threshold between two distinct values iff g < n_groups - 1
-        self.invalid = np.arange(g_max)[None, :] >= (self.n_groups - 1)[:, None]   # (d, G)
-        block = max(1, self._BLOCK_ENTRIES // (g_max * n_classes))
-        self.blocks = []
-        for start in range(0, d, block):
-            stop = min(d, start + block)
-            # bin of sorted position p of feature j: (j * K + class) * G + group
-            feat = np.arange(stop - start)[None, :]
-            code = ((feat * n_classes + y[order[:, start:stop]]) * g_max + group[:, start:stop])
-            self.blocks.append((start, stop, order[:, start:stop].T.ravel(), code.T.ravel()))
-
-    def best_stump(self, w, criterion="error"):
-        """The best stump for weights ``w`` (N,).
-
-        ``criterion="error"``: smallest weighted error (each side predicts its
-        heaviest class). ``"gini"``: smallest weighted Gini impurity, i.e. largest
-        :math:`\\sum_k L_k^2/W_L + \\sum_k R_k^2/W_R` (scikit-learn's tree
-        criterion); the sides still predict their heaviest class.
-        """
-        k, g_max = self.n_classes, self.g_max
-        total = np.bincount(self.y, weights=w, minlength=k)        # class totals (K,)
-        best_score, best = -np.inf, None
-        for start, stop, order, code in self.blocks:
-            width = stop - start
-            counts = np.bincount(code, weights=w[order], minlength=width * k * g_max)
-            left = counts.reshape(width, k, g_max)
-            np.cumsum(left, axis=2, out=left)                       # class weight left of split
-            if criterion == "error":
-                score = self._correct_weight(left, total)
-            else:
-                score = self._gini_gain(left, total)
-            score[self.invalid[start:stop]] = -np.inf
-            flat = int(np.argmax(score))
-            if score.flat[flat] > best_score:
-                j, g = divmod(flat, g_max)
-                best_score = float(score.flat[flat])
-                best = (start + j, g, int(np.argmax(left[j, :, g])),
-                        int(np.argmax(total - left[j, :, g])))
-        if best is None:  # every feature constant: predict the heaviest class
-            return Stump(-1, np.inf, int(np.argmax(total)), int(np.argmax(total)))
-        j, g, a, b = best
-        lo, hi = self.values[j, g], self.values[j, g + 1]
-        thr = lo / 2.0 + hi / 2.0
-        if not lo <= thr < hi:
-            thr = lo
-        return Stump(int(j), float(thr), a, b)
-
-
-    @staticmethod
-    def _correct_weight(left, total):
-        """max_k L_k + max_k R_k: the weight a split classifies correctly, shape (F, G)."""
-        best_left = left[:, 0].copy()
-        best_right = total[0] - left[:, 0]
-        tmp = np.empty_like(best_right)
-        for c in range(1, left.shape[1]):
-            np.maximum(best_left, left[:, c], out=best_left)
-            np.subtract(total[c], left[:, c], out=tmp)
-            np.maximum(best_right, tmp, out=best_right)
-        best_left += best_right
-        return best_left
-
-    @staticmethod
-    def _gini_gain(left, total):
-        """sum_k L_k^2 / W_L + sum_k R_k^2 / W_R (larger = purer), shape (F, G).
-
-        Uses sum_k R_k^2 = sum_k T_k^2 - 2 sum_k T_k L_k + sum_k L_k^2, so no
-        right-hand array is formed.
-        """
-        sq_left = np.einsum("fkg,fkg->fg", left, left)
-        w_left = left.sum(axis=1)
-        sq_right = np.einsum("k,fkg->fg", -2.0 * total, left)
-        sq_right += sq_left
-        sq_right += float(total @ total)
-        w_right = float(total.sum()) - w_left
-        out = np.divide(sq_left, w_left, out=np.zeros_like(sq_left), where=w_left > 0)
-        out += np.divide(sq_right, w_right, out=np.zeros_like(sq_left), where=w_right > 0)
-        return out
-
-
-def fit_stump(X, y, sample_weight, n_classes=None) -> Stump:
-    """Fit the multi-class decision stump with the smallest weighted error.
-
-    Searches every feature and every threshold between two consecutive
-    distinct values; each side predicts its heaviest class. Used once per
-    round by :class:`MultiClassAdaBoost` (which sorts ``X`` only once).
-    Derived in the chapter ``book/adaboost.ipynb``, section *A fast stump*.
-
-    Parameters
-    ----------
-    X : array_like, shape (N, d)
-    y : array_like of int, shape (N,)
-        Labels in ``[0, K)``.
-    sample_weight : array_like, shape (N,)
-        Non-negative weights.
-    n_classes : int, optional
-        ``K``; defaults to ``max(y) + 1``.
-
-    Returns
-    -------
-    Stump
-    """
-    X = as_float_array(X, "X", ndim=2)
-    y_arr = np.asarray(y)
-    if n_classes is None:
-        # check the labels (integer, non-negative, shape) before reading K off them
-        y_arr = _check_labels(y_arr, "y", np.iinfo(np.intp).max, shape=(X.shape[0],))
-        n_classes = int(np.max(y_arr)) + 1
-    n_classes = as_int(n_classes, "n_classes", minimum=1)
-    y_arr = _check_labels(y_arr, "y", n_classes, shape=(X.shape[0],))
-    w = as_float_array(sample_weight, "sample_weight", shape=(X.shape[0],))
-    if np.any(w < 0):
-        raise ValueError("sample_weight must be non-negative")
-    return _SortedData(X, y_arr, n_classes).best_stump(w)
+    return BoostingResult(eps=np.asarray(eps, dtype=np.float64), alpha=alpha,
+                          weights=np.array(weights), scores=scores, loss=loss,
+                          predictions=np.argmax(scores, axis=1))
 
 
 # ---------------------------------------------------------------------------
@@ -524,24 +408,30 @@ class MultiClassAdaBoost(ClassifierMixin, BaseEstimator):
 
     Each round fits a weak learner to the current weights ``D_t``, takes its
     weighted error :math:`\\varepsilon_t`, the step
-    :math:`\\alpha_t` = :func:`multiclass_alpha` and reweights the samples. The
-    weight update and stopping rules follow scikit-learn's SAMME code step for
-    step (its step is :math:`\\alpha_t K/(K-1)`, which moves the weights
-    exactly as :math:`\\alpha_t` does), so with the same base ``estimator`` and
-    ``random_state`` the predictions equal ``sklearn.ensemble.AdaBoostClassifier``'s.
-    Derived in the chapter ``book/adaboost.ipynb``, section *The algorithm*.
+    :math:`\\alpha_t` = ``learning_rate`` * :func:`multiclass_alpha` and
+    reweights the samples. The weight update and stopping rules follow
+    scikit-learn's SAMME code step for step (its step is
+    :math:`\\alpha_t K/(K-1)`, which moves the weights exactly as
+    :math:`\\alpha_t` does), so with the same base ``estimator``,
+    ``learning_rate`` and ``random_state`` the predictions and staged
+    predictions equal ``sklearn.ensemble.AdaBoostClassifier``'s — except on
+    exact vote ties, where two classes get the same total vote and rounding
+    decides which argmax wins. Derived in :ref:`adaboost-algorithm`.
 
     Parameters
     ----------
     n_estimators : int, default 50
-        Maximum number of rounds.
+        Maximum number of rounds, ``>= 1``.
     estimator : scikit-learn classifier or None, default None
         ``None`` uses the built-in vectorised stump (:func:`fit_stump`);
         otherwise a classifier whose ``fit`` accepts ``sample_weight``; it is
         cloned every round.
-    random_state : int, RandomState or None
+    learning_rate : float, default 1.0
+        Shrinkage :math:`\\nu > 0`: every step is :math:`\\nu\\,\\alpha_t`, in the
+        scores and in the weight update (scikit-learn's meaning).
+    random_state : int, RandomState or None, default None
         Seeds the ``random_state`` of each clone of ``estimator`` (unused by
-        the built-in stump).
+        the built-in stump, which is deterministic).
     criterion : {"error", "gini"}, default "error"
         How the built-in stump picks its split: ``"error"`` minimises the
         weighted multi-class error, as the derivation prescribes; ``"gini"``
@@ -553,159 +443,128 @@ class MultiClassAdaBoost(ClassifierMixin, BaseEstimator):
     ----------
     classes_ : ndarray, shape (K,)
         Sorted distinct labels.
+    n_classes_ : int
+        ``K``.
     estimators_ : list
         Fitted weak learners (:class:`Stump` objects for the built-in stump).
     estimator_weights_ : ndarray, shape (T,)
-        :math:`\\alpha_t`. A perfect round (:math:`\\varepsilon_t = 0`, where the
-        exact step is infinite) gets scikit-learn's convention: SAMME weight 1,
-        i.e. :math:`\\alpha_t = (K-1)/K`, and ends the fit.
+        :math:`\\nu\\alpha_t`. A perfect round (:math:`\\varepsilon_t = 0`, where
+        the exact step is infinite) gets scikit-learn's convention: SAMME weight
+        1, i.e. :math:`\\alpha_t = (K-1)/K` whatever ``learning_rate``, and ends
+        the fit.
     estimator_errors_ : ndarray, shape (T,)
         :math:`\\varepsilon_t`.
     n_features_in_ : int
+    feature_names_in_ : ndarray of str, shape (d,)
+        Only when ``X`` had string column names (a data frame).
 
     Notes
     -----
     Fitting stops early after a perfect round, or (discarding that round)
-    when :math:`\\varepsilon_t \\ge (K-1)/K`; if that happens in the first round
-    a ``ValueError`` is raised, since no ensemble can be formed.
+    when :math:`\\varepsilon_t \\ge (K-1)/K`, where the exact step would be
+    :math:`\\le 0`; if that happens in the first round a ``ValueError`` is
+    raised, since no ensemble can be formed. Before every round the weights
+    are clipped below at machine epsilon (about 2.2e-16, scikit-learn's guard
+    against underflow; exact zeros stay zero), so a user weight of 1e-300
+    acts as 2.2e-16. Sparse ``X`` is not supported (a ``TypeError`` says so).
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = MultiClassAdaBoost(n_estimators=25).fit(X, y)
+    >>> clf.decision_function(X[:2]).shape
+    (2, 3)
+    >>> bool(clf.score(X, y) > 0.9)
+    True
     """
 
-    def __init__(self, n_estimators=50, estimator=None, random_state=None, criterion="error"):
+    _parameter_constraints = {
+        "n_estimators": [Interval(Integral, 1, None, closed="left")],
+        "estimator": [HasMethods(["fit", "predict"]), None],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "random_state": ["random_state"],
+        "criterion": [StrOptions({"error", "gini"})],
+    }
+
+    def __init__(self, n_estimators=50, estimator=None, learning_rate=1.0, random_state=None,
+                 criterion="error"):
         self.n_estimators = n_estimators
         self.estimator = estimator
+        self.learning_rate = learning_rate
         self.random_state = random_state
         self.criterion = criterion
 
     # -- fitting -------------------------------------------------------------
+    @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y, sample_weight=None):
         """Fit the ensemble.
 
         Parameters
         ----------
         X : array_like, shape (N, d)
-            Numeric features.
-        y : array_like, shape (N,)
-            Labels (any sortable values), at least two distinct.
+            Numeric features (dense).
+        y : array_like, shape (N,) or (N, 1)
+            Class labels (integers or strings), at least two distinct; a
+            column vector is raveled with a ``DataConversionWarning``.
         sample_weight : array_like, shape (N,), optional
-            Non-negative initial weights (normalised to sum 1); uniform by default.
+            Non-negative initial weights with a positive sum (normalised to
+            sum 1); uniform by default. See the Notes on clipping.
 
         Returns
         -------
         self
         """
-        n_estimators = as_int(self.n_estimators, "n_estimators", minimum=1)
-        if self.criterion not in ("error", "gini"):
-            raise ValueError(f"criterion must be 'error' or 'gini', got {self.criterion!r}")
-        X_raw = np.asarray(X)
-        X_float = as_float_array(X, "X", ndim=2)
-        n, d = X_float.shape
-        y_arr = np.asarray(y)
-        if y_arr.ndim != 1 or y_arr.shape[0] != n:
-            raise ValueError(f"y must have shape ({n},) to match X, got {y_arr.shape}")
-        if y_arr.dtype.kind == "f" and not np.all(np.isfinite(y_arr)):
-            raise ValueError("y must not contain NaN or infinite labels")
-        try:
-            classes, y_enc = np.unique(y_arr, return_inverse=True)
-        except TypeError:
-            raise TypeError("y must hold labels of one sortable type (e.g. all integers or "
-                            f"all strings), got dtype {y_arr.dtype} with mixed values") from None
+        X, y = validate_data(self, X, y, accept_sparse=False, dtype="numeric")
+        check_classification_targets(y)
+        sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64, copy=True,
+                                             ensure_non_negative=True)
+        if not sample_weight.sum() > 0:
+            raise ValueError("sample_weight must have a positive sum")
+        classes, y_enc = np.unique(y, return_inverse=True)
         n_classes = len(classes)
         if n_classes < 2:
-            raise ValueError(f"y must contain at least 2 classes, got {n_classes}")
-        if sample_weight is None:
-            w = np.ones(n, dtype=np.float64)
-        else:
-            w = as_float_array(sample_weight, "sample_weight", shape=(n,)).copy()
-            if np.any(w < 0):
-                raise ValueError("sample_weight must be non-negative")
-            if not w.sum() > 0:
-                raise ValueError("sample_weight must have a positive sum")
-        w /= w.sum()
-
+            raise ValueError(f"y must contain samples of at least 2 classes, got {n_classes} "
+                             "class")
         if self.estimator is None:
-            sorted_data = _SortedData(X_float, y_enc, n_classes)
-        else:
-            est = self.estimator
-            if not (hasattr(est, "fit") and hasattr(est, "predict") and hasattr(est, "get_params")):
-                raise TypeError(
-                    "estimator must be a scikit-learn classifier (fit, predict, get_params) "
-                    f"or None, got {type(est).__name__}"
-                )
-            if "sample_weight" not in inspect.signature(est.fit).parameters:
-                raise ValueError(f"estimator {type(est).__name__} does not accept sample_weight")
-            try:
-                rng = check_random_state(self.random_state)
-            except (TypeError, ValueError):
-                raise ValueError("random_state must be None, an integer or a "
-                                 f"numpy RandomState, got {self.random_state!r}") from None
+            X_float = np.asarray(X, dtype=np.float64)
+            # a sample of weight 0 keeps weight 0 and is treated as absent: it does not
+            # create thresholds either (so weight 0 equals removing the sample)
+            keep = sample_weight > 0
+            data = _SortedData(X_float[keep], y_enc[keep], n_classes)
 
-        self.classes_ = classes
-        self.n_features_in_ = d
-        estimators, alphas, errors = [], [], []
-        tiny = np.finfo(np.float64).eps
-        zero = w == 0.0
-        for t in range(n_estimators):
-            w = np.clip(w, tiny, None)
-            w[zero] = 0.0
-            if self.estimator is None:
-                learner = sorted_data.best_stump(w, self.criterion)
-                pred = learner._predict(X_float)
-                incorrect = pred != y_enc
-            else:
+            def weak_learner(t, w):
+                stump = data.best_stump(w[keep], self.criterion)
+                return stump, stump._predict(X_float)
+        else:
+            if not has_fit_parameter(self.estimator, "sample_weight"):
+                raise ValueError(f"estimator {type(self.estimator).__name__} does not accept "
+                                 "sample_weight")
+            rng = check_random_state(self.random_state)
+
+            def weak_learner(t, w):
                 learner = clone(self.estimator)
                 _set_random_states(learner, rng)
-                learner.fit(X_raw, y_arr, sample_weight=w)
-                incorrect = learner.predict(X_raw) != y_arr
-            eps = float(np.mean(np.average(incorrect, weights=w, axis=0)))
-            if eps <= 0.0:                       # perfect round: keep it and stop
-                estimators.append(learner)
-                alphas.append((n_classes - 1.0) / n_classes)
-                errors.append(0.0)
-                break
-            if eps >= 1.0 - 1.0 / n_classes:     # no better than guessing: drop it, stop
-                if not estimators:
-                    raise ValueError(
-                        f"the first weak learner has weighted error {eps:.4g} >= (K-1)/K = "
-                        f"{1.0 - 1.0 / n_classes:.4g}: no better than guessing, cannot boost"
-                    )
-                break
-            beta = float(np.log((1.0 - eps) / eps) + np.log(n_classes - 1.0))  # SAMME step
-            estimators.append(learner)
-            alphas.append((n_classes - 1.0) / n_classes * beta)
-            errors.append(eps)
-            if t == n_estimators - 1:
-                break
-            # D_{t+1} ∝ D_t e^{-α} (right) or D_t e^{α/(K-1)} (wrong)  ==  D_t e^{β [wrong]}
-            if zero.any():
-                pos = ~zero
-                w[pos] = np.exp(np.log(w[pos]) + beta * incorrect[pos])
-            else:
-                w = np.exp(np.log(w) + beta * incorrect)
-            total = np.sum(w)
-            if not np.isfinite(total) or total <= 0:
-                break
-            w /= total
-        self.estimators_ = estimators
+                learner.fit(X, y, sample_weight=w)
+                return learner, np.searchsorted(classes, learner.predict(X))
+
+        learners, alphas, errors, _, _ = _boost(
+            y_enc, n_classes, self.n_estimators, weak_learner, sample_weight=sample_weight,
+            learning_rate=float(self.learning_rate))
+        self.classes_ = classes
+        self.n_classes_ = n_classes
+        self.estimators_ = learners
         self.estimator_weights_ = np.asarray(alphas, dtype=np.float64)
         self.estimator_errors_ = np.asarray(errors, dtype=np.float64)
         return self
 
-    # -- prediction ----------------------------------------------------------
-    def _check_fitted_X(self, X):
-        if not hasattr(self, "estimators_"):
-            raise NotFittedError("this MultiClassAdaBoost is not fitted yet: call fit first")
-        X_raw = np.asarray(X)
-        X_float = as_float_array(X, "X", ndim=2)
-        if X_float.shape[1] != self.n_features_in_:
-            raise ValueError(
-                f"X must have {self.n_features_in_} features (columns), got {X_float.shape[1]}"
-            )
-        return X_raw, X_float
-
+    # -- prediction (fitted state only) ---------------------------------------
     def _round_predictions(self, X):
         """Class indices of every weak learner, shape (T, N)."""
-        X_raw, X_float = self._check_fitted_X(X)
-        if self.estimator is None:
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, accept_sparse=False, dtype="numeric")
+        if isinstance(self.estimators_[0], Stump):
+            X_float = np.asarray(X, dtype=np.float64)
             st = self.estimators_
             feats = np.array([s.feature for s in st])
             thr = np.array([s.threshold for s in st])
@@ -714,10 +573,30 @@ class MultiClassAdaBoost(ClassifierMixin, BaseEstimator):
             cols = X_float[:, np.maximum(feats, 0)].T                # (T, N)
             go_left = (cols <= thr[:, None]) | (feats < 0)[:, None]
             return np.where(go_left, left[:, None], right[:, None])
-        out = np.empty((len(self.estimators_), X_float.shape[0]), dtype=np.intp)
+        out = np.empty((len(self.estimators_), X.shape[0]), dtype=np.intp)
         for t, est in enumerate(self.estimators_):
-            out[t] = np.searchsorted(self.classes_, est.predict(X_raw))
+            out[t] = np.searchsorted(self.classes_, est.predict(X))
         return out
+
+    def _staged_scores(self, idx):
+        """Scores (N, K) after each round, summed in round order."""
+        scores = np.zeros((idx.shape[1], self.n_classes_))
+        rows = np.arange(idx.shape[1])
+        for t in range(idx.shape[0]):
+            scores[rows, idx[t]] += self.estimator_weights_[t]
+            yield scores
+
+    def _scores(self, X):
+        scores = None
+        for scores in self._staged_scores(self._round_predictions(X)):
+            pass
+        return scores.copy()
+
+    def _shape_scores(self, scores):
+        return scores[:, 1] - scores[:, 0] if self.n_classes_ == 2 else scores
+
+    def _labels(self, scores):
+        return self.classes_[np.argmax(scores, axis=1)]
 
     def decision_function(self, X):
         """Scores :math:`g^k(x) = \\sum_t \\alpha_t [f_t(x) = k]`.
@@ -728,52 +607,23 @@ class MultiClassAdaBoost(ClassifierMixin, BaseEstimator):
 
         Returns
         -------
-        ndarray, shape (N, K)
-            Column ``k`` belongs to ``classes_[k]``.
+        ndarray, shape (N, K), or shape (N,) when K = 2
+            Column ``k`` belongs to ``classes_[k]``. For two classes,
+            :math:`g^1(x) - g^0(x)` (positive means ``classes_[1]``), as in
+            scikit-learn.
         """
-        idx = self._round_predictions(X)
-        n_rounds, n = idx.shape
-        k = len(self.classes_)
-        scores = np.zeros((n, k))
-        rows = np.arange(n)
-        for t in range(n_rounds):
-            scores[rows, idx[t]] += self.estimator_weights_[t]
-        return scores
+        return self._shape_scores(self._scores(X))
 
     def predict(self, X):
         """Labels ``classes_[argmax_k g^k(x)]`` (first class on ties), shape (N,)."""
-        scores = self.decision_function(X)
-        return self.classes_[np.argmax(scores, axis=1)]
-
-    def score(self, X, y, sample_weight=None):
-        """Mean accuracy of :meth:`predict` on ``(X, y)`` (weighted by ``sample_weight``).
-
-        Works for any label type in ``classes_`` (also non-integer floats, which
-        scikit-learn's ``accuracy_score`` would call continuous).
-        """
-        pred = self.predict(X)
-        y_arr = np.asarray(y)
-        if y_arr.shape != pred.shape:
-            raise ValueError(f"y must have shape {pred.shape}, got {y_arr.shape}")
-        if sample_weight is not None:
-            sample_weight = as_float_array(sample_weight, "sample_weight", shape=pred.shape)
-            if np.any(sample_weight < 0) or not sample_weight.sum() > 0:
-                raise ValueError("sample_weight must be non-negative with a positive sum")
-        return float(np.average(pred == y_arr, weights=sample_weight))
+        return self._labels(self._scores(X))
 
     def staged_decision_function(self, X):
-        """Yield the scores (N, K) after each round (``X`` is checked at the call)."""
-        return self._staged_scores(self._round_predictions(X))
-
-    def _staged_scores(self, idx):
-        n = idx.shape[1]
-        scores = np.zeros((n, len(self.classes_)))
-        rows = np.arange(n)
-        for t in range(idx.shape[0]):
-            scores[rows, idx[t]] += self.estimator_weights_[t]
-            yield scores.copy()
+        """Yield :meth:`decision_function` after each round (``X`` is checked at the call)."""
+        idx = self._round_predictions(X)
+        return (self._shape_scores(s).copy() for s in self._staged_scores(idx))
 
     def staged_predict(self, X):
         """Yield the predicted labels (N,) after each round (``X`` is checked at the call)."""
-        staged = self.staged_decision_function(X)
-        return (self.classes_[np.argmax(scores, axis=1)] for scores in staged)
+        idx = self._round_predictions(X)
+        return (self._labels(s) for s in self._staged_scores(idx))

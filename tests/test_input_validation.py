@@ -23,6 +23,7 @@ import warnings
 
 import numpy as np
 import pytest
+from scipy import sparse
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.tree import DecisionTreeClassifier
 
@@ -34,7 +35,8 @@ OBJ = np.array([[1.0, None]], dtype=object)          # an object array
 STR2 = np.array([["a", "b"], ["c", "d"]])            # a string array
 
 # Public names that are not callable: each must be acknowledged here.
-NON_CALLABLE = {"mlhwlib.__version__", "mlhwlib.plotting.BOOK_COLORS"}
+NON_CALLABLE = {"mlhwlib.__version__", "mlhwlib.plotting.BOOK_COLORS",
+                "mlhwlib.stump.TIE_RTOL"}
 
 
 # ---------------------------------------------------------------------------
@@ -62,6 +64,9 @@ def public_api() -> tuple[set[str], set[str]]:
             if not callable(obj):
                 others.add(dotted)
                 continue
+            home = getattr(obj, "__module__", mod.__name__)
+            if home != mod.__name__ and home.startswith("mlhwlib."):
+                continue  # a re-export (adaboost re-exports stump): covered in its home module
             callables.add(dotted)
             if inspect.isclass(obj):
                 for meth, value in vars(obj).items():
@@ -415,47 +420,48 @@ rows(adaboost.fit_stump,
      (dict(X=[[0.0], [1.0]], y=[0, 1], sample_weight=[1.0, INF]), V, r"sample_weight must contain only finite"),
      (dict(X=[[0.0], [1.0]], y=[0, 0], sample_weight=[1.0, 1.0], n_classes=0), V,
       r"n_classes must be an integer >= 1"))
+# MultiClassAdaBoost validates with scikit-learn's machinery (its _parameter_constraints,
+# validate_data, check_classification_targets, _check_sample_weight): these rows pin the
+# messages a user sees.
+P = r"The '{}' parameter of MultiClassAdaBoost must be "
 rows(ada_params_at_fit,
-     (dict(n_estimators=0), V, r"n_estimators must be an integer >= 1"),
-     (dict(n_estimators=2.5), T, r"n_estimators must be an integer, got float"),
-     (dict(criterion="entropy"), V, r"criterion must be 'error' or 'gini', got 'entropy'"),
-     (dict(estimator=3), T, r"estimator must be a scikit-learn classifier"),
+     (dict(n_estimators=0), V, P.format("n_estimators") + r"an int in the range \[1, inf\)"),
+     (dict(n_estimators=2.5), T, P.format("n_estimators") + r"an int"),
+     (dict(learning_rate=0.0), V, P.format("learning_rate") + r"a float in the range \(0.0, inf\)"),
+     (dict(criterion="entropy"), V, P.format("criterion") + r"a str among"),
+     (dict(estimator=3), T, P.format("estimator") + r"an object implementing 'fit' and 'predict'"),
      (dict(estimator=KNeighborsClassifier(n_neighbors=1)), V,
       r"estimator KNeighborsClassifier does not accept sample_weight"),
      (dict(estimator=DecisionTreeClassifier(max_depth=1), random_state="abc"), V,
-      r"random_state must be None, an integer or a numpy RandomState"))
+      P.format("random_state") + r"an int in the range"))
 FIT = adaboost.MultiClassAdaBoost(n_estimators=2).fit
 rows(FIT,
-     (dict(X=STR2, y=[0, 1]), T, r"X must be a numeric"),
-     (dict(X=[0.0, 1.0], y=[0, 1]), V, r"X must be 2-D"),
-     (dict(X=np.empty((0, 2)), y=[]), V, r"X must not be empty"),
-     (dict(X=[[0.0], [INF]], y=[0, 1]), V, r"X must contain only finite"),
-     (dict(X=X6, y=Y6[:5]), V, r"y must have shape \(6,\) to match X, got \(5,\)"),
-     (dict(X=X6, y=Y6[:, None]), V, r"y must have shape \(6,\)"),
-     (dict(X=X6, y=[0.0, 1.0, NAN, 1.0, 0.0, 1.0]), V, r"y must not contain NaN"),
-     (dict(X=X6, y=np.zeros(6, dtype=int)), V, r"y must contain at least 2 classes, got 1"),
-     (dict(X=X6, y=np.array([0, "a", None, 1, 2, 0], dtype=object)), T,
-      r"y must hold labels of one sortable type"),
+     (dict(X=STR2, y=[0, 1]), V, r"dtype='numeric' is not compatible with arrays of bytes/strings"),
+     (dict(X=[0.0, 1.0], y=[0, 1]), V, r"Expected 2D array, got 1D array"),
+     (dict(X=np.empty((0, 2)), y=[]), V, r"Found array with 0 sample\(s\)"),
+     (dict(X=[[0.0], [INF]], y=[0, 1]), V, r"Input X contains infinity"),
+     (dict(X=sparse.csr_matrix(X6), y=Y6), T, r"Sparse data was passed for X, but dense data"),
+     (dict(X=X6, y=Y6[:5]), V, r"inconsistent numbers of samples: \[6, 5\]"),
+     (dict(X=X6, y=[0.0, 1.0, NAN, 1.0, 0.0, 1.0]), V, r"Input y contains NaN"),
+     (dict(X=X6, y=[0.5, 1.5, 2.5, 0.5, 1.5, 2.2]), V, r"Unknown label type: continuous"),
+     (dict(X=X6, y=np.zeros(6, dtype=int)), V, r"y must contain samples of at least 2 classes"),
+     (dict(X=X6, y=np.array([0, "a", None, 1, 2, 0], dtype=object)), V,
+      r"Unknown label type: unknown"),
      (dict(X=X6, y=Y6, sample_weight=[1.0, -1.0, 1.0, 1.0, 1.0, 1.0]), V,
-      r"sample_weight must be non-negative"),
-     (dict(X=X6, y=Y6, sample_weight=np.zeros(6)), V, r"sample_weight must have a positive sum"),
-     (dict(X=X6, y=Y6, sample_weight=np.ones(5)), V, r"sample_weight must have shape \(6\)"),
+      r"Negative values in data passed to `sample_weight`"),
+     (dict(X=X6, y=Y6, sample_weight=np.zeros(6)), V,
+      r"Sample weights must contain at least one non-zero number"),
+     (dict(X=X6, y=Y6, sample_weight=np.ones(5)), V, r"sample_weight.shape == \(5,\), expected \(6,\)"),
      (dict(X=X6, y=Y6, sample_weight=[1.0, NAN, 1.0, 1.0, 1.0, 1.0]), V,
-      r"sample_weight must contain only finite"))
+      r"Input sample_weight contains NaN"))
 for method in ("decision_function", "predict", "staged_decision_function", "staged_predict"):
-    rows(getattr(UNFITTED_ADA, method), (dict(X=X6), V, r"not fitted yet: call fit"))
+    rows(getattr(UNFITTED_ADA, method), (dict(X=X6), V, r"This MultiClassAdaBoost instance is not fitted yet"))
     rows(getattr(ADA, method),
-         (dict(X=X6[:, :1]), V, r"X must have 2 features \(columns\), got 1"),
-         (dict(X=[[0.0, NAN]]), V, r"X must contain only finite"),
-         (dict(X=STR2), T, r"X must be a numeric"),
-         (dict(X=X6[0]), V, r"X must be 2-D"))
-rows(UNFITTED_ADA.score, (dict(X=X6, y=Y6), V, r"not fitted yet: call fit"))
-rows(ADA.score,
-     (dict(X=X6, y=Y6[:3]), V, r"y must have shape \(6,\), got \(3,\)"),
-     (dict(X=X6[:, :1], y=Y6), V, r"X must have 2 features"),
-     (dict(X=X6, y=Y6, sample_weight=np.zeros(6)), V, r"sample_weight must be non-negative with a positive sum"),
-     (dict(X=X6, y=Y6, sample_weight=-np.ones(6)), V, r"sample_weight must be non-negative"),
-     (dict(X=X6, y=Y6, sample_weight=np.ones(3)), V, r"sample_weight must have shape \(6\)"))
+         (dict(X=X6[:, :1]), V, r"X has 1 features, but MultiClassAdaBoost is expecting 2"),
+         (dict(X=[[0.0, NAN]]), V, r"Input X contains NaN"),
+         (dict(X=STR2), V, r"dtype='numeric' is not compatible"),
+         (dict(X=sparse.csr_matrix(X6)), T, r"Sparse data was passed for X, but dense data"),
+         (dict(X=X6[0]), V, r"Expected 2D array, got 1D array"))
 
 # ---------------------------------------------------------------- em
 rows(em.kl_divergence,
