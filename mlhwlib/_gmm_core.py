@@ -61,10 +61,19 @@ def _one_blas_thread():
 # validation
 # ---------------------------------------------------------------------------
 
-def _check_scale(A, name):
-    """Reject arrays whose squared entries (summed over rows) would overflow."""
-    big = float(np.max(np.abs(A))) if A.size else 0.0
-    if big * np.sqrt(max(1, A.size)) > _MAX_ABS:
+def _check_scale(A, name, centre=None):
+    """Reject arrays whose squared entries (summed over rows) would overflow.
+
+    With ``centre`` (a row), the entries of ``A - centre`` are checked without
+    forming that difference.
+    """
+    if not A.size:
+        return
+    if centre is None:
+        big = float(np.max(np.abs(A)))
+    else:
+        big = float(max(np.max(A.max(axis=0) - centre), np.max(centre - A.min(axis=0))))
+    if not np.isfinite(big) or big * np.sqrt(A.size) > _MAX_ABS:
         raise ValueError(
             f"{name} has entries of magnitude {big:.1e}: their squares would overflow "
             f"float64 in the covariance sums; rescale the data (e.g. StandardScaler)")
@@ -75,7 +84,11 @@ def _check_X(X, d=None, name="X"):
     if d is not None and X.shape[1] != d:
         raise ValueError(f"{name} must have {d} columns (the dimension of the means), "
                          f"got shape {X.shape}")
-    _check_scale(X - X.mean(axis=0) if np.isfinite(X.mean(axis=0)).all() else X, name)
+    mean = X.mean(axis=0)
+    if np.isfinite(mean).all():
+        _check_scale(X, name, centre=mean)
+    else:
+        _check_scale(X, name)
     return X
 
 
@@ -302,7 +315,7 @@ def _two_pass_covariances(X, eng, new_means, which, nk):
 def _prepare(X, weights, means, covariances):
     weights, means, covariances, chol = _check_params(weights, means, covariances)
     X = _check_X(X, means.shape[1])
-    _check_scale(means - X.mean(axis=0), "means")
+    _check_scale(means, "means", centre=X.mean(axis=0))
     return X, weights, means, covariances, _whiteners(chol)
 
 

@@ -234,7 +234,7 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         if N < self.n_components:
             raise ValueError(f"Expected n_samples >= n_components but got n_components = "
                              f"{self.n_components}, n_samples = {N}")
-        _check_scale(X - X.mean(axis=0), "X")
+        _check_scale(X, "X", centre=X.mean(axis=0))
         random_state = check_random_state(self.random_state)
         shift = X.mean(axis=0)
         best = None
@@ -288,7 +288,7 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         check_is_fitted(self)
         if not validated:
             X = _validate(self, X, reset=False)
-            _check_scale(X - self.means_.mean(axis=0), "X")
+            _check_scale(X, "X", centre=self.means_.mean(axis=0))
         with _one_blas_thread():
             weights, means, _, chol = _check_params(self.weights_, self.means_,
                                                     self.covariances_, X.shape[1])
