@@ -1,8 +1,8 @@
 """Three matrix-derivative identities used by the Gaussian-mixture M-step, and a checker.
 
-Derived in the appendix ``book/matrix_calculus.ipynb`` (sections *The three
-identities* and *Symmetric matrices*), used in ``book/gmm_em.ipynb`` (section
-*The M-step: covariances*).
+Derived in the appendix :ref:`matrix_calculus` (sections :ref:`mc-trace`,
+:ref:`mc-logdet`, :ref:`mc-quadinv`, :ref:`mc-symmetric` and
+:ref:`mc-chain-precision`), used for the covariance update in :ref:`gmm-mstep`.
 
 Convention: the gradient :math:`\\partial f / \\partial X` of a scalar ``f`` of
 an ``(m, n)`` matrix ``X`` is the ``(m, n)`` matrix with entries
@@ -13,7 +13,11 @@ With ``symmetric=True`` the matrix ``X`` is symmetric and ``X_ij`` and ``X_ji``
 are one variable: the derivative with respect to it is
 :math:`G_{ij} + G_{ji}` off the diagonal and :math:`G_{ii}` on it, i.e. the
 matrix :math:`G + G^\\top - \\operatorname{diag}(G)` where ``G`` is the
-unconstrained gradient.
+unconstrained gradient.  These are the partial derivatives in the coordinates
+:math:`\\operatorname{vech}(X)`; the gradient on the space of symmetric matrices
+(Frobenius inner product) is :math:`\\operatorname{sym}(G) = (G + G^\\top)/2`
+instead.  The two point in different directions but vanish together when ``G``
+is symmetric (:ref:`mc-symmetric`).
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ __all__ = [
     "quadratic_inverse_gradient",
     "numerical_gradient",
     "symmetrize_gradient",
+    "covariance_gradient_from_precision",
 ]
 
 
@@ -83,7 +88,7 @@ def logdet_gradient(X, symmetric=False):
 
     For symmetric ``X`` with ``symmetric=True``: :math:`2X^{-1} - \\operatorname{diag}(X^{-1})`.
 
-    Derived in ``book/matrix_calculus.ipynb``, section *The log-determinant*.
+    Derived in :ref:`mc-logdet` (symmetric case: :ref:`mc-symmetric`).
 
     Parameters
     ----------
@@ -108,7 +113,7 @@ def trace_product_gradient(X, B, symmetric=False):
 
     For symmetric ``X`` with ``symmetric=True``: :math:`B + B^\\top - \\operatorname{diag}(B)`.
 
-    Derived in ``book/matrix_calculus.ipynb``, section *The trace of a product*.
+    Derived in :ref:`mc-trace` (symmetric case: :ref:`mc-symmetric`).
 
     Parameters
     ----------
@@ -138,7 +143,7 @@ def quadratic_inverse_gradient(X, a, symmetric=False):
     For symmetric ``X`` with ``symmetric=True``: :math:`G + G^\\top - \\operatorname{diag}(G)`
     with ``G`` the unconstrained gradient.
 
-    Derived in ``book/matrix_calculus.ipynb``, section *The inverse in a quadratic form*.
+    Derived in :ref:`mc-quadinv` (symmetric case: :ref:`mc-symmetric`).
 
     Parameters
     ----------
@@ -218,3 +223,30 @@ def numerical_gradient(f, X, symmetric=False, step=1e-6):
                 E[j, i] = 1.0
             G[i, j] = (value(X + h * E) - value(X - h * E)) / (2.0 * h)
     return G
+
+
+def covariance_gradient_from_precision(Sigma, G_precision):
+    """Chain rule from the precision to the covariance: :math:`-\\Sigma^{-\\top} H \\Sigma^{-\\top}`.
+
+    If :math:`f(\\Sigma) = g(\\Sigma^{-1})` and ``G_precision`` is
+    :math:`H = \\partial g/\\partial\\Lambda` at :math:`\\Lambda = \\Sigma^{-1}`, the
+    result is :math:`\\partial f/\\partial\\Sigma`.  Derived in :ref:`mc-chain-precision`.
+
+    Parameters
+    ----------
+    Sigma : array_like, shape (d, d)
+        Invertible.
+    G_precision : array_like, shape (d, d)
+
+    Returns
+    -------
+    ndarray, shape (d, d)
+    """
+    Sigma = _square(Sigma, "Sigma")
+    H = as_float_array(G_precision, "G_precision", ndim=2, shape=Sigma.shape)
+    try:
+        SinvT = _inverse_transpose(Sigma)
+    except ValueError:
+        raise ValueError("Sigma must be invertible (it is singular or numerically "
+                         "singular)") from None
+    return -SinvT @ H @ SinvT

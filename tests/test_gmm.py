@@ -233,7 +233,6 @@ def test_sample_statistics():
     g = GaussianMixture(2, max_iter=1, weights_init=w, means_init=m, covariances_init=C,
                         random_state=3)
     g.weights_, g.means_, g.covariances_ = w, m, C
-    g._chol = np.linalg.cholesky(C)
     Xs, lab = g.sample(40000)
     assert Xs.shape == (40000, 2) and lab.shape == (40000,)
     assert abs(np.mean(lab == 1) - 0.7) < 0.01
@@ -302,7 +301,7 @@ def test_estimator_bad_inputs(good):
     with pytest.raises(ValueError, match="n_components"):
         GaussianMixture(31).fit(X)
     with pytest.raises(ValueError, match="n_components"):
-        GaussianMixture(0)
+        GaussianMixture(0).fit(X)          # parameters are validated in fit
     with pytest.raises(ValueError, match="weights"):
         GaussianMixture(2, weights_init=[0.9, 0.2]).fit(X)
     with pytest.raises(ValueError, match="covariances"):
@@ -312,9 +311,164 @@ def test_estimator_bad_inputs(good):
     with pytest.raises(ValueError, match="X"):
         GaussianMixture(2).fit(np.full((30, 2), np.inf))
     with pytest.raises(ValueError, match="tol"):
-        GaussianMixture(2, tol=-1.0)
+        GaussianMixture(2, tol=-1.0).fit(X)
     with pytest.raises(ValueError, match="not fitted"):
         GaussianMixture(2).predict(X)
     g = GaussianMixture(2, random_state=0).fit(X)
     with pytest.raises(ValueError, match="X"):
         g.predict(X[:, :1])
+
+
+# ---------------------------------------------------------------- library defects (issue 16)
+def _thin_cluster(rng, center, angle, n=200, long=3.0, short=1e-7):
+    R = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+    return (rng.normal(size=(n, 2)) * [long, short]) @ R.T + center
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_thin_tilted_far_clusters_keep_positive_definite_covariances(seed):
+    """Condition ~1e15 and means 50 units from the data mean: the one-pass formula alone
+    gives a smallest eigenvalue of about -2e-13 here (the earlier, diagonal-only guard);
+    the whitened guard switches to two passes, and the next step proceeds as scikit-learn."""
+    rng = np.random.default_rng(seed)
+    X = np.vstack([_thin_cluster(rng, [30, 40], 0.7), _thin_cluster(rng, [-30, -40], -0.4)])
+    w, m = np.array([0.5, 0.5]), np.array([[30.0, 40.0], [-30.0, -40.0]])
+    C = np.stack([np.eye(2)] * 2)
+    w1, m1, C1 = em_step(X, w, m, C)
+    assert np.all(np.linalg.eigvalsh(C1)[:, 0] > 0)
+    em_step(X, w1, m1, C1)                                   # no "collapsed" error
+    for k in range(2):                                       # exact two-pass reference
+        d = X[200 * k:200 * (k + 1)] - X[200 * k:200 * (k + 1)].mean(axis=0)
+        np.testing.assert_allclose(C1[k], d.T @ d / 200, atol=1e-12)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        sk = SkGaussianMixture(2, max_iter=1, reg_covar=0.0, weights_init=w, means_init=m,
+                               precisions_init=np.linalg.inv(C)).fit(X)
+    np.testing.assert_allclose(C1, sk.covariances_, atol=1e-12)
+
+
+def test_empty_component_gets_sklearns_mean_zero_and_ridge_covariance():
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(100, 2)) + 5.0
+    w, m = np.array([0.5, 0.5, 0.0]), np.array([[5.0, 5.0], [6.0, 4.0], [0.0, 9.0]])
+    C = np.stack([np.eye(2)] * 3)
+    w1, m1, C1 = em_step(X, w, m, C, reg_covar=1e-3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sk = SkGaussianMixture(3, max_iter=1, reg_covar=1e-3, weights_init=w, means_init=m,
+                               precisions_init=np.linalg.inv(C)).fit(X)
+    np.testing.assert_array_equal(m1[2], [0.0, 0.0])
+    np.testing.assert_allclose(C1[2], 1e-3 * np.eye(2), rtol=1e-12)
+    np.testing.assert_allclose(m1, sk.means_, atol=1e-12)
+    np.testing.assert_allclose(C1, sk.covariances_, atol=1e-12)
+
+
+@pytest.mark.parametrize("scale", [1e150, 1e154, 1e200, 1e300])
+def test_huge_inputs_raise_or_stay_finite_never_nan(scale):
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(50, 2)) * scale
+    var = scale * scale if scale < 1e154 else 1.0
+    w, m, C = np.array([1.0]), np.zeros((1, 2)), np.eye(2)[None] * var
+    for call in (lambda: log_likelihood(X, w, m, C), lambda: responsibilities(X, w, m, C),
+                 lambda: em_step(X, w, m, C),
+                 lambda: GaussianMixture(2, random_state=0).fit(X).score_samples(X)):
+        try:
+            out = call()
+        except ValueError as err:
+            assert "rescale" in str(err) or "float64" in str(err)
+            continue
+        for part in (out if isinstance(out, tuple) else (out,)):
+            assert np.all(np.isfinite(part))
+
+
+def test_estimator_equals_repeated_em_steps_from_covariances_init():
+    rng = np.random.default_rng(6)
+    X = make_data(rng, N=200, d=2, K=2)
+    w, m, C = random_params(rng, X, 2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        g = GaussianMixture(2, max_iter=1, tol=0.0, weights_init=w, means_init=m,
+                            covariances_init=C).fit(X)
+    np.testing.assert_allclose(g.covariances_, em_step(X, w, m, C, reg_covar=1e-6)[2],
+                               rtol=1e-12)
+
+
+def test_n_init_keeps_the_best_run():
+    rng = np.random.default_rng(7)
+    X = make_data(rng, N=300, d=2, K=4, spread=3)
+    runs = [GaussianMixture(4, random_state=s, init_params="random").fit(X) for s in range(3)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        best = GaussianMixture(4, n_init=5, init_params="random", random_state=0).fit(X)
+    single = GaussianMixture(4, init_params="random", random_state=0).fit(X)
+    assert best.lower_bound_ >= single.lower_bound_ - 1e-12
+    assert len(runs) == 3
+
+
+def test_reg_covar_can_decrease_the_log_likelihood_on_iris():
+    """Sigma = S/N_k + r I is not the argmax of Q: with r = 1e-6 (the default) some random
+    starts on iris with K = 4 have a decreasing lower_bounds_ (the chapter shows one)."""
+    from sklearn.datasets import load_iris
+    X = load_iris().data
+    decreasing = 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        for seed in range(20):
+            g = GaussianMixture(4, init_params="random_from_data", random_state=seed,
+                                max_iter=300, tol=1e-10).fit(X)
+            decreasing += bool(np.any(np.diff(g.lower_bounds_) < -1e-12))
+    assert decreasing >= 1
+
+
+# ---------------------------------------------------------------- MAP-EM (inverse-Wishart prior)
+def test_inverse_wishart_logpdf_matches_scipy():
+    from scipy.stats import invwishart
+
+    from mlhwlib.gmm import inverse_wishart_logpdf
+    rng = np.random.default_rng(11)
+    d = 3
+    B = rng.normal(size=(d, d))
+    psi = B @ B.T + np.eye(d)
+    covs = np.stack([invwishart(df=6.5, scale=psi).rvs(random_state=k) for k in range(4)])
+    np.testing.assert_allclose(inverse_wishart_logpdf(covs, psi, 6.5),
+                               [invwishart(df=6.5, scale=psi).logpdf(c) for c in covs],
+                               rtol=1e-12)
+
+
+def test_map_em_step_matches_the_closed_form():
+    from mlhwlib.gmm import map_em_step
+    rng = np.random.default_rng(12)
+    X = make_data(rng, N=120, d=2, K=3)
+    w, m, C = random_params(rng, X, 3)
+    psi, nu = np.array([[0.5, 0.1], [0.1, 0.3]]), 4.0
+    g, _ = ref_e_step(X, w, m, C)
+    w_ref, m_ref, C_ml = ref_m_step(X, g, 0.0)
+    nk = g.sum(axis=0)
+    C_ref = (nk[:, None, None] * C_ml + psi) / (nk + nu + 2 + 1)[:, None, None]
+    w1, m1, C1 = map_em_step(X, w, m, C, psi, nu)
+    np.testing.assert_allclose(w1, w_ref, rtol=1e-12)
+    np.testing.assert_allclose(m1, m_ref, rtol=1e-11, atol=1e-12)
+    np.testing.assert_allclose(C1, C_ref, rtol=1e-10)
+
+
+def test_map_em_never_decreases_the_log_posterior_over_many_starts():
+    """Monotone for every start, even on data where plain EM collapses a component."""
+    from mlhwlib.gmm import log_posterior, map_em_step
+    worst = np.inf
+    for seed in range(40):
+        rng = np.random.default_rng(1000 + seed)
+        X = np.vstack([make_data(rng, N=150, d=2, K=3), [[25.0, 25.0]]])
+        w, m, C = random_params(rng, X, 3)
+        m[0] = X[-1]                                   # one component on the isolated point
+        psi, nu = 0.05 * np.eye(2), 3.0
+        prev = log_posterior(X, w, m, C, psi, nu)
+        params = (w, m, C)
+        for _ in range(40):
+            params = map_em_step(X, *params, psi, nu)
+            cur = log_posterior(X, *params, psi, nu)
+            worst = min(worst, cur - prev)
+            assert cur >= prev - 1e-9 * abs(prev), (seed, cur - prev)
+            prev = cur
+        floor = np.linalg.eigvalsh(psi)[0] / (len(X) + nu + 2 + 1)
+        assert np.all(np.linalg.eigvalsh(params[2]) >= floor * (1 - 1e-9))
+    assert np.isfinite(worst)

@@ -536,16 +536,19 @@ rows(gmm.em_step,
      (gmm_args(reg_covar=-1.0), V, r"reg_covar must be >= 0"),
      (gmm_args(reg_covar=NAN), V, r"reg_covar must be finite"),
      (gmm_args(reg_covar="0"), T, r"reg_covar must be a real number"))
-rows(gmm.GaussianMixture,
-     (dict(n_components=0), V, r"n_components must be an integer >= 1"),
-     (dict(n_components=1.5), T, r"n_components must be an integer"),
-     (dict(n_components=2, max_iter=0), V, r"max_iter must be an integer >= 1"),
-     (dict(n_components=2, tol=-1.0), V, r"tol must be >= 0"),
-     (dict(n_components=2, tol=NAN), V, r"tol must be finite"),
-     (dict(n_components=2, reg_covar=-1e-6), V, r"reg_covar must be >= 0"),
-     (dict(n_components=2, reg_covar="a"), T, r"reg_covar must be a real number"))
+# GaussianMixture is a scikit-learn estimator: parameters are validated in fit
+# (scikit-learn's InvalidParameterError, a ValueError and TypeError), data by validate_data.
 rows(gmm_params_at_fit,
-     (dict(n_components=7), V, r"n_components = 7 must be <= the number of samples N = 6"),
+     (dict(n_components=0), V, r"'n_components' parameter of GaussianMixture must be an int"),
+     (dict(n_components=1.5), V, r"'n_components' parameter .* Got 1.5"),
+     (dict(max_iter=0), V, r"'max_iter' parameter .* range \[1, inf\)"),
+     (dict(tol=-1.0), V, r"'tol' parameter .* range \[0.0, inf\)"),
+     (dict(tol=NAN), V, r"'tol' parameter .* Got nan"),
+     (dict(reg_covar=-1e-6), V, r"'reg_covar' parameter .* range \[0.0, inf\)"),
+     (dict(reg_covar="a"), T, r"'reg_covar' parameter .* Got 'a'"),
+     (dict(n_init=0), V, r"'n_init' parameter .* range \[1, inf\)"),
+     (dict(init_params="means"), V, r"'init_params' parameter .* Got 'means'"),
+     (dict(n_components=7), V, r"Expected n_samples >= n_components but got n_components = 7"),
      (dict(weights_init=[0.5, 0.6]), V, r"initial parameters: weights must sum to 1"),
      (dict(weights_init=[1.5, -0.5]), V, r"initial parameters: weights must be non-negative"),
      (dict(means_init=M2[:1]), V, r"initial parameters: means must have shape"),
@@ -553,27 +556,59 @@ rows(gmm_params_at_fit,
      (dict(covariances_init=NOT_PD), V, r"initial parameters: covariances\[1\] is not positive definite"),
      (dict(covariances_init=ASYM), V, r"initial parameters: covariances\[0\] must be symmetric"),
      (dict(covariances_init=np.full((2, 2, 2), NAN)), V, r"covariances must contain only finite"),
-     (dict(random_state="abc"), V, r"random_state must be None, a non-negative integer"),
-     (dict(random_state=-1), V, r"random_state must be None, a non-negative integer"))
-rows(gmm.GaussianMixture(2).fit,
-     (dict(X=STR2), T, r"X must be a numeric"),
-     (dict(X=[0.0, 1.0, 2.0]), V, r"X must be 2-D"),
-     (dict(X=np.empty((0, 2))), V, r"X must not be empty"),
-     (dict(X=[[0.0, 1.0], [INF, 0.0]]), V, r"X must contain only finite"))
-rows(gmm.GaussianMixture(2, reg_covar=0.0).fit,   # collapsed data, no ridge
-     (dict(X=[[0.0, 0.0], [0.0, 0.0], [0.0, 0.0]]), V,
+     (dict(precisions_init=-C2), V, r"initial parameters: precisions must be positive definite"),
+     (dict(precisions_init=np.eye(2)), V, r"initial parameters: precisions must be 3-D"),
+     (dict(precisions_init=C2, covariances_init=C2), V, r"precisions_init or covariances_init, not both"),
+     (dict(random_state="abc"), V, r"'random_state' parameter of GaussianMixture must be an int"),
+     (dict(random_state=-1), V, r"'random_state' parameter of GaussianMixture must be an int"))
+for method in ("fit", "fit_predict"):
+    rows(getattr(gmm.GaussianMixture(2), method),
+         (dict(X=STR2), T, r"X must be a numeric array, got dtype <U1"),
+         (dict(X=[0.0, 1.0, 2.0]), V, r"Expected 2D array, got 1D array"),
+         (dict(X=np.empty((0, 2))), V, r"Found array with 0 sample\(s\)"),
+         (dict(X=[[0.0, 1.0]]), V, r"minimum of 2 is required by GaussianMixture"),
+         (dict(X=[[0.0, 1.0], [INF, 0.0]]), V, r"Input X contains infinity"),
+         (dict(X=[[1e154, 0.0], [-1e154, 1.0], [0.0, 2.0]]), V,
+          r"X has entries of magnitude 1.0e\+154: .* rescale"))
+rows(gmm.GaussianMixture(2, reg_covar=0.0, init_params="random", random_state=0).fit,
+     (dict(X=[[0.0, 0.0], [0.0, 0.0], [0.0, 0.0]]), V,      # collapsed data, no ridge
       r"covariances\[0\] is not positive definite.*use reg_covar > 0"))
-for method in ("score_samples", "score", "predict_proba", "predict"):
-    rows(getattr(UNFITTED_GMM, method), (dict(X=XG), V, r"not fitted yet: call fit"))
+rows(gmm.GaussianMixture(2, init_params="random_from_data").fit,
+     (dict(X=[[1.0, 1.0]] * 4), V, r"needs n_components = 2 distinct points, X has only 1"))
+for method in ("score_samples", "score", "predict_proba", "predict", "bic", "aic"):
+    rows(getattr(UNFITTED_GMM, method), (dict(X=XG), V, r"not fitted yet\. Call 'fit'"))
     rows(getattr(GMM, method),
-         (dict(X=XG[:, :1]), V, r"X must have 2 columns"),
-         (dict(X=[[NAN, 0.0]]), V, r"X must contain only finite"),
-         (dict(X=STR2), T, r"X must be a numeric"),
-         (dict(X=np.empty((0, 2))), V, r"X must not be empty"))
-rows(UNFITTED_GMM.sample, (dict(n_samples=3), V, r"not fitted yet: call fit"))
+         (dict(X=XG[:, :1]), V, r"X has 1 features, but GaussianMixture is expecting 2"),
+         (dict(X=[[NAN, 0.0]]), V, r"Input X contains NaN"),
+         (dict(X=STR2), T, r"X must be a numeric array"),
+         (dict(X=np.empty((0, 2))), V, r"Found array with 0 sample\(s\)"))
+rows(UNFITTED_GMM.sample, (dict(n_samples=3), V, r"not fitted yet\. Call 'fit'"))
 rows(GMM.sample,
      (dict(n_samples=0), V, r"n_samples must be an integer >= 1"),
      (dict(n_samples=2.0), T, r"n_samples must be an integer, got float"))
+
+
+def map_args(**change):
+    return {**gmm_args(), "psi": np.eye(2), "nu": 3.0, **change}
+
+
+for f in (gmm.map_em_step, gmm.log_posterior):
+    rows(f,
+         (map_args(X=XG[:, :1]), V, r"X must have 2 columns"),
+         (map_args(weights=[0.5, 0.6]), V, r"weights must sum to 1"),
+         (map_args(covariances=NOT_PD), V, r"covariances\[1\] is not positive definite"),
+         (map_args(psi=np.eye(3)), V, r"psi must have shape \(2, 2\)"),
+         (map_args(psi=-np.eye(2)), V, r"psi must be positive definite"),
+         (map_args(psi=[[1.0, 0.5], [0.0, 1.0]]), V, r"psi\[0\] must be symmetric"),
+         (map_args(nu=1.0), V, r"nu must be > d - 1 = 1"),
+         (map_args(nu="3"), T, r"nu must be a real number"),
+         (map_args(nu=NAN), V, r"nu must be finite"))
+rows(gmm.inverse_wishart_logpdf,
+     (dict(covariances=np.eye(2), psi=np.eye(2), nu=3.0), V, r"covariances must be 3-D"),
+     (dict(covariances=np.ones((2, 2, 3)), psi=np.eye(2), nu=3.0), V,
+      r"covariances must have shape \(K, d, d\)"),
+     (dict(covariances=NOT_PD, psi=np.eye(2), nu=3.0), V, r"covariances must be positive definite"),
+     (dict(covariances=C2, psi=np.eye(2), nu=0.5), V, r"nu must be > d - 1"))
 
 # ---------------------------------------------------------------- matrix_calculus
 SING = np.array([[1.0, 2.0], [2.0, 4.0]])
@@ -601,6 +636,11 @@ rows(matrix_calculus.quadratic_inverse_gradient,
      (dict(X=np.eye(2), a=[NAN, 1.0]), V, r"a must contain only finite"),
      (dict(X=SING, a=[1.0, 1.0]), V, r"X must be invertible"),
      (dict(X=np.eye(2), a=[1.0, 1.0], symmetric=1), T, r"symmetric must be True or False, got int"))
+rows(matrix_calculus.covariance_gradient_from_precision,
+     (dict(Sigma=SING, G_precision=np.eye(2)), V, r"Sigma must be invertible"),
+     (dict(Sigma=np.eye(2), G_precision=np.eye(3)), V, r"G_precision must have shape \(2, 2\)"),
+     (dict(Sigma=np.ones((2, 3)), G_precision=np.eye(2)), V, r"Sigma must be square"),
+     (dict(Sigma=STR2, G_precision=np.eye(2)), T, r"Sigma must be a numeric"))
 rows(matrix_calculus.numerical_gradient,
      (dict(f=None, X=np.eye(2)), T, r"f must be callable"),
      (dict(f=3, X=np.eye(2)), T, r"f must be callable"),
@@ -658,6 +698,9 @@ def test_valid_inputs_used_by_the_table_are_accepted():
         ADA.score(X6, Y6, sample_weight=np.ones(6))
         list(ADA.staged_predict(X6))
         gmm_params_at_fit()
+        gmm.map_em_step(**map_args())
+        gmm.log_posterior(**map_args())
+        gmm.inverse_wishart_logpdf(C2, np.eye(2), 3.0)
         STUMP.predict([[0.0, 1.0]])
         adaboost.fit_stump([[0.0], [1.0]], [0, 1], [1.0, 1.0])
         numerics.logsumexp([1.0, 2.0, 3.0], b=[1.0, 1.0, 1.0])

@@ -146,3 +146,34 @@ def test_bad_inputs():
         numerical_gradient(lambda Z: Z, X)
     with pytest.raises(ValueError, match="symmetric"):
         numerical_gradient(np.sum, X + np.triu(np.ones((3, 3)), 1), symmetric=True)
+
+
+def test_covariance_gradient_from_precision_matches_autograd():
+    """Chain rule Sigma <- Lambda = Sigma^-1, against torch autograd of g(inv(Sigma))."""
+    import torch
+
+    from mlhwlib.matrix_calculus import covariance_gradient_from_precision
+
+    rng = np.random.default_rng(3)
+    Sig = rng.normal(size=(4, 4)) + 3 * np.eye(4)          # general, not symmetric
+    Bg = rng.normal(size=(4, 4))
+
+    def g(L):
+        return torch.logdet(L @ L.T) + torch.trace(L @ Bg_t)
+
+    Bg_t = torch.tensor(Bg)
+    S_t = torch.tensor(Sig, requires_grad=True)
+    g(torch.linalg.inv(S_t)).backward()
+    L_t = torch.tensor(np.linalg.inv(Sig), requires_grad=True)
+    g(L_t).backward()
+    ours = covariance_gradient_from_precision(Sig, L_t.grad.numpy())
+    np.testing.assert_allclose(ours, S_t.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_covariance_gradient_from_precision_rejects_singular():
+    from mlhwlib.matrix_calculus import covariance_gradient_from_precision
+
+    with pytest.raises(ValueError, match="Sigma must be invertible"):
+        covariance_gradient_from_precision(np.ones((2, 2)), np.eye(2))
+    with pytest.raises(ValueError, match="G_precision must have shape"):
+        covariance_gradient_from_precision(np.eye(2), np.eye(3))

@@ -1,0 +1,410 @@
+"""The numerical core of :mod:`mlhwlib.gmm` (private; its names are re-exported there): validation, the fused E-step and the M-step.
+
+Derived in the chapter :ref:`gmm_em`: the E-step in :ref:`gmm-estep`, the
+M-step in :ref:`gmm-mstep`, the fast implementation in :ref:`gmm-fast-code`.
+Everything public here is re-exported by :mod:`mlhwlib.gmm`.
+
+Shapes used throughout: ``X`` is ``(N, d)`` (one sample per row), ``weights``
+is ``(K,)``, ``means`` is ``(K, d)``, ``covariances`` is ``(K, d, d)``.
+
+Numerics
+--------
+* Every density is a log density computed from a triangular *whitening*
+  matrix :math:`W_k` with :math:`W_k^\\top W_k = \\Sigma_k^{-1}` (from the
+  Cholesky factor :math:`\\Sigma_k = L_k L_k^\\top`, :math:`W_k = L_k^{-1}` by a
+  triangular solve): the Mahalanobis term is :math:`\\lVert W_k(x - \\mu_k)\\rVert^2`
+  and :math:`-\\tfrac12\\log|\\Sigma_k| = \\sum_j \\log (W_k)_{jj}`.  No covariance
+  is ever inverted.
+* Mixture sums go through log-sum-exp, so a point a thousand standard
+  deviations from every component still has a finite log-likelihood.
+* One EM iteration is a single pass over ``X`` in blocks of rows: one matrix
+  product gives the whitened residuals of all components, a fused log-sum-exp
+  the responsibilities, and one more product all M-step sums.  The one-pass
+  covariance formula is replaced by the exact two-pass sum for a component
+  whose mean is far from the data mean *in whitened units* (see
+  :func:`_em_iteration`).
+* Data whose squares would overflow float64 are rejected with a
+  ``ValueError`` instead of producing NaN.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.linalg import solve_triangular
+from threadpoolctl import ThreadpoolController
+
+from .numerics import as_finite_float, as_float_array, as_probability_vector
+
+__all__ = ["log_likelihood", "responsibilities", "em_step"]
+
+_LOG_2PI = float(np.log(2.0 * np.pi))
+#: scikit-learn adds ``10 * eps`` to every ``N_k``; we do the same to agree with it.
+_NK_EPS = 10.0 * float(np.finfo(np.float64).eps)
+#: Two-pass covariance when ``||mu_k - shift||^2 / lambda_min(Sigma_k)`` exceeds this:
+#: the one-pass formula's rounding error, in whitened units, is about
+#: ``eps`` times that ratio, so at most four of sixteen digits are lost.
+_CANCELLATION_LIMIT = 1e4
+#: Largest |entry| of centred data accepted: squares and sums stay finite.
+_MAX_ABS = 1e150
+_CONTROLLER = None
+
+
+def _one_blas_thread():
+    """Context manager limiting BLAS/LAPACK to one thread (the products are small)."""
+    global _CONTROLLER
+    if _CONTROLLER is None:
+        _CONTROLLER = ThreadpoolController()
+    return _CONTROLLER.limit(limits=1, user_api="blas")
+
+
+# ---------------------------------------------------------------------------
+# validation
+# ---------------------------------------------------------------------------
+
+def _check_scale(A, name, centre=None):
+    """Reject arrays whose squared entries (summed over rows) would overflow.
+
+    With ``centre`` (a row), the entries of ``A - centre`` are checked without
+    forming that difference.
+    """
+    if not A.size:
+        return
+    if centre is None:
+        big = float(np.max(np.abs(A)))
+    else:
+        big = float(max(np.max(A.max(axis=0) - centre), np.max(centre - A.min(axis=0))))
+    if not np.isfinite(big) or big * np.sqrt(A.size) > _MAX_ABS:
+        raise ValueError(
+            f"{name} has entries of magnitude {big:.1e}: their squares would overflow "
+            f"float64 in the covariance sums; rescale the data (e.g. StandardScaler)")
+
+
+def _check_X(X, d=None, name="X"):
+    X = as_float_array(X, name, ndim=2)
+    if d is not None and X.shape[1] != d:
+        raise ValueError(f"{name} must have {d} columns (the dimension of the means), "
+                         f"got shape {X.shape}")
+    mean = X.mean(axis=0)
+    if np.isfinite(mean).all():
+        _check_scale(X, name, centre=mean)
+    else:
+        _check_scale(X, name)
+    return X
+
+
+def _cholesky_all(covariances, name="covariances"):
+    """Cholesky factors ``(K, d, d)`` of all covariances, or a ValueError naming the bad one.
+
+    Positive definiteness is decided by the factorisation of the matrix as given;
+    callers that want a margin check eigenvalues themselves.
+    """
+    try:
+        return np.linalg.cholesky(covariances)
+    except np.linalg.LinAlgError:
+        for k, cov in enumerate(covariances):
+            try:
+                np.linalg.cholesky(cov)
+            except np.linalg.LinAlgError:
+                raise ValueError(
+                    f"{name}[{k}] is not positive definite (its Cholesky factorisation "
+                    f"failed); a component may have collapsed onto too few points: "
+                    f"use reg_covar > 0"
+                ) from None
+        raise  # pragma: no cover - batched failed but every single one succeeded
+
+
+def _whiteners(chol):
+    """``W_k = L_k^{-1}`` (lower triangular) for all k, by triangular solves."""
+    K, d, _ = chol.shape
+    eye = np.eye(d)
+    return np.stack([solve_triangular(chol[k], eye, lower=True, check_finite=False)
+                     for k in range(K)])
+
+
+def _check_symmetric(C, name):
+    K = C.shape[0]
+    scale = float(np.max(np.abs(C)))
+    asym = np.abs(C - np.swapaxes(C, 1, 2)).reshape(K, -1).max(axis=1)
+    if float(asym.max()) > 1e-10 * max(scale, np.finfo(float).tiny):
+        k = int(np.argmax(asym))
+        raise ValueError(f"{name}[{k}] must be symmetric, got max |C - C^T| = {asym[k]:.3g}")
+
+
+def _check_params(weights, means, covariances, d=None):
+    """Validate mixture parameters; return them as float arrays plus Cholesky factors."""
+    weights = as_probability_vector(weights, "weights")
+    K = weights.shape[0]
+    means = as_float_array(means, "means", ndim=2)
+    if means.shape[0] != K:
+        raise ValueError(f"means must have shape (K, d) with K = {K} (the length of weights), "
+                         f"got {means.shape}")
+    if d is not None and means.shape[1] != d:
+        raise ValueError(f"means must have shape ({K}, {d}) to match X, got {means.shape}")
+    d = means.shape[1]
+    covariances = as_float_array(covariances, "covariances", ndim=3, shape=(K, d, d))
+    _check_symmetric(covariances, "covariances")
+    chol = _cholesky_all(covariances)
+    return weights, means, covariances, chol
+
+
+def _check_reg(reg_covar):
+    reg = as_finite_float(reg_covar, "reg_covar")
+    if reg < 0:
+        raise ValueError(f"reg_covar must be >= 0, got {reg!r}")
+    return reg
+
+
+# ---------------------------------------------------------------------------
+# the fused, blocked E-step (and M-step statistics)
+# ---------------------------------------------------------------------------
+
+def _chunk_size(K, d):
+    # keep the (K d, c) block of whitened residuals around 1 MB
+    return int(max(256, min(8192, (1 << 17) // max(1, K * d))))
+
+
+class _Engine:
+    """Per-iteration constants of the E-step, built from whitening matrices once.
+
+    ``W[k]`` is triangular with ``W[k].T @ W[k] = inv(Sigma_k)``.  Rows
+    ``k d : (k + 1) d`` of ``A`` are ``[W_k, -W_k (mu_k - shift)]``, so
+    ``A @ [x - shift; 1]`` stacks the whitened residuals of all components.
+    """
+
+    def __init__(self, weights, means, W, shift):
+        K, d = means.shape
+        self.K, self.d = K, d
+        self.shift = shift
+        A = np.empty((K, d, d + 1))
+        A[:, :, :d] = W
+        A[:, :, d] = -np.matmul(W, (means - shift)[:, :, None])[:, :, 0]
+        self.A = A.reshape(K * d, d + 1)
+        with np.errstate(divide="ignore"):  # a zero weight is allowed: log 0 = -inf
+            logw = np.log(weights)
+        half_logdet_prec = np.log(np.abs(np.diagonal(W, axis1=1, axis2=2))).sum(axis=1)
+        self.const = (logw + half_logdet_prec - 0.5 * d * _LOG_2PI)[:, None]  # (K, 1)
+
+    def buffers(self, c, with_quadratic):
+        d = self.d
+        n_feat = d + 1 + (d * (d + 1) // 2 if with_quadratic else 0)
+        F = np.empty((n_feat, c))  # rows: x - shift (d), ones (1), products (d(d+1)/2)
+        F[d] = 1.0
+        Y = np.empty((self.K * d, c))
+        return F, Y
+
+    def block(self, Xb, F, Y, with_quadratic):
+        """E-step on rows ``Xb`` (c, d). Returns (resp (K, c) view, log p(x_i) (c,))."""
+        K, d = self.K, self.d
+        c = Xb.shape[0]
+        Fb = F[:, :c]
+        np.subtract(Xb.T, self.shift[:, None], out=Fb[:d])
+        if with_quadratic:
+            r = d + 1
+            for a in range(d):
+                np.multiply(Fb[a], Fb[a:d], out=Fb[r:r + d - a])
+                r += d - a
+        y = Y[:, :c]
+        np.matmul(self.A, Fb[:d + 1], out=y)          # whitened residuals, all components
+        np.square(y, out=y)
+        logp = y.reshape(K, d, c).sum(axis=1)         # squared Mahalanobis distances (K, c)
+        logp *= -0.5
+        logp += self.const                            # log pi_k + log N(x | mu_k, Sigma_k)
+        top = logp.max(axis=0)                        # fused log-sum-exp over k
+        logp -= top
+        np.exp(logp, out=logp)
+        total = logp.sum(axis=0)
+        logp /= total                                 # responsibilities gamma_ik
+        log_px = np.log(total)
+        log_px += top
+        return logp, log_px
+
+
+def _blocks(N, c):
+    for start in range(0, N, c):
+        yield start, min(N, start + c)
+
+
+def _no_nan(values, what):
+    if np.isnan(values).any():
+        raise ValueError(f"{what} is NaN: the data or parameters are out of float64 range")
+
+
+def _e_step_pass(X, weights, means, W, want_resp):
+    """Per-sample log-likelihoods ``(N,)`` and (optionally) the ``(N, K)`` responsibilities."""
+    N = X.shape[0]
+    K, d = means.shape
+    eng = _Engine(weights, means, W, X.mean(axis=0))
+    c = min(N, _chunk_size(K, d))
+    F, Y = eng.buffers(c, with_quadratic=False)
+    resp = np.empty((N, K)) if want_resp else None
+    log_px_all = np.empty(N)
+    for s, e in _blocks(N, c):
+        r, lp = eng.block(X[s:e], F, Y, with_quadratic=False)
+        log_px_all[s:e] = lp
+        if want_resp:
+            resp[s:e] = r.T
+    _no_nan(log_px_all, "the log-likelihood")
+    return log_px_all, resp
+
+
+def _em_iteration(X, weights, means, W, reg_covar, shift):
+    """One fused EM iteration from parameters with whitening matrices ``W``.
+
+    Returns ``(new_weights, new_means, new_covariances, total_log_likelihood, nk)``;
+    the log-likelihood is at the *input* parameters (what the E-step computes),
+    exactly as scikit-learn's ``lower_bound_``; ``nk`` includes the ``10 eps``.
+
+    As in scikit-learn the new mean is :math:`\\sum_i\\gamma_{ik}x_i/(N_k + 10\\epsilon)`,
+    so an empty component gets the mean 0 and the covariance ``reg_covar * I``.
+    The covariance uses the one-pass formula about ``shift`` unless
+    :math:`\\lVert\\mu_k - \\text{shift}\\rVert^2 / \\lambda_{\\min}(\\Sigma_k)` exceeds
+    ``_CANCELLATION_LIMIT`` (or the one-pass result is not positive definite),
+    in which case the exact two-pass sum is used for that component.
+    """
+    N, d = X.shape
+    K = means.shape[0]
+    eng = _Engine(weights, means, W, shift)
+    c = min(N, _chunk_size(K, d))
+    F, Y = eng.buffers(c, with_quadratic=True)
+    stats = np.zeros((K, F.shape[0]))  # [sum r (x-s) | N_k | sum r (x-s)_a (x-s)_b]
+    total = 0.0
+    for s, e in _blocks(N, c):
+        r, lp = eng.block(X[s:e], F, Y, with_quadratic=True)
+        stats += r @ F[:, :e - s].T               # all M-step sums in one product
+        total += float(lp.sum())
+    _no_nan(np.array([total]), "the log-likelihood")
+    a = stats[:, :d]                                  # sum_i r_ik (x_i - s)
+    n_raw = stats[:, d]
+    nk = n_raw + _NK_EPS
+    new_means = (a + n_raw[:, None] * shift) / nk[:, None]   # scikit-learn's convention
+    dm = new_means - shift
+    second = np.empty((K, d, d))
+    iu = np.triu_indices(d)
+    second[:, iu[0], iu[1]] = stats[:, d + 1:]
+    second[:, iu[1], iu[0]] = stats[:, d + 1:]
+    # sum r (x - mu)(x - mu)^T = S2 - a dm^T - dm a^T + N_k dm dm^T  (one pass)
+    outer_a = a[:, :, None] * dm[:, None, :]
+    covariances = (second - outer_a - np.swapaxes(outer_a, 1, 2)
+                   + n_raw[:, None, None] * dm[:, :, None] * dm[:, None, :]) / nk[:, None, None]
+    lam_min = np.linalg.eigvalsh(covariances)[:, 0]
+    far = (dm ** 2).sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(lam_min > 0, far / np.where(lam_min > 0, lam_min, 1.0), np.inf)
+    bad = np.flatnonzero((ratio > _CANCELLATION_LIMIT) & (n_raw > 0))
+    if bad.size:
+        covariances[bad] = _two_pass_covariances(X, eng, new_means, bad, nk)
+    covariances[:, np.arange(d), np.arange(d)] += reg_covar
+    new_weights = nk / nk.sum()
+    return new_weights, new_means, covariances, total, nk
+
+
+def _two_pass_covariances(X, eng, new_means, which, nk):
+    """Exact sum_i gamma_ik (x_i - mu_k)(x_i - mu_k)^T / N_k for components ``which``."""
+    N, d = X.shape
+    c = min(N, _chunk_size(eng.K, d))
+    F, Y = eng.buffers(c, with_quadratic=False)
+    out = np.zeros((len(which), d, d))
+    for s, e in _blocks(N, c):
+        r, _ = eng.block(X[s:e], F, Y, with_quadratic=False)
+        for j, k in enumerate(which):
+            diff = X[s:e] - new_means[k]
+            out[j] += (diff * r[k][:, None]).T @ diff
+    return out / nk[which][:, None, None]
+
+
+def _prepare(X, weights, means, covariances):
+    weights, means, covariances, chol = _check_params(weights, means, covariances)
+    X = _check_X(X, means.shape[1])
+    _check_scale(means, "means", centre=X.mean(axis=0))
+    return X, weights, means, covariances, _whiteners(chol)
+
+
+# ---------------------------------------------------------------------------
+# public functions
+# ---------------------------------------------------------------------------
+
+def log_likelihood(X, weights, means, covariances):
+    """Total log-likelihood :math:`\\sum_i \\log \\sum_k \\pi_k \\mathcal N(x_i \\mid \\mu_k, \\Sigma_k)`.
+
+    Derived in :ref:`gmm-model`.
+
+    Parameters
+    ----------
+    X : array_like, shape (N, d)
+    weights : array_like, shape (K,)
+        Non-negative, summing to 1.
+    means : array_like, shape (K, d)
+    covariances : array_like, shape (K, d, d)
+        Symmetric positive definite.
+
+    Returns
+    -------
+    float
+        The sum over samples (not the mean; ``GaussianMixture.score`` is the mean).
+    """
+    with _one_blas_thread():
+        X, weights, means, _, W = _prepare(X, weights, means, covariances)
+        log_px, _ = _e_step_pass(X, weights, means, W, want_resp=False)
+    return float(log_px.sum())
+
+
+def responsibilities(X, weights, means, covariances):
+    """E-step: :math:`\\gamma_{ik} = \\pi_k \\mathcal N(x_i|\\mu_k,\\Sigma_k) / \\sum_j \\pi_j \\mathcal N(x_i|\\mu_j,\\Sigma_j)`.
+
+    Derived in :ref:`gmm-estep`.  Computed from log densities with log-sum-exp,
+    so rows sum to 1 even far from every component.
+
+    Parameters
+    ----------
+    X : array_like, shape (N, d)
+    weights : array_like, shape (K,)
+    means : array_like, shape (K, d)
+    covariances : array_like, shape (K, d, d)
+
+    Returns
+    -------
+    ndarray, shape (N, K)
+    """
+    with _one_blas_thread():
+        X, weights, means, _, W = _prepare(X, weights, means, covariances)
+        _, resp = _e_step_pass(X, weights, means, W, want_resp=True)
+    return resp
+
+
+def em_step(X, weights, means, covariances, reg_covar=0.0):
+    """One EM iteration: E-step at the given parameters, then the closed-form M-step.
+
+    Derived in :ref:`gmm-estep` and :ref:`gmm-mstep`:
+
+    .. math::
+        N_k = \\sum_i \\gamma_{ik},\\quad \\pi_k = N_k / N,\\quad
+        \\mu_k = \\frac{1}{N_k}\\sum_i \\gamma_{ik} x_i,\\quad
+        \\Sigma_k = \\frac{1}{N_k}\\sum_i \\gamma_{ik}(x_i-\\mu_k)(x_i-\\mu_k)^\\top + r I.
+
+    As in scikit-learn, ``N_k`` is increased by ``10 * eps`` before dividing (an
+    empty component then gets mean 0 and covariance ``r I`` instead of 0/0), and
+    ``reg_covar`` ``r`` is added to each covariance's diagonal.  With ``r > 0``
+    this is *not* the maximiser of :math:`Q`, and the log-likelihood may
+    decrease (:ref:`gmm-reg-covar`); :func:`mlhwlib.gmm.map_em_step` is the
+    principled alternative.
+
+    Parameters
+    ----------
+    X : array_like, shape (N, d)
+    weights : array_like, shape (K,)
+    means : array_like, shape (K, d)
+    covariances : array_like, shape (K, d, d)
+    reg_covar : float, default 0.0
+        Non-negative ridge added to every new covariance's diagonal.
+
+    Returns
+    -------
+    weights : ndarray, shape (K,)
+    means : ndarray, shape (K, d)
+    covariances : ndarray, shape (K, d, d)
+    """
+    reg = _check_reg(reg_covar)
+    with _one_blas_thread():
+        X, weights, means, _, W = _prepare(X, weights, means, covariances)
+        w, m, c, _, _ = _em_iteration(X, weights, means, W, reg, X.mean(axis=0))
+    return w, m, c
