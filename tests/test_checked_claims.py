@@ -195,3 +195,14 @@ def test_a_typed_running_time_is_caught(chapter):
     first["source"] = "".join(first["source"]).replace("{glue:text}`running_time`", "about 25 s")
     problems = claims.running_time_problems(chapter, CHAPTER.stem)
     assert any("does not glue" in p for p in problems), problems
+
+
+def test_a_helper_that_asserts_counts_and_one_that_prints_does_not():
+    nb = {"cells": [
+        code_cell("def report(name, a, b):\n    assert abs(a - b) < 1e-9, name\n"
+                  "    print(name, 'ok')\n\ndef show(name, a):\n    print(name, a)\n"),
+        markdown_cell("```{prf:lemma} L\n:label: lem-a\n\nTrue.\n```\n"),
+        code_cell("# checks: lem-a\nshow('x', 1.0)\n")]}
+    assert claims.unchecked_results(nb)
+    nb["cells"][2]["source"] = "# checks: lem-a\nreport('x', 1.0, 1.0)\n"
+    assert claims.unchecked_results(nb) == []

@@ -12,7 +12,8 @@ rule is shown to fail when it should.
   between ``{solution-start}`` and ``{solution-end}`` and asserts what it claims.
 * :func:`unchecked_results` — **every result has a check**: each theorem,
   proposition, lemma and corollary has a code cell with ``# checks: <label>`` and
-  an ``assert``.
+  an ``assert`` (or a call to ``check_close`` or to a function of the notebook
+  that asserts).
 * :func:`experiment_problems` — **comparisons over seeds**: a cell tagged
   ``experiment`` reports ``<N> seeds`` with N >= 5.
 * :func:`running_time_problems` — **measured running times**: the "Running this
@@ -21,6 +22,7 @@ rule is shown to fail when it should.
 
 from __future__ import annotations
 
+import ast
 import re
 
 RESULT_KINDS = ("prf:theorem", "prf:proposition", "prf:lemma", "prf:corollary")
@@ -46,6 +48,64 @@ def _output_text(cell: dict) -> str:
             if mime.startswith("text/"):
                 parts.append("".join(value) if isinstance(value, list) else str(value))
     return "\n".join(parts)
+
+
+def _parse(src: str):
+    try:
+        return ast.parse(src)
+    except SyntaxError:  # IPython magics and the like
+        return None
+
+
+def _called_names(tree) -> set[str]:
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            f = node.func
+            names.add(f.id if isinstance(f, ast.Name) else getattr(f, "attr", ""))
+    return names
+
+
+def asserting_helpers(nb: dict) -> set[str]:
+    """Functions defined in the notebook's code cells that assert (directly or through
+    ``check_close`` or another such function): calling one counts as asserting."""
+    defs = {}
+    for cell in nb["cells"]:
+        if cell["cell_type"] != "code":
+            continue
+        tree = _parse(_source(cell))
+        if tree is None:
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                direct = any(isinstance(n, ast.Assert) for n in ast.walk(node))
+                defs[node.name] = (direct, _called_names(node))
+    helpers = {"check_close"} | {name for name, (direct, _) in defs.items() if direct}
+    changed = True
+    while changed:
+        changed = False
+        for name, (_, calls) in defs.items():
+            if name not in helpers and calls & helpers:
+                helpers.add(name)
+                changed = True
+    return helpers
+
+
+def cell_asserts(src: str, helpers: set[str]) -> bool:
+    """Whether a code cell asserts: an ``assert`` statement or a call to an asserting helper."""
+    tree = _parse(src)
+    if tree is None:
+        return bool(re.search(r"^\s*assert\b|\bcheck_close\(", src, re.MULTILINE))
+    if any(isinstance(n, ast.Assert) for n in ast.walk(tree)):
+        return True
+    top_calls = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            continue
+        if isinstance(node, ast.Call):
+            f = node.func
+            top_calls.add(f.id if isinstance(f, ast.Name) else getattr(f, "attr", ""))
+    return bool(top_calls & helpers)
 
 
 def declared_constants(nb: dict) -> list[str]:
@@ -212,6 +272,7 @@ def _solution_blocks(markdown: str) -> list[str]:
 
 def solution_problems(nb: dict) -> list[str]:
     problems = []
+    helpers = asserting_helpers(nb)
     inside: str | None = None
     has_assert = False
     code_cells = 0
@@ -223,7 +284,7 @@ def solution_problems(nb: dict) -> list[str]:
                                 "use a gated solution")
             if inside is not None:
                 code_cells += 1
-                has_assert = has_assert or bool(re.search(r"^\s*assert\b", src, re.MULTILINE))
+                has_assert = has_assert or cell_asserts(src, helpers)
             continue
         if cell["cell_type"] != "markdown":
             continue
@@ -280,11 +341,12 @@ def results(nb: dict) -> list[tuple[int, str, str | None]]:
 def checked_labels(nb: dict) -> set[str]:
     """Labels named by ``# checks:`` comments in executed code cells that assert."""
     labels = set()
+    helpers = asserting_helpers(nb)
     for cell in nb["cells"]:
         if cell["cell_type"] != "code" or cell.get("execution_count") is None:
             continue
         src = _source(cell)
-        if not re.search(r"^\s*assert\b|\bcheck_close\(", src, re.MULTILINE):
+        if not cell_asserts(src, helpers):
             continue
         for m in _CHECKS.finditer(src):
             labels.update(x.strip() for x in re.split(r"[,\s]+", m.group(1)) if x.strip())
