@@ -19,6 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .numerics import as_float_array
+
 __all__ = ["check_close", "running_time", "glue_running_time"]
 
 _BUILD_RECORD = Path(__file__).resolve().parent.parent / "benchmarks" / "results_build.json"
@@ -47,17 +49,24 @@ def check_close(actual, expected, *, atol: float = 0.0, rtol: float = 0.0, what:
     AssertionError
         When some element differs by more than ``atol + rtol * |expected|``.
     ValueError
-        When both tolerances are zero or one is negative.
+        When both tolerances are zero or one is negative, when ``actual`` or
+        ``expected`` contains NaN or an infinity, or when their shapes do not
+        broadcast.
+    TypeError
+        When ``actual`` or ``expected`` is not numeric.
     """
     if atol < 0 or rtol < 0 or (atol == 0 and rtol == 0):
         raise ValueError("check_close: atol and rtol must be >= 0 and not both 0, "
                          f"got atol={atol!r}, rtol={rtol!r}")
-    a = np.asarray(actual, dtype=float)
-    b = np.asarray(expected, dtype=float)
+    a = as_float_array(actual, "actual", allow_empty=True)
+    b = as_float_array(expected, "expected", allow_empty=True)
+    try:
+        a, b = np.broadcast_arrays(a, b)
+    except ValueError:
+        raise ValueError(f"check_close: actual of shape {a.shape} and expected of shape "
+                         f"{b.shape} do not broadcast") from None
     err = np.abs(a - b)
     bound = atol + rtol * np.abs(b)
-    if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
-        raise AssertionError(f"{what or 'check_close'}: non-finite values")
     worst = float(np.max(err - bound)) if err.size else 0.0
     if worst > 0:
         raise AssertionError(f"{what or 'check_close'}: max |difference| {float(np.max(err)):.3e} "
@@ -72,12 +81,14 @@ def check_close(actual, expected, *, atol: float = 0.0, rtol: float = 0.0, what:
 
 
 def running_time(notebook: str) -> str:
-    """The measured execution time of ``book/<notebook>.ipynb``, e.g. ``"9 s"``.
+    """The measured execution time of ``book/<notebook>.ipynb``, e.g. ``"9 s on 2 cores"``.
 
     Read from ``benchmarks/results_build.json`` (``benchmarks/build_speed.py``
     measures each notebook in a fresh kernel on the book's reference machine,
     2 cores). Rounded up to whole seconds.
     """
+    if not isinstance(notebook, str):
+        raise TypeError(f"running_time: notebook must be a str, got {type(notebook).__name__}")
     record = json.loads(_BUILD_RECORD.read_text(encoding="utf-8"))
     name = notebook if notebook.endswith(".ipynb") else f"{notebook}.ipynb"
     try:
@@ -85,7 +96,9 @@ def running_time(notebook: str) -> str:
     except KeyError:
         raise ValueError(f"running_time: notebook {name!r} is not in {_BUILD_RECORD.name}; "
                          "run benchmarks/build_speed.py") from None
-    return f"{int(np.ceil(seconds))} s"
+    cores = record.get("machine", {}).get("cores")
+    where = f" on {cores} cores" if cores else ""
+    return f"{int(np.ceil(seconds))} s{where}"
 
 
 def glue_running_time(notebook: str, key: str = "running_time") -> str:

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from pathlib import Path
 
 import pytest
 
 from conftest import ROOT, toc_files
+
+sys.path.insert(0, str(ROOT / "tools"))
+import claims  # noqa: E402
 
 BOOK = ROOT / "book"
 TOC = set(toc_files())
@@ -63,7 +67,7 @@ def test_chapter_has_running_note_summary_and_exercises(path):
         f"{path.name} must open with a 'Running this chapter' note")
     assert "\n## Summary" in text, f"{path.name} has no '## Summary' section"
     exercises = text.count("```{exercise}")
-    solutions = text.count("```{solution}")
+    solutions = claims.count_solutions(json.loads(path.read_text(encoding="utf-8")))
     assert exercises >= 4, f"{path.name} has {exercises} exercises (at least 4 expected)"
     assert solutions >= exercises, f"{path.name}: {exercises} exercises, {solutions} solutions"
 
