@@ -3,7 +3,7 @@
 #   make test   -> every test (library, notebooks via nbval, built site)
 SHELL := /bin/bash
 .DEFAULT_GOAL := book
-.PHONY: book test serve clean execute assets venv slides book-student pdf bench help
+.PHONY: book test test-lib lock serve clean execute assets venv slides book-student pdf bench help
 
 PYTHON ?= python3
 VENV   := .venv
@@ -25,6 +25,8 @@ HAVE_LATEX := $(shell command -v latexmk >/dev/null 2>&1 && command -v xelatex >
 help:
 	@echo "make book          build the HTML site (and slides) into $(HTML); sets everything up first"
 	@echo "make test          every test: library, notebooks (nbval), built site, student edition, PDF"
+	@echo "make test-lib      the library tests only (pytest -m lib): no notebooks, no build, seconds"
+	@echo "make lock          regenerate the exact lock requirements.txt from pyproject.toml (pip-compile)"
 	@echo "make serve         serve $(HTML) on http://127.0.0.1:8000"
 	@echo "make execute       re-execute every notebook in place (commit the result)"
 	@echo "make slides        offline reveal.js slides for every chapter (into _extra/slides)"
@@ -95,7 +97,25 @@ pdf: $(VENV)/.installed _build/.lib-stamp $(if $(BOOK_CONFIG),_build/config-ci.y
 
 test: book book-student $(if $(HAVE_LATEX),pdf)
 	$(BIN)/python -m pytest tests book --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg \
-	  -p no:cacheprovider
+	  -p no:cacheprovider --require-build
+
+# The fast loop: the library tests only (marker `lib`, assigned in tests/conftest.py).
+test-lib: $(VENV)/.installed
+	$(BIN)/python -m pytest tests -m lib -q -p no:cacheprovider
+
+# The exact lock: requirements.txt from pyproject.toml's dependencies and its extras `book`
+# and `test`, by pip-tools in a throwaway venv. Existing pins are kept; `make lock UPGRADE=1`
+# moves every package to its newest allowed version. Commit both files together.
+PIP_TOOLS := pip-tools==7.6.2
+lock:
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	$(PYTHON) -m venv "$$tmp/venv" && \
+	"$$tmp/venv/bin/python" -m pip install --quiet "$(PIP_TOOLS)" && \
+	CUSTOM_COMPILE_COMMAND="make lock" "$$tmp/venv/bin/pip-compile" --quiet \
+	  --extra book --extra test --strip-extras --allow-unsafe --annotation-style=line \
+	  --no-emit-find-links --no-emit-index-url $(if $(UPGRADE),--upgrade) \
+	  --output-file requirements.txt pyproject.toml
+	@echo "requirements.txt regenerated: review the diff, then commit it with pyproject.toml"
 
 execute: $(VENV)/.installed
 	@for nb in $(NOTEBOOKS); do \

@@ -8,6 +8,19 @@ Two rules hold across the library (see ``book/notation``):
 * numerics stay finite at extremes: the sigmoid and its logarithm come from
   :mod:`scipy.special` (``expit``, ``log_expit``), sums of exponentials go
   through log-sum-exp.
+
+One rule, one place: every validation rule that more than one module needs
+lives here, once --
+
+* a discrete distribution sums to 1 within :data:`SUM_TO_ONE_ATOL`
+  (:func:`as_probability_vector`, :func:`as_probability_array`);
+* a matrix is symmetric within :data:`SYMMETRY_RTOL` of its largest entry
+  (:func:`check_symmetric`);
+* sample weights are finite, non-negative, of length ``N``, with a positive
+  sum (:func:`check_sample_weight`);
+* :math:`\\log \\sum_k e^{a_k}` is computed by :func:`logsumexp`, and the
+  normalised weights :math:`e^{a_k} / \\sum_j e^{a_j}` together with it by
+  :func:`log_normalize`.
 """
 
 from __future__ import annotations
@@ -19,15 +32,29 @@ from scipy.special import expit, log_expit
 from scipy.special import logsumexp as _scipy_logsumexp
 
 __all__ = [
+    "SUM_TO_ONE_ATOL",
+    "SYMMETRY_RTOL",
     "sigmoid",
     "log_sigmoid",
     "logsumexp",
+    "log_normalize",
     "as_float_array",
     "as_finite_float",
     "as_int",
     "as_probability_vector",
+    "as_probability_array",
+    "check_symmetric",
+    "check_sample_weight",
     "check_callable",
 ]
+
+#: Tolerance on ``|sum - 1|`` for every distribution the user passes (weights,
+#: ``p``, ``q``, rows of responsibilities): far above the round-off of a sum of
+#: a few thousand float64 terms (``~1e-13``), far below any real mistake.
+SUM_TO_ONE_ATOL = 1e-9
+
+#: A matrix ``A`` counts as symmetric when ``max |A - A^T| <= SYMMETRY_RTOL * max |A|``.
+SYMMETRY_RTOL = 1e-10
 
 
 def sigmoid(z):
@@ -83,6 +110,59 @@ def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False):
     if b is not None:
         b = as_float_array(b, "b", shape=a.shape)
     return _scipy_logsumexp(a, axis=axis, b=b, keepdims=keepdims, return_sign=return_sign)
+
+
+def log_normalize(a, axis=-1, *, out=None):
+    r"""Normalise log-weights: :math:`p_k = e^{a_k} / \sum_j e^{a_j}` and :math:`\log \sum_j e^{a_j}`.
+
+    One pass of the max-shift trick (:math:`e^{a_k - m}` with
+    :math:`m = \max_j a_j`), so nothing overflows or underflows to a wrong
+    zero: this is Bayes' rule / the E-step in log space. The log-normaliser
+    equals :func:`logsumexp` ``(a, axis=axis)`` (to round-off).
+
+    Parameters
+    ----------
+    a : array_like, any shape
+        Log-weights. ``-inf`` is a zero weight; NaN and ``+inf`` are rejected,
+        and so is a slice along ``axis`` that is entirely ``-inf`` (its
+        weights cannot be normalised).
+    axis : int, default -1
+        The axis along which the weights are normalised.
+    out : ndarray of float64, optional
+        Array of ``a``'s shape to hold ``p`` (may be ``a`` itself, to
+        normalise in place).
+
+    Returns
+    -------
+    p : ndarray, same shape as ``a``
+        Non-negative; each slice along ``axis`` sums to 1.
+    log_norm : ndarray, ``a``'s shape without ``axis``
+        :math:`\log \sum_j e^{a_j}` for every slice.
+
+    Examples
+    --------
+    >>> p, log_norm = log_normalize([np.log(0.1), np.log(0.3)])
+    >>> p.round(12).tolist(), abs(float(log_norm) - float(np.log(0.4))) < 1e-15
+    ([0.25, 0.75], True)
+    >>> log_normalize([-1000.0, -1000.0])[0].tolist()
+    [0.5, 0.5]
+    """
+    a = as_float_array(a, "a", finite=False)      # no copy for a float64 array
+    if np.any(np.isnan(a)):
+        raise ValueError("a must not contain NaN")
+    if np.any(a == np.inf):
+        raise ValueError("a must not contain +inf (an infinite weight cannot be normalised)")
+    top = np.max(a, axis=axis, keepdims=True)
+    if np.any(top == -np.inf):
+        raise ValueError(f"a must have a finite entry in every slice along axis {axis} "
+                         "(all weights 0 cannot be normalised)")
+    p = np.subtract(a, top, out=out)
+    np.exp(p, out=p)
+    total = np.sum(p, axis=axis, keepdims=True)
+    p /= total
+    log_norm = np.log(total)
+    log_norm += top
+    return p, np.squeeze(log_norm, axis=axis)
 
 
 def _as_activation_input(z, name: str):
@@ -186,7 +266,8 @@ def as_int(value, name: str, *, minimum=None) -> int:
     return out
 
 
-def as_probability_vector(value, name: str, *, atol: float = 1e-9, shape=None) -> np.ndarray:
+def as_probability_vector(value, name: str, *, atol: float = SUM_TO_ONE_ATOL,
+                          shape=None) -> np.ndarray:
     """Check a discrete distribution: 1-D, finite, non-negative, summing to 1.
 
     Parameters
@@ -194,18 +275,157 @@ def as_probability_vector(value, name: str, *, atol: float = 1e-9, shape=None) -
     value : array_like, shape (K,)
     name : str
         Argument name for error messages.
-    atol : float
+    atol : float, default :data:`SUM_TO_ONE_ATOL`
         Tolerance on ``|sum - 1|``.
     shape : tuple, optional
         Required shape.
+
+    Returns
+    -------
+    ndarray of float64, shape (K,)
     """
-    p = as_float_array(value, name, ndim=1, shape=shape)
+    return as_probability_array(value, name, ndim=1, shape=shape, atol=atol)
+
+
+def as_probability_array(value, name: str, *, ndim=1, shape=None,
+                         atol: float = SUM_TO_ONE_ATOL) -> np.ndarray:
+    """Check one distribution per slice along the last axis (e.g. the rows of ``q``).
+
+    Parameters
+    ----------
+    value : array_like, shape (K,) or (N, K)
+        Finite, non-negative; every slice ``value[..., :]`` sums to 1.
+    name : str
+        Argument name for error messages.
+    ndim : int or tuple of int, default 1
+        Allowed numbers of dimensions, e.g. ``(1, 2)``.
+    shape : tuple, optional
+        Required shape; ``None`` entries match any length.
+    atol : float, default :data:`SUM_TO_ONE_ATOL`
+        Tolerance on ``|sum - 1|`` of every slice.
+
+    Returns
+    -------
+    ndarray of float64, same shape as ``value``
+
+    Raises
+    ------
+    TypeError
+        If ``value`` is not numeric.
+    ValueError
+        If the shape is wrong, an entry is negative or not finite, or a slice
+        does not sum to 1 within ``atol`` (the message gives the worst sum).
+
+    Examples
+    --------
+    >>> as_probability_array([[0.5, 0.5], [0.25, 0.75]], "q", ndim=2).shape
+    (2, 2)
+    """
+    p = as_float_array(value, name, ndim=ndim, shape=shape)
     if np.any(p < 0):
-        raise ValueError(f"{name} must be non-negative, got minimum {p.min()!r}")
-    total = float(p.sum())
-    if abs(total - 1.0) > atol:
-        raise ValueError(f"{name} must sum to 1 (tolerance {atol:g}), got sum {total!r}")
+        raise ValueError(f"{name} must be non-negative, got minimum {float(p.min())!r}")
+    if p.ndim == 1:
+        total = float(p.sum())
+        if abs(total - 1.0) > atol:
+            raise ValueError(f"{name} must sum to 1 (tolerance {atol:g}), got sum {total!r}")
+    else:
+        worst = float(np.max(np.abs(p.sum(axis=-1) - 1.0)))
+        if worst > atol:
+            raise ValueError(f"each row of {name} must sum to 1 (tolerance {atol:g}), "
+                             f"worst |row sum - 1| = {worst!r}")
     return p
+
+
+def check_symmetric(value, name: str, *, rtol: float = SYMMETRY_RTOL, when: str = ""):
+    """Check that a matrix, or each matrix of a stack, is symmetric.
+
+    A matrix ``A`` passes when ``max |A - A^T| <= rtol * max |A|`` (each matrix
+    of a stack against its own largest entry; a zero matrix passes).
+
+    Parameters
+    ----------
+    value : array_like, shape (d, d) or (K, d, d)
+        Finite numbers.
+    name : str
+        Argument name for error messages.
+    rtol : float, default :data:`SYMMETRY_RTOL`
+        Relative tolerance.
+    when : str, optional
+        Condition quoted in the message, e.g. ``"when symmetric=True"``.
+
+    Returns
+    -------
+    ndarray of float64, same shape as ``value``
+
+    Raises
+    ------
+    ValueError
+        If ``value`` is not 2-D or 3-D, not square in its last two axes, not
+        finite, or not symmetric (the message names the first offending matrix
+        ``name[k]`` of a stack and its ``max |A - A^T|``).
+
+    Examples
+    --------
+    >>> check_symmetric([[2.0, 1.0], [1.0, 3.0]], "S").tolist()
+    [[2.0, 1.0], [1.0, 3.0]]
+    """
+    a = as_float_array(value, name, ndim=(2, 3))
+    if a.shape[-1] != a.shape[-2]:
+        raise ValueError(f"{name} must be square in its last two axes, got shape {a.shape}")
+    stack = a.reshape((-1,) + a.shape[-2:])
+    asym = np.abs(stack - np.swapaxes(stack, 1, 2)).max(axis=(1, 2))
+    scale = np.maximum(np.abs(stack).max(axis=(1, 2)), np.finfo(float).tiny)
+    bad = np.flatnonzero(asym > rtol * scale)
+    if bad.size:
+        k = int(bad[0])
+        which = f"{name}[{k}]" if a.ndim == 3 else name
+        cond = f" {when}" if when else ""
+        raise ValueError(f"{which} must be symmetric{cond}, got max |A - A^T| = {asym[k]:.3g} "
+                         f"(tolerance {rtol:g} times its largest entry)")
+    return a
+
+
+def check_sample_weight(sample_weight, n_samples: int, name: str = "sample_weight"):
+    """Check per-sample weights: shape ``(n_samples,)``, finite, non-negative, positive sum.
+
+    Parameters
+    ----------
+    sample_weight : array_like, shape (N,), or None
+        ``None`` means equal weights.
+    n_samples : int
+        ``N``, the number of samples the weights belong to.
+    name : str, default "sample_weight"
+        Argument name for error messages.
+
+    Returns
+    -------
+    ndarray of float64, shape (N,)
+        A new array (the caller may normalise it in place); ones for ``None``.
+
+    Raises
+    ------
+    TypeError
+        If the weights are not numeric.
+    ValueError
+        If their shape is not ``(N,)``, an entry is negative or not finite, or
+        they sum to 0.
+
+    Examples
+    --------
+    >>> check_sample_weight(None, 3).tolist()
+    [1.0, 1.0, 1.0]
+    >>> check_sample_weight([1, 0, 3], 3).tolist()
+    [1.0, 0.0, 3.0]
+    """
+    n_samples = as_int(n_samples, "n_samples", minimum=1)
+    if sample_weight is None:
+        return np.ones(n_samples)
+    w = as_float_array(sample_weight, name, shape=(n_samples,)).copy()
+    if np.any(w < 0):
+        raise ValueError(f"{name} must be non-negative, got minimum {float(w.min())!r}")
+    if not w.sum() > 0:
+        raise ValueError(f"{name} must have a positive sum (all weights are 0)")
+    return w
 
 
 def check_callable(value, name: str):

@@ -1,4 +1,21 @@
-"""Shared fixtures: paths of the repository, the built site, and a headless Chromium."""
+"""Shared fixtures (paths, the built site, headless Chromium) and the test markers.
+
+Every test gets exactly one of three markers, assigned here by file so that
+test files need no edits (a test or file that sets one itself keeps it):
+
+* ``lib`` -- the library alone (``make test-lib`` = ``pytest -m lib``): no
+  notebook, no build;
+* ``notebook`` -- the notebooks: nbval items under ``book/``, and the files
+  of ``NOTEBOOK_FILES`` / ``NOTEBOOK_PATTERNS`` (notebook sources, outputs
+  under the second numeric profile, committed experiment results);
+* ``site`` -- needs a built site (``SITE_FILES``, or any file with a test
+  that uses a fixture of ``SITE_FIXTURES``): without a build these tests are
+  *skipped* with a message, except under ``make test`` (which passes
+  ``--require-build`` after building) and under ``CI=true``, where a missing
+  build *fails*.
+
+Any other file under ``tests/`` is a library test.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +23,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+from fnmatch import fnmatch
 from pathlib import Path
 
 import pytest
@@ -36,10 +54,68 @@ def toc_files() -> list[str]:
     return files
 
 
+MARKERS = ("lib", "notebook", "site")
+# Tests that read a built site, student edition or PDF: marker ``site``. A file
+# is also a site file when one of its tests uses a fixture of SITE_FIXTURES.
+SITE_FILES = {"test_site.py", "test_student_edition.py", "test_pdf.py",
+              "test_api_reference.py", "test_audit.py", "test_phone.py"}
+SITE_FIXTURES = {"html_dir", "chromium", "html_server", "student_files", "pdf_text",
+                 "api_anchors"}
+# Tests of the notebooks -- their sources, their outputs under another numeric
+# profile, the committed experiment results they read: marker ``notebook``.
+NOTEBOOK_FILES = {"test_book_structure.py", "test_checked_claims.py",
+                  "test_numeric_profiles.py"}
+NOTEBOOK_PATTERNS = ("test_*notebook*.py", "test_*profile*.py", "test_*experiment*.py")
+
+_REQUIRE_BUILD = IN_CI
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--require-build", action="store_true", default=False,
+        help="fail (instead of skip) the site tests when a build is missing; "
+             "`make test` passes it after building, and CI=true implies it")
+
+
+def pytest_configure(config):
+    global _REQUIRE_BUILD
+    _REQUIRE_BUILD = IN_CI or bool(config.getoption("--require-build", default=False))
+
+
+def marker_for(path: Path, site_fixture_files=frozenset()) -> str:
+    """The marker of a test collected from ``path`` (see the module docstring)."""
+    path = Path(path)
+    if path.suffix == ".ipynb" or (ROOT / "book") in path.parents:
+        return "notebook"
+    if path.name in SITE_FILES or path in site_fixture_files:
+        return "site"
+    if path.name in NOTEBOOK_FILES or any(fnmatch(path.name, p) for p in NOTEBOOK_PATTERNS):
+        return "notebook"
+    return "lib"
+
+
+def pytest_collection_modifyitems(config, items):
+    site_fixture_files = frozenset(
+        item.path for item in items
+        if SITE_FIXTURES & set(getattr(item, "fixturenames", ())))
+    for item in items:
+        if any(item.get_closest_marker(m) is not None for m in MARKERS):
+            continue
+        item.add_marker(getattr(pytest.mark, marker_for(item.path, site_fixture_files)))
+
+
 def require_build(html_dir: Path, command: str) -> Path:
-    """Fail (not skip) when a build the test needs is missing: `make test` builds it first."""
+    """Return ``html_dir`` if it holds a build; otherwise skip, or fail where a build is due.
+
+    Skipped (with the command to run) in a plain ``pytest tests``; a failure
+    under ``make test`` (``--require-build``, it builds first) and under
+    ``CI=true``, so that a missing build is never counted as a pass there.
+    """
     if not (html_dir / "index.html").exists():
-        pytest.fail(f"{html_dir} has no index.html: run `{command}` first (make test does)")
+        message = f"{html_dir} has no index.html: run `{command}` first (make test does)"
+        if _REQUIRE_BUILD:
+            pytest.fail(message)
+        pytest.skip(message)
     return html_dir
 
 
