@@ -36,7 +36,8 @@ STR2 = np.array([["a", "b"], ["c", "d"]])            # a string array
 
 # Public names that are not callable: each must be acknowledged here.
 NON_CALLABLE = {"mlhwlib.__version__", "mlhwlib.plotting.BOOK_COLORS",
-                "mlhwlib.stump.TIE_RTOL"}
+                "mlhwlib.stump.TIE_RTOL", "mlhwlib.numerics.SUM_TO_ONE_ATOL",
+                "mlhwlib.numerics.SYMMETRY_RTOL"}
 
 
 # ---------------------------------------------------------------------------
@@ -208,6 +209,33 @@ rows(numerics.as_probability_vector,
      (dict(value=[], name="p"), V, r"p must not be empty"),
      (dict(value=["a"], name="p"), T, r"p must be a numeric"),
      (dict(value=[1.0], name="p", shape=(2,)), V, r"p must have shape \(2\)"))
+rows(numerics.log_normalize,
+     (dict(a="abc"), T, r"a must be a numeric array"),
+     (dict(a=[0.0, NAN]), V, r"a must not contain NaN"),
+     (dict(a=[0.0, INF]), V, r"a must not contain \+inf"),
+     (dict(a=[[0.0, 1.0], [-INF, -INF]]), V, r"a must have a finite entry in every slice"),
+     (dict(a=[]), V, r"a must not be empty"))
+rows(numerics.as_probability_array,
+     (dict(value=[[0.5, 0.5], [0.9, 0.2]], name="q", ndim=2), V, r"each row of q must sum to 1"),
+     (dict(value=[[1.5, -0.5]], name="q", ndim=2), V, r"q must be non-negative"),
+     (dict(value=[0.5, 0.5], name="q", ndim=2), V, r"q must be 2-D"),
+     (dict(value=[[0.5, NAN]], name="q", ndim=2), V, r"q must contain only finite"),
+     (dict(value=OBJ, name="q", ndim=2), T, r"q must be a numeric"))
+rows(numerics.check_symmetric,
+     (dict(value=[[1.0, 2.0], [0.0, 1.0]], name="X"), V, r"X must be symmetric, got max \|A - A\^T\| = 2"),
+     (dict(value=np.stack([np.eye(2), [[1.0, 1.0], [0.0, 1.0]]]), name="covariances"), V,
+      r"covariances\[1\] must be symmetric"),
+     (dict(value=np.ones((2, 3)), name="X"), V, r"X must be square"),
+     (dict(value=np.ones(3), name="X"), V, r"X must be 2-D or 3-D"),
+     (dict(value=[[1.0, NAN], [NAN, 1.0]], name="X"), V, r"X must contain only finite"),
+     (dict(value="abc", name="X"), T, r"X must be a numeric array"))
+rows(numerics.check_sample_weight,
+     (dict(sample_weight=[1.0, -1.0], n_samples=2), V, r"sample_weight must be non-negative"),
+     (dict(sample_weight=[0.0, 0.0], n_samples=2), V, r"sample_weight must have a positive sum"),
+     (dict(sample_weight=[1.0, 1.0, 1.0], n_samples=2), V, r"sample_weight must have shape \(2\)"),
+     (dict(sample_weight=[1.0, INF], n_samples=2), V, r"sample_weight must contain only finite"),
+     (dict(sample_weight=["a", "b"], n_samples=2), T, r"sample_weight must be a numeric"),
+     (dict(sample_weight=None, n_samples=0), V, r"n_samples must be an integer >= 1"))
 rows(numerics.check_callable,
      (dict(value=3, name="f"), T, r"f must be callable or None, got int"))
 
