@@ -21,7 +21,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import rel_entr, xlogy
 
-from .numerics import as_finite_float, as_float_array, as_probability_vector
+from .numerics import (as_finite_float, as_float_array, as_probability_array,
+                       as_probability_vector, logsumexp)
 
 __all__ = [
     "kl_divergence",
@@ -153,12 +154,6 @@ def _check_log_joint(log_joint, name: str = "log_joint") -> np.ndarray:
     return a
 
 
-def _row_logsumexp(a: np.ndarray) -> np.ndarray:
-    """log sum_k exp(a[..., k]) for a checked log-joint array (every row has a finite max)."""
-    m = np.max(a, axis=-1, keepdims=True)
-    return (m + np.log(np.sum(np.exp(a - m), axis=-1, keepdims=True)))[..., 0]
-
-
 def log_evidence(log_joint):
     r"""The log evidence :math:`\log p(x) = \log \sum_k p(x, z=k)` by log-sum-exp.
 
@@ -187,7 +182,7 @@ def log_evidence(log_joint):
     [0.693147, -999.306853]
     """
     a = _check_log_joint(log_joint)
-    out = _row_logsumexp(a)
+    out = logsumexp(a, axis=-1)
     return float(out) if a.ndim == 1 else out
 
 
@@ -215,19 +210,7 @@ def posterior(log_joint) -> np.ndarray:
     [0.25, 0.75]
     """
     a = _check_log_joint(log_joint)
-    return np.exp(a - _row_logsumexp(a)[..., None])
-
-
-def _check_q_rows(q, shape) -> np.ndarray:
-    """Distributions in the rows of a (N, K) array, same tolerance as as_probability_vector."""
-    q = as_float_array(q, "q", ndim=2, shape=shape)
-    if np.any(q < 0):
-        raise ValueError(f"q must be non-negative, got minimum {q.min()!r}")
-    worst = float(np.max(np.abs(q.sum(axis=1) - 1.0)))
-    if worst > 1e-9:
-        raise ValueError(f"each row of q must sum to 1 (tolerance 1e-09), "
-                         f"worst |row sum - 1| = {worst!r}")
-    return q
+    return np.exp(a - logsumexp(a, axis=-1)[..., None])
 
 
 def elbo(q, log_joint) -> float:
@@ -284,7 +267,7 @@ def elbo(q, log_joint) -> float:
         q_shape = as_float_array(q, "q", finite=False, allow_empty=True).shape
         if q_shape != a.shape:
             raise ValueError(f"q and log_joint must have the same shape, got {q_shape} and {a.shape}")
-        q = _check_q_rows(q, a.shape)
+        q = as_probability_array(q, "q", ndim=2, shape=a.shape)
     support = q > 0
     # sum q_k log p(x, z=k) over the support of q only (so 0 * -inf never happens),
     # minus the negative entropy sum q_k log q_k with xlogy(0, 0) = 0.
