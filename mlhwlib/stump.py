@@ -214,7 +214,7 @@ def fit_stump(X, y, sample_weight, n_classes=None) -> Stump:
     :data:`TIE_RTOL` times the total weight are ties, resolved towards the
     lowest ``(feature, threshold)`` (and the lowest class on each side), so
     the choice does not depend on rounding. Used once per round by
-    :class:`~mlhwlib.adaboost.MultiClassAdaBoost` (which sorts ``X`` only
+    :class:`~mlhwlib.adaboost_estimator.MultiClassAdaBoost` (which sorts ``X`` only
     once). Derived in :ref:`adaboost-stump`.
 
     Parameters

@@ -461,7 +461,7 @@ def _brute_force_gini(X, y, w, k):
 
 def test_gini_stump_is_the_purest_split():
     rng = np.random.default_rng(11)
-    from mlhwlib.adaboost import _SortedData
+    from mlhwlib.stump import _SortedData
     for _ in range(15):
         n, d, k = 30, 3, 4
         X = rng.integers(0, 7, size=(n, d)).astype(float)
@@ -644,3 +644,26 @@ def test_zhu_simulation_results_file_reproduces_one_configuration():
     assert min(curve) == res["samme_best"]["error stump"][i]
     assert float(model.estimator_errors_[0]) == res["eps1"]["error stump"][i]
     assert res["m1_rounds"]["error stump"][i] == 0 and res["eps1"]["error stump"][i] > 0.5
+
+
+@pytest.mark.parametrize("first", ["mlhwlib.adaboost", "mlhwlib.adaboost_estimator"])
+def test_classifier_module_split_imports_in_either_order(first):
+    # MultiClassAdaBoost lives in mlhwlib.adaboost_estimator and is re-exported
+    # lazily by mlhwlib.adaboost; a fresh interpreter must import either first
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = (f"import {first}\n"
+            "from mlhwlib.adaboost import MultiClassAdaBoost as A\n"
+            "from mlhwlib.adaboost_estimator import MultiClassAdaBoost as B\n"
+            "import mlhwlib.adaboost as m\n"
+            "assert A is B and 'MultiClassAdaBoost' in dir(m)\n"
+            "assert A(n_estimators=2).fit([[0.0], [1.0]], [0, 1]).n_classes_ == 2\n")
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True,
+                          text=True, env={"PYTHONPATH": str(root)})
+    assert done.returncode == 0, done.stderr
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        import mlhwlib.adaboost as m
+        m.nope

@@ -129,7 +129,7 @@ def boosting_result_with(**change):
     return dataclasses.replace(BOOST, **change)
 
 
-@covers("mlhwlib.adaboost.MultiClassAdaBoost")
+@covers("mlhwlib.adaboost_estimator.MultiClassAdaBoost")
 def ada_params_at_fit(**params):
     """Constructor parameters are checked when ``fit`` runs (scikit-learn's rule)."""
     return adaboost.MultiClassAdaBoost(**params).fit(X6, Y6)
