@@ -65,7 +65,8 @@ def _m_step_from_resp(X, resp, reg_covar):
         diff = X - means[k]
         covs[k] = (resp[:, k] * diff.T) @ diff / nk[k]
         covs[k].flat[:: d + 1] += reg_covar
-    return nk / nk.sum(), means, covs  # normalised (scikit-learn: nk / N, see fit)
+    # normalised; scikit-learn uses nk / N, which differs by about K * 10 eps / N
+    return nk / nk.sum(), means, covs
 
 
 class GaussianMixture(DensityMixin, BaseEstimator):

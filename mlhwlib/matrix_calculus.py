@@ -16,8 +16,8 @@ matrix :math:`G + G^\\top - \\operatorname{diag}(G)` where ``G`` is the
 unconstrained gradient.  These are the partial derivatives in the coordinates
 :math:`\\operatorname{vech}(X)`; the gradient on the space of symmetric matrices
 (Frobenius inner product) is :math:`\\operatorname{sym}(G) = (G + G^\\top)/2`
-instead.  The two point in different directions but vanish together when ``G``
-is symmetric (:ref:`mc-symmetric`).
+instead.  The two point in different directions but always vanish together,
+and when ``G`` is symmetric exactly where ``G`` does (:ref:`mc-symmetric`).
 """
 
 from __future__ import annotations
@@ -37,7 +37,10 @@ __all__ = [
 
 
 def symmetrize_gradient(G):
-    """Turn an unconstrained gradient into the symmetric-matrix one: :math:`G + G^\\top - \\operatorname{diag}(G)`.
+    """Free-entry partials of a symmetric argument from the unconstrained gradient: :math:`G + G^\\top - \\operatorname{diag}(G)`.
+
+    These are the partial derivatives in the coordinates :math:`\\operatorname{vech}(X)`
+    (:ref:`mc-symmetric`), not the gradient :math:`\\operatorname{sym}(G)` on symmetric matrices.
 
     Parameters
     ----------
