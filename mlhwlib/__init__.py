@@ -3,18 +3,21 @@
 Each module belongs to one chapter of the book and its docstrings point back to
 the section that derives the code:
 
-========================  ==========================================
-module                    chapter
-========================  ==========================================
-:mod:`mlhwlib.lstm`       the LSTM trace by hand (``book/lstm_trace``)
-:mod:`mlhwlib.bptt`       BPTT for a scalar RNN (``book/bptt``)
-:mod:`mlhwlib.adaboost`   multi-class AdaBoost (``book/adaboost``)
-:mod:`mlhwlib.em`         KL, ELBO and EM (``book/em_elbo_kl``)
-:mod:`mlhwlib.gmm`        EM for Gaussian mixtures (``book/gmm_em``)
-:mod:`mlhwlib.matrix_calculus`  matrix-calculus appendix
-:mod:`mlhwlib.numerics`   shared stable numerics and input validation
-:mod:`mlhwlib.plotting`   the book's single figure style
-========================  ==========================================
+==================================  ================================================
+module                              chapter
+==================================  ================================================
+:mod:`mlhwlib.lstm`                 the LSTM trace by hand (``book/lstm_trace``)
+:mod:`mlhwlib.bptt`                 BPTT, scalar and vector RNNs (``book/bptt``)
+:mod:`mlhwlib.adaboost`             multi-class AdaBoost (``book/adaboost``)
+:mod:`mlhwlib.adaboost_estimator`   the scikit-learn estimator ``MultiClassAdaBoost``
+:mod:`mlhwlib.stump`                the weighted decision stump AdaBoost boosts
+:mod:`mlhwlib.em`                   KL, ELBO and EM (``book/em_elbo_kl``)
+:mod:`mlhwlib.gmm`                  EM and MAP-EM for Gaussian mixtures (``book/gmm_em``)
+:mod:`mlhwlib.matrix_calculus`      the matrix-calculus appendix
+:mod:`mlhwlib.numerics`             shared stable numerics and input validation
+:mod:`mlhwlib.plotting`             the book's single figure style
+:mod:`mlhwlib.book`                 portable printed checks and glued running times
+==================================  ================================================
 """
 
 __version__ = "0.1.0"
