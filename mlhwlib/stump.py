@@ -211,7 +211,7 @@ def fit_stump(X, y, sample_weight, n_classes=None) -> Stump:
     Searches every feature and every threshold between two consecutive
     distinct values (the threshold is their midpoint); each side predicts its
     heaviest class. Stumps whose weighted errors agree to within
-    :data:`TIE_RTOL` times the total weight are ties, resolved towards the
+    :data:`~mlhwlib.stump.TIE_RTOL` times the total weight are ties, resolved towards the
     lowest ``(feature, threshold)`` (and the lowest class on each side), so
     the choice does not depend on rounding. Used once per round by
     :class:`~mlhwlib.adaboost_estimator.MultiClassAdaBoost` (which sorts ``X`` only
