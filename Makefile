@@ -3,7 +3,7 @@
 #   make test   -> every test (library, notebooks via nbval, built site)
 SHELL := /bin/bash
 .DEFAULT_GOAL := book
-.PHONY: book test serve clean execute assets venv slides book-student pdf bench help
+.PHONY: book test serve clean execute assets venv slides book-student pdf pdf-student bench help
 
 PYTHON ?= python3
 VENV   := .venv
@@ -30,6 +30,7 @@ help:
 	@echo "make slides        offline reveal.js slides for every chapter (into _extra/slides)"
 	@echo "make book-student  student edition without solutions, into _build/student"
 	@echo "make pdf           the whole book as one PDF: _build/latex/mlhw-book.pdf (needs texlive)"
+	@echo "make pdf-student   the PDF without solutions: $(STUDENT_PDF)"
 	@echo "make bench         benchmarks against scikit-learn; writes benchmarks/results.md"
 	@echo "make clean         remove build outputs and offline assets"
 
@@ -93,7 +94,15 @@ pdf: $(VENV)/.installed _build/.lib-stamp $(if $(BOOK_CONFIG),_build/config-ci.y
 	$(JB) build . --builder pdflatex $(JB_FLAGS) $(BOOK_CONFIG)
 	@echo "PDF: $(CURDIR)/_build/latex/mlhw-book.pdf"
 
-test: book book-student $(if $(HAVE_LATEX),pdf)
+# The student PDF: no solutions (the student configuration, committed outputs).
+STUDENT_PDF := _build/student-pdf/_build/latex/mlhw-book.pdf
+pdf-student: _build/config-student.yml $(VENV)/.installed
+	rm -rf _build/student-pdf
+	$(JB) build . --builder pdflatex $(JB_FLAGS) --config _build/config-student.yml \
+	  --path-output _build/student-pdf
+	@echo "Student PDF: $(CURDIR)/$(STUDENT_PDF)"
+
+test: book book-student $(if $(HAVE_LATEX),pdf pdf-student)
 	$(BIN)/python -m pytest tests book --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg \
 	  -p no:cacheprovider
 

@@ -37,7 +37,8 @@ def copy_assets(out: Path) -> None:
     if reveal.exists():
         shutil.rmtree(reveal)
     for sub in ("dist", "plugin"):
-        shutil.copytree(NODE / "reveal.js" / sub, reveal / sub)
+        shutil.copytree(NODE / "reveal.js" / sub, reveal / sub,
+                        ignore=shutil.ignore_patterns("*.map"))  # no source maps shipped
     # Only the `white` theme is used; the others import web fonts from a CDN.
     for css in (reveal / "dist" / "theme").glob("*.css"):
         if css.name != f"{THEME}.css":
