@@ -3,7 +3,7 @@
 #   make test   -> every test (library, notebooks via nbval, built site)
 SHELL := /bin/bash
 .DEFAULT_GOAL := book
-.PHONY: book test serve clean execute assets venv slides book-student pdf pdf-student bench help
+.PHONY: book test serve clean execute assets venv slides book-student pdf pdf-student audit bench help
 
 PYTHON ?= python3
 VENV   := .venv
@@ -31,6 +31,7 @@ help:
 	@echo "make book-student  student edition without solutions, into _build/student"
 	@echo "make pdf           the whole book as one PDF: _build/latex/mlhw-book.pdf (needs texlive)"
 	@echo "make pdf-student   the PDF without solutions: $(STUDENT_PDF)"
+	@echo "make audit         Lighthouse (mobile) + axe-core on every page; writes benchmarks/audit.md"
 	@echo "make bench         benchmarks against scikit-learn; writes benchmarks/results.md"
 	@echo "make clean         remove build outputs and offline assets"
 
@@ -112,6 +113,10 @@ execute: $(VENV)/.installed
 	  $(BIN)/jupyter nbconvert --to notebook --execute --inplace \
 	    --ExecutePreprocessor.timeout=600 --NotebookClient.record_timing=False "$$nb" || exit 1; \
 	done
+
+# Lighthouse and axe-core in Chromium on every page: a report (scores vary by machine).
+audit: book
+	$(BIN)/python tools/site_audit.py --html $(HTML) --out benchmarks/audit
 
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/run_all.py

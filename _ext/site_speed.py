@@ -82,7 +82,40 @@ def _svg(match: re.Match) -> str:
 
 def _strip_scripts(html: str) -> str:
     html = re.sub(r'<script[^>]*src="[^"]*fontawesome\.js[^"]*"[^>]*>\s*</script>\s*', "", html)
+    # thebe is off (see offline_site.py); its configuration block is dead weight
+    html = re.sub(r'<script type="text/x-thebe-config">.*?</script>\s*', "", html, flags=re.DOTALL)
     return html
+
+
+SCRIPT = re.compile(r"<script\b[^>]*>.*?</script>\s*", re.DOTALL)
+
+
+def _scripts_to_end(html: str) -> str:
+    """Move the head's blocking scripts (and the in-line ones that use them) to the end
+    of the body, in their order: the page renders before any script runs. The first
+    in-line script (the colour mode, which must run before the first paint) and the
+    deferred ones stay."""
+    head_end = html.find("</head>")
+    if head_end < 0 or "</body>" not in html:
+        return html
+    head, rest = html[:head_end], html[head_end:]
+    moved, kept_first = [], False
+
+    def take(match: re.Match) -> str:
+        nonlocal kept_first
+        tag = match.group(0)
+        opening = tag[:tag.find(">") + 1]
+        if re.search(r"\s(defer|async)\b", opening) or 'type="module"' in opening:
+            return tag
+        if "src=" not in opening and not kept_first and "dataset.mode" in tag:
+            kept_first = True
+            return tag
+        moved.append(tag.strip())
+        return ""
+    head = SCRIPT.sub(take, head)
+    body_end = rest.rfind("</body>")
+    rest = rest[:body_end] + "\n".join(moved) + "\n" + rest[body_end:]
+    return head + rest
 
 
 def _unique_ids(html: str) -> str:
@@ -104,6 +137,9 @@ def _accessibility(html: str) -> str:
     # ("Search Ctrl+K"): let the name come from the text.
     html = re.sub(r'(<button[^>]*\bsearch-button-field\b[^>]*?)\s+aria-label="Search"', r"\1",
                   html)
+    # myst-nb's "Show code cell source" toggles are named "Toggle hidden content":
+    # the name must contain the visible text, so let the text name them.
+    html = html.replace('<summary aria-label="Toggle hidden content">', "<summary>")
     # sphinxcontrib-bibtex marks entries doc-biblioentry inside role="list": a list
     # needs listitem children.
     return html.replace('role="doc-biblioentry"', 'role="listitem"')
@@ -170,6 +206,8 @@ def _prerender(app, pages: list[Path], outdir: Path) -> bool:
     for page in pages:
         rel = os.path.relpath(target, page.parent).replace(os.sep, "/")
         text = page.read_text(encoding="utf-8").replace("FONTURL_PLACEHOLDER", rel)
+        # formulas show in a fallback font until their font arrives (no invisible text)
+        text = re.sub(r"(@font-face(?:\s*/\*[^*]*\*/)?\s*\{)", r"\1 font-display: swap;", text)
         page.write_text(_strip_mathjax(text), encoding="utf-8")
     return True
 
@@ -188,6 +226,7 @@ def _finish(app, exception):
         if MARK in html:
             continue
         html = _accessibility(_unique_ids(ICON_TAG.sub(_svg, _strip_scripts(html))))
+        html = _scripts_to_end(html)
         if 'class="math notranslate' not in html:
             html = _strip_mathjax(html)
         html = html.replace("<head>", "<head>\n" + MARK, 1)
