@@ -56,11 +56,13 @@ _extra/.installed: package.json package-lock.json
 
 # --- slides: published with the site through html_extra_path -----------------
 slides: _extra/slides/.built
+# Cross-references are numbered as in the built site: `make book` builds the decks
+# again after the site (the first build, without a site, numbers nothing).
 _extra/slides/.built: $(NOTEBOOKS) tools/build_slides.py tools/myst_to_slides.py \
-    tools/slides_template/offline/index.html.j2 _config.yml references.bib \
-    _extra/.installed $(VENV)/.installed
+    _config.yml references.bib _extra/.installed $(VENV)/.installed \
+    $(wildcard $(HTML)/book/*.html)
 	rm -rf _extra/slides
-	$(BIN)/python tools/build_slides.py _extra/slides $(NOTEBOOKS)
+	$(BIN)/python tools/build_slides.py --html $(HTML) _extra/slides $(NOTEBOOKS)
 	@# Sphinx copies html_extra_path only when a page is rebuilt: publish the decks now too.
 	rm -rf $(HTML)/slides && mkdir -p $(HTML) && cp -r _extra/slides $(HTML)/slides
 	touch $@
@@ -79,6 +81,7 @@ _build/config-%.yml: _config.yml tools/book_config.py $(VENV)/.installed
 book: $(VENV)/.installed _extra/.installed _extra/slides/.built _build/.lib-stamp \
       $(if $(BOOK_CONFIG),_build/config-ci.yml)
 	$(JB) build . $(JB_FLAGS) $(BOOK_CONFIG)
+	$(MAKE) --no-print-directory slides
 	@echo "Book built: $(CURDIR)/$(HTML)/index.html"
 
 # The student edition: no solutions anywhere (pages, sources, search index, downloads).

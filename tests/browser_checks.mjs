@@ -93,8 +93,7 @@ try {
   } else if (mode === 'slides') {
     for (const p of paths) {
       const page = await open(base + p, {width: 1280, height: 720});
-      await page.waitForFunction(() => window.Reveal && window.Reveal.isReady && window.Reveal.isReady(),
-                                 {timeout: 30000});
+      await page.waitForFunction(() => document.body.dataset.deckReady === '1', {timeout: 60000});
       results[p] = await page.evaluate(async () => {
         const R = window.Reveal;
         const out = [];
@@ -102,13 +101,26 @@ try {
         for (let i = 0; i < slides.length; i++) {
           const idx = R.getIndices(slides[i]);
           R.slide(idx.h, idx.v);
-          await new Promise((res) => setTimeout(res, 30));
+          await new Promise((res) => setTimeout(res, 40));
           const s = R.getCurrentSlide();
-          const text = s.innerText;
-          out.push({h: idx.h, v: idx.v || 0, height: s.scrollHeight,
-                    width: s.scrollWidth, slide_height: R.getConfig().height,
-                    slide_width: R.getConfig().width,
-                    unresolved: (text.match(/\?\?|\(see the chapter\)|\{(?:ref|numref|prf:ref|eq|doc|glue:text|glue|cite:p|cite:t|term)\}`|\.ipynb|\.md\b/g) || []),
+          const zoom = parseFloat(s.style.zoom || '1');
+          const saved = s.style.zoom;
+          s.style.zoom = '';
+          const natural = s.scrollHeight;
+          const naturalWidth = s.scrollWidth;
+          s.style.zoom = saved;
+          // prose only: code may name files (benchmarks/results.md) on purpose
+          const prose = s.cloneNode(true);
+          prose.querySelectorAll('pre, code, mjx-container, aside.notes').forEach((e) => e.remove());
+          document.body.appendChild(prose);
+          const text = prose.innerText;
+          prose.remove();
+          out.push({h: idx.h, v: idx.v || 0, natural_height: natural, zoom,
+                    height: Math.round(natural * zoom), width: Math.round(naturalWidth * zoom),
+                    slide_height: R.getConfig().height, slide_width: R.getConfig().width,
+                    number: document.querySelector('.slide-number')?.innerText || '',
+                    unresolved: (text.match(/\?\?|\(see the chapter\)|\{(?:ref|numref|prf:ref|eq|doc|glue:text|glue|cite:p|cite:t|term)\}|[A-Za-z0-9_-]+\.(?:ipynb|md)\b|\$\$|\\\(|\\\[/g) || []),
+                    merror: s.querySelectorAll('mjx-merror').length,
                     title: (s.querySelector('h1,h2,h3')?.innerText || '').slice(0, 60)});
         }
         return out;
