@@ -80,3 +80,93 @@ def test_no_solution_on_a_slide():
     for stem in DECKS:
         deck = (HTML / "slides" / f"{stem}.slides.html").read_text(encoding="utf-8")
         assert not re.search(r"Solution to|class=\"box solution", deck), stem
+
+
+# --- the builder on a synthetic chapter (no browser) --------------------------------
+
+def _synthetic(tmp_path):
+    import nbformat
+
+    sys_path = str(ROOT / "tools")
+    import sys
+    if sys_path not in sys.path:
+        sys.path.insert(0, sys_path)
+    nb = nbformat.v4.new_notebook()
+    md, code = nbformat.v4.new_markdown_cell, nbformat.v4.new_code_cell
+    glue_out = nbformat.v4.new_output("display_data", data={"text/plain": "'0.973'"},
+                                      metadata={"scrapbook": {"name": "acc", "mime_prefix": ""}})
+    nb.cells = [
+        md("(syn)=\n# A synthetic chapter\n\n:::{admonition} Running this chapter\n:class: note\n"
+           "Runs fast.\n:::\n\n**Learning goals.** After this chapter you can\n\n* add.\n"),
+        code("glue('acc', '0.973', display=False)", outputs=[glue_out]),
+        md("## Results\n\nAccuracy {glue:text}`acc`, by {prf:ref}`syn-thm` and "
+           "{cite:p}`bishop2006prml`; see {doc}`lstm_trace`.\n\n"
+           "```{prf:theorem} Addition\n:label: syn-thm\n\n$1 + 1 = 2$\n```\n\n"
+           "```{exercise} Add\n:label: syn-ex\n\nAdd.\n```\n"),
+        md("````{solution-start} syn-ex\n:class: dropdown\n````\n\nSECRET prose."),
+        code("print('SECRET code')", outputs=[nbformat.v4.new_output(
+            "stream", name="stdout", text="SECRET output\n")]),
+        md("````{solution-end}\n````"),
+        md("```{solution} syn-ex\nSECRET block\n```\n\nAfter the solution."),
+        code("plot_code_hidden()", outputs=[nbformat.v4.new_output(
+            "stream", name="stdout", text="figure stand-in\n")]),
+        code("shown_code()"),
+    ]
+    nb.cells[7].metadata["tags"] = ["hide-input"]
+    nb.cells[8].metadata["tags"] = ["hide-input", "slides-show-code"]
+    path = tmp_path / "syn.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+def test_builder_resolves_glue_refs_and_drops_solutions(tmp_path):
+    path = _synthetic(tmp_path)
+    import build_slides
+
+    out = tmp_path / "out"
+    out.mkdir()
+    unresolved = build_slides.build(out, path, tmp_path / "no-site")
+    deck = (out / "syn.slides.html").read_text(encoding="utf-8")
+    assert not unresolved, unresolved
+    assert "0.973" in deck and "{glue" not in deck
+    assert "Theorem (Addition)" in deck            # no site: the chapter's own label
+    assert "(Bishop, 2006)" in deck
+    assert "<em>The LSTM memory cell, traced by hand</em>" in deck
+    assert "SECRET" not in deck, "solution text on a slide"
+    assert "After the solution." in deck
+    assert "plot_code_hidden" not in deck and "figure stand-in" in deck
+    assert "shown_code()" in deck
+    title = re.search(r'<section class="title-slide">(.*?)</section>', deck, re.DOTALL).group(1)
+    assert "A synthetic chapter" in title and "Learning goals" in title
+    assert "Running this chapter" not in title
+
+
+def test_builder_numbers_references_from_the_site(tmp_path):
+    path = _synthetic(tmp_path)
+    import build_slides
+
+    site = tmp_path / "site" / "book"
+    site.mkdir(parents=True)
+    (site / "syn.html").write_text(
+        '<div class="theorem admonition" id="syn-thm">\n<p class="admonition-title">'
+        '<span class="caption-number">Theorem 12 </span> (Addition)</p></div>'
+        '<a class="reference internal" href="#syn-thm" title="x"><span>Theorem 12</span></a>',
+        encoding="utf-8")
+    out = tmp_path / "out"
+    out.mkdir()
+    build_slides.build(out, path, tmp_path / "site")
+    deck = (out / "syn.slides.html").read_text(encoding="utf-8")
+    assert "by Theorem 12 and" in deck
+    assert '<div class="box-title">Theorem 12 (Addition)</div>' in deck
+
+
+def test_long_slides_are_split():
+    import sys
+    sys.path.insert(0, str(ROOT / "tools"))
+    import build_slides
+
+    code = '<pre class="code"><code>' + "\n".join(f"x{i} = {i}" for i in range(70)) + "</code></pre>"
+    pieces = build_slides.split(["<h2>Long</h2>", code])
+    assert len(pieces) >= 3
+    assert all(build_slides.estimate("".join(p)) <= build_slides.HEIGHT for p in pieces)
+    assert "(continued)" in pieces[1][0]
