@@ -105,6 +105,7 @@ def main() -> None:
     meta = {
         "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+        "load_average_1min": round(os.getloadavg()[0], 2),
         "chromium": subprocess.run([chrome, "--version"], capture_output=True,
                                    text=True).stdout.strip(),
         "preset": "Lighthouse default (mobile: Moto G Power, slow 4G, simulated throttling)",
@@ -117,7 +118,8 @@ def main() -> None:
                                         encoding="utf-8")
     lines = [
         "# Site audit", "",
-        f"Measured {meta['date']} on {meta['machine']} with {meta['chromium']}, "
+        f"Measured {meta['date']} on {meta['machine']} (load average "
+        f"{meta['load_average_1min']} at the end) with {meta['chromium']}, "
         f"Lighthouse {next(iter(rows.values()))['lighthouse_version']}, "
         f"{meta['preset']}; served by a {meta['server']}. Scores vary with the machine: "
         "this is a report (`make audit`), not a test; `make test` checks the byte budget, "
