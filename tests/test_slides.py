@@ -100,6 +100,7 @@ def _synthetic(tmp_path):
            "Runs fast.\n:::\n\n**Learning goals.** After this chapter you can\n\n* add.\n"),
         code("glue('acc', '0.973', display=False)", outputs=[glue_out]),
         md("## Results\n\nAccuracy {glue:text}`acc`, by {prf:ref}`syn-thm` and "
+           "{numref}`Result %s <syn-thm>` and "
            "{cite:p}`bishop2006prml`; see {doc}`lstm_trace`.\n\n"
            "```{prf:theorem} Addition\n:label: syn-thm\n\n$1 + 1 = 2$\n```\n\n"
            "```{exercise} Add\n:label: syn-ex\n\nAdd.\n```\n"),
@@ -156,7 +157,7 @@ def test_builder_numbers_references_from_the_site(tmp_path):
     out.mkdir()
     build_slides.build(out, path, tmp_path / "site")
     deck = (out / "syn.slides.html").read_text(encoding="utf-8")
-    assert "by Theorem 12 and" in deck
+    assert "by Theorem 12 and Result 12 and" in deck
     assert '<div class="box-title">Theorem 12 (Addition)</div>' in deck
 
 

@@ -181,6 +181,10 @@ def _role(ctx: Context, name: str, content: str) -> str:
             except ValueError:
                 pass
         return html.escape(value)
+    if text is not None and "%s" in text and name in ("numref", "prf:ref", "ref"):
+        resolved = ctx.ref(name, target)
+        number = re.search(r"[\dA-Z]+(?:\.\d+)*\s*$", resolved)
+        return _inline(ctx, text.replace("%s", number.group(0).strip() if number else resolved))
     if text is not None and name != "glue:text":
         return _inline(ctx, text)
     if name == "doc":
