@@ -3,7 +3,7 @@
 #   make test   -> every test (library, notebooks via nbval, built site)
 SHELL := /bin/bash
 .DEFAULT_GOAL := book
-.PHONY: book test test-lib lock serve clean execute assets venv slides book-student pdf bench help
+.PHONY: book test test-lib lock serve clean execute assets venv slides book-student pdf pdf-student audit bench help
 
 PYTHON ?= python3
 VENV   := .venv
@@ -32,6 +32,8 @@ help:
 	@echo "make slides        offline reveal.js slides for every chapter (into _extra/slides)"
 	@echo "make book-student  student edition without solutions, into _build/student"
 	@echo "make pdf           the whole book as one PDF: _build/latex/mlhw-book.pdf (needs texlive)"
+	@echo "make pdf-student   the PDF without solutions: $(STUDENT_PDF)"
+	@echo "make audit         Lighthouse (mobile) + axe-core on every page; writes benchmarks/audit.md"
 	@echo "make bench         benchmarks against scikit-learn; writes benchmarks/results.md"
 	@echo "make clean         remove build outputs and offline assets"
 
@@ -56,11 +58,13 @@ _extra/.installed: package.json package-lock.json
 
 # --- slides: published with the site through html_extra_path -----------------
 slides: _extra/slides/.built
+# Cross-references are numbered as in the built site: `make book` builds the decks
+# again after the site (the first build, without a site, numbers nothing).
 _extra/slides/.built: $(NOTEBOOKS) tools/build_slides.py tools/myst_to_slides.py \
-    tools/slides_template/offline/index.html.j2 _config.yml references.bib \
-    _extra/.installed $(VENV)/.installed
+    _config.yml references.bib _extra/.installed $(VENV)/.installed \
+    $(wildcard $(HTML)/book/*.html)
 	rm -rf _extra/slides
-	$(BIN)/python tools/build_slides.py _extra/slides $(NOTEBOOKS)
+	$(BIN)/python tools/build_slides.py --html $(HTML) _extra/slides $(NOTEBOOKS)
 	@# Sphinx copies html_extra_path only when a page is rebuilt: publish the decks now too.
 	rm -rf $(HTML)/slides && mkdir -p $(HTML) && cp -r _extra/slides $(HTML)/slides
 	touch $@
@@ -79,6 +83,7 @@ _build/config-%.yml: _config.yml tools/book_config.py $(VENV)/.installed
 book: $(VENV)/.installed _extra/.installed _extra/slides/.built _build/.lib-stamp \
       $(if $(BOOK_CONFIG),_build/config-ci.yml)
 	$(JB) build . $(JB_FLAGS) $(BOOK_CONFIG)
+	$(MAKE) --no-print-directory slides
 	@echo "Book built: $(CURDIR)/$(HTML)/index.html"
 
 # The student edition: no solutions anywhere (pages, sources, search index, downloads).
@@ -95,7 +100,15 @@ pdf: $(VENV)/.installed _build/.lib-stamp $(if $(BOOK_CONFIG),_build/config-ci.y
 	$(JB) build . --builder pdflatex $(JB_FLAGS) $(BOOK_CONFIG)
 	@echo "PDF: $(CURDIR)/_build/latex/mlhw-book.pdf"
 
-test: book book-student $(if $(HAVE_LATEX),pdf)
+# The student PDF: no solutions (the student configuration, committed outputs).
+STUDENT_PDF := _build/student-pdf/_build/latex/mlhw-book.pdf
+pdf-student: _build/config-student.yml $(VENV)/.installed
+	rm -rf _build/student-pdf
+	$(JB) build . --builder pdflatex $(JB_FLAGS) --config _build/config-student.yml \
+	  --path-output _build/student-pdf
+	@echo "Student PDF: $(CURDIR)/$(STUDENT_PDF)"
+
+test: book book-student $(if $(HAVE_LATEX),pdf pdf-student)
 	$(BIN)/python -m pytest tests book --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg \
 	  -p no:cacheprovider --require-build
 
@@ -123,6 +136,10 @@ execute: $(VENV)/.installed
 	  $(BIN)/jupyter nbconvert --to notebook --execute --inplace \
 	    --ExecutePreprocessor.timeout=600 --NotebookClient.record_timing=False "$$nb" || exit 1; \
 	done
+
+# Lighthouse and axe-core in Chromium on every page: a report (scores vary by machine).
+audit: book
+	$(BIN)/python tools/site_audit.py --html $(HTML) --out benchmarks/audit
 
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/run_all.py

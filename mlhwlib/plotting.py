@@ -3,6 +3,12 @@
 Call :func:`use_book_style` at the top of a chapter; it sets a small, readable,
 colour-blind-safe style and a fixed figure size so that pages look alike and
 outputs are deterministic (no timestamps in saved metadata).
+
+Figures are stored as 2x PNG ("retina"): twice the pixels of their displayed
+size, which the notebook output records as ``width``/``height`` metadata, so
+they are sharp on high-density screens and in print while keeping their size
+on the page. The PNG carries no date, and savefig's metadata names no software
+version, so the bytes depend only on the figure.
 """
 
 from __future__ import annotations
@@ -43,3 +49,19 @@ def use_book_style() -> None:
             "svg.hashsalt": "mlhw-book",
         }
     )
+    _inline_retina()
+
+
+def _inline_retina() -> None:
+    """In a Jupyter kernel, store figures as 2x PNG without a software stamp."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython ships with the kernel
+        return
+    shell = get_ipython()
+    if shell is None or "IPKernelApp" not in getattr(shell, "config", {}):
+        return
+    from matplotlib_inline.backend_inline import set_matplotlib_formats
+
+    # metadata={"Software": None} drops matplotlib's version from the PNG text chunk
+    set_matplotlib_formats("retina", metadata={"Software": None})

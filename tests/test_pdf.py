@@ -1,4 +1,16 @@
-"""The PDF (``make pdf``) has every chapter and no unresolved reference."""
+"""The PDFs (``make pdf``, ``make pdf-student``) are print-ready.
+
+* every page of ``_toc.yml`` is in the PDF and no reference is unresolved (``??``);
+* no character outside the CJK blocks is set in a CJK font (poppler's
+  ``pdftohtml -xml`` gives every text fragment with its font);
+* nothing runs off the page: LaTeX's log has no overfull line (``\\hbox``) wider
+  than 1 pt and no page overfull by more than a line; a display equation that
+  ``\\mlhwdisplay`` had to shrink is reported, and fails below 60 % of its size;
+* the front matter is unnumbered (the first chapter is Chapter 1), the contents
+  list the parts of ``_toc.yml``, there is one bibliography and no proof index;
+* no page is blank;
+* the student PDF has no solution.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +18,28 @@ import json
 import re
 import shutil
 import subprocess
+import unicodedata
 
 import pytest
+import yaml
 
 from conftest import IN_CI, ROOT, toc_files
 
 PDF = ROOT / "_build" / "latex" / "mlhw-book.pdf"
+LOG = PDF.with_suffix(".log")
+STUDENT_PDF = ROOT / "_build" / "student-pdf" / "_build" / "latex" / "mlhw-book.pdf"
+CJK_FONTS = re.compile(r"UMing|UKai|Noto\s*(Sans|Serif)\s*CJK|SimSun|SimHei|Fandol|Nanum|Source\s*Han",
+                       re.IGNORECASE)
+
+
+def _require(path):
+    if shutil.which("pdftotext") is None or shutil.which("pdftohtml") is None or not path.exists():
+        message = (f"{path} or poppler missing: install texlive (see README) "
+                   "and poppler-utils, then `make pdf pdf-student`")
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
 
 
 def _title(name: str) -> str:
@@ -31,17 +59,30 @@ def _key(text: str) -> str:
     return re.sub(r"[^a-z0-9]", "", text.lower())
 
 
+def _text(path, *args) -> str:
+    return subprocess.run(["pdftotext", "-layout", *args, str(path), "-"], capture_output=True,
+                          text=True, check=True).stdout
+
+
 @pytest.fixture(scope="module")
 def pdf_text():
-    if shutil.which("pdftotext") is None or not PDF.exists():
-        message = (f"{PDF.name} or pdftotext missing: install texlive (see README) "
-                   "and poppler-utils, then `make pdf`")
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
-    done = subprocess.run(["pdftotext", "-layout", str(PDF), "-"], capture_output=True,
-                          text=True, check=True)
-    return done.stdout
+    return _text(_require(PDF))
+
+
+@pytest.fixture(scope="module")
+def pdf_pages(pdf_text):
+    return pdf_text.split("\f")
+
+
+def _contents(pdf_pages) -> str:
+    """The text of the table of contents (from "Contents" to the first chapter page)."""
+    start = next(i for i, p in enumerate(pdf_pages) if re.search(r"^\s*CONTENTS\s*$", p, re.M))
+    out = []
+    for page in pdf_pages[start:]:
+        out.append(page)
+        if re.search(r"^\s*Index\s+\d+\s*$", page, re.M):
+            break
+    return "\n".join(out)
 
 
 @pytest.mark.parametrize("name", toc_files())
@@ -52,3 +93,103 @@ def test_every_page_title_is_in_the_pdf(pdf_text, name):
 
 def test_pdf_has_no_unresolved_references(pdf_text):
     assert "??" not in pdf_text, "the PDF contains '??' (an unresolved reference)"
+
+
+def _is_cjk(ch: str) -> bool:
+    if ch.isspace():
+        return True
+    name = unicodedata.name(ch, "")
+    return name.startswith(("CJK", "HANGUL", "HIRAGANA", "KATAKANA", "BOPOMOFO", "IDEOGRAPHIC",
+                            "FULLWIDTH", "HALFWIDTH")) or 0x3000 <= ord(ch) <= 0x303F
+
+
+@pytest.mark.parametrize("pdf", [PDF, STUDENT_PDF], ids=["teacher", "student"])
+def test_only_cjk_characters_are_set_in_a_cjk_font(pdf):
+    xml = subprocess.run(["pdftohtml", "-xml", "-i", "-q", "-stdout", str(_require(pdf))],
+                         capture_output=True, text=True, check=True).stdout
+    fonts = dict(re.findall(r'<fontspec id="(\d+)"[^>]*family="([^"]*)"', xml))
+    cjk = {fid for fid, family in fonts.items() if CJK_FONTS.search(family)}
+    wrong = {}
+    for fid, fragment in re.findall(r'<text [^>]*font="(\d+)"[^>]*>(.*?)</text>', xml):
+        if fid in cjk:
+            text = re.sub(r"<[^>]+>", "", fragment)
+            text = text.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">")
+            for ch in text:
+                if not _is_cjk(ch):
+                    wrong.setdefault(ch, text)
+    assert not wrong, "non-CJK characters set in a CJK font: " + "; ".join(
+        f"{ch!r} (U+{ord(ch):04X}) in {ctx!r}" for ch, ctx in list(wrong.items())[:15])
+
+
+def _log():
+    _require(PDF)
+    return LOG.read_text(encoding="utf-8", errors="replace")
+
+
+def test_no_line_runs_off_the_page():
+    over = [(float(pt), line) for pt, line in
+            re.findall(r"Overfull \\hbox \(([\d.]+)pt too wide\) (.*)", _log())]
+    wide = [f"{pt:.1f} pt: {line}" for pt, line in over if pt > 1.0]
+    assert not wide, "lines wider than the text (see _build/latex/mlhw-book.log):\n" + "\n".join(wide)
+
+
+def test_no_page_overfull_by_more_than_a_line():
+    over = [(float(pt), line) for pt, line in
+            re.findall(r"Overfull \\vbox \(([\d.]+)pt too high\) (.*)", _log())]
+    tall = [f"{pt:.1f} pt: {line}" for pt, line in over if pt > 12.0]
+    assert not tall, "pages taller than the text block:\n" + "\n".join(tall)
+
+
+def test_scaled_displays_stay_legible():
+    scaled = [(float(line_w) / float(natural), where) for line_w, natural, where in re.findall(
+        r"mlhw: display scaled to ([\d.]+)pt from ([\d.]+)pt (on input line \d+)", _log())]
+    for factor, where in scaled:
+        print(f"display equation scaled to {factor:.0%} {where} of mlhw-book.tex")
+    small = [f"{f:.0%} {w}" for f, w in scaled if f < 0.6]
+    assert not small, ("display equations too wide even for scaling (break them into "
+                       "aligned lines): " + ", ".join(small))
+
+
+def test_front_matter_is_unnumbered_and_parts_are_listed(pdf_pages):
+    contents = _contents(pdf_pages)
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    parts = [p for p in toc["parts"] if p.get("caption", "").lower() != "front matter"]
+    for part in parts:
+        assert re.search(rf"^\s*{re.escape(part['caption'])}\s+\d+\s*$", contents, re.M), (
+            f"part {part['caption']!r} is not in the contents")
+    first = _title(parts[0]["chapters"][0]["file"])
+    numbered = re.search(r"^\s*1\s+(\S.*?)\s{2,}\d+\s*$", contents, re.M)
+    assert numbered and _key(numbered.group(1)) in _key(first), (
+        f"Chapter 1 should be {first!r}, the contents say {numbered and numbered.group(1)!r}")
+    assert re.search(r"^\s*Introduction\s+\d+\s*$", contents, re.M), "no unnumbered Introduction"
+
+
+def test_one_bibliography_and_no_proof_index(pdf_pages):
+    contents = _contents(pdf_pages)
+    assert len(re.findall(r"^\s*(?:[A-Z]\s+|\d+\s+)?Bibliography\s+\d+\s*$", contents, re.M)) == 1
+    assert not re.search(r"Proof Index", contents, re.I), "a proof index of internal labels"
+    tex = PDF.with_suffix(".tex").read_text(encoding="utf-8")
+    assert tex.count("\\begin{sphinxthebibliography}") == 1
+    assert "\\chapter{Bibliography}" not in tex, "an empty numbered Bibliography chapter"
+
+
+def test_bibliography_is_author_year(pdf_pages):
+    page = next(p for p in pdf_pages if "Hochreiter" in p and "Long short-term memory" in p
+                and "Schmidhuber. Long" in p)
+    assert not re.search(r"^\s*\[\d+\]", page, re.M), "numbered bibliography entries"
+
+
+def test_no_blank_pages(pdf_pages):
+    # a page with no more than its header and number is blank; the last '\f' ends the file
+    blank = [i + 1 for i, page in enumerate(pdf_pages[:-1]) if len(page.split()) <= 2]
+    assert not blank, f"blank pages: {blank}"
+
+
+def test_student_pdf_has_no_solutions(pdf_text):
+    student = _text(_require(STUDENT_PDF))
+    assert "Solution to Exercise" in pdf_text, "the teacher PDF should show solutions"
+    assert not re.search(r"Solution to Exercise", student), "the student PDF shows solutions"
+    assert "student edition" in student.lower()
+    # every exercise is still there
+    heads = re.compile(r"^\s*Exercise \d+", re.M)
+    assert len(heads.findall(student)) == len(heads.findall(pdf_text)) > 0

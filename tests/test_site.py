@@ -142,3 +142,16 @@ def test_internal_links_resolve(html_dir):
                 if parts.fragment not in ids and unquote(parts.fragment) not in ids:
                     problems.append(f"{page.relative_to(html_dir)}: {url} (no such anchor)")
     assert not problems, f"{len(problems)} broken internal links:\n" + "\n".join(problems[:40])
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_no_stray_dollar_signs(html_dir, name):
+    """Every $ of the sources became math: a leftover $ is TeX that failed to parse
+    (e.g. display math opening a proof, see _ext/proof_fix.py)."""
+    soup = soup_of(page_path(name))
+    for tag in soup.find_all(["script", "style", "pre", "code", "mjx-container", "kbd"]):
+        tag.decompose()
+    article = soup.find("article") or soup
+    text = article.get_text(" ")
+    stray = [text[max(0, m.start() - 40):m.end() + 40] for m in re.finditer(r"\$", text)]
+    assert not stray, f"{name}: stray '$' in the text: {stray[:3]}"

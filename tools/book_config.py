@@ -40,6 +40,9 @@ def variant(name: str) -> dict:
         config["execute"]["execute_notebooks"] = "force"
     elif name == "student":
         config["title"] = config["title"] + " (student edition)"
+        latex_docs = config.setdefault("latex", {}).setdefault("latex_documents", {})
+        if "title" in latex_docs:
+            latex_docs["title"] = latex_docs["title"] + " (student edition)"
         config["execute"]["execute_notebooks"] = "off"
         sphinx_config["hide_solutions"] = True
         sphinx_config["html_copy_source"] = False

@@ -1,103 +1,381 @@
-"""Turn a chapter's MyST markdown into plain markdown for reveal.js slides.
+"""Render a chapter's MyST markdown to HTML for the reveal.js slides.
 
-nbconvert renders markdown cells with a CommonMark renderer that knows nothing of
-MyST, so the slide builder rewrites, cell by cell:
+The markdown is parsed with MyST's own markdown-it-py parser (``myst_parser``,
+built on markdown-it-py and mdit-py-plugins, the parser Jupyter Book uses), and
+rendered here:
 
-* ``(label)=`` target lines: removed;
-* roles: ``{cite:p}`key``` becomes "(Author, year)" from ``references.bib``;
-  ``{doc}``, ``{ref}``, ``{prf:ref}``, ``{numref}``, ``{eq}`` keep their text;
-* directive fences (```` ```{name} ```` and ``:::{name}``): ``solution``
-  blocks are dropped (slides are shown to the class), every other block becomes a
-  blockquote headed by its kind and title (Theorem, Proof, Exercise, Note, ...).
+* roles are resolved to what the book shows: ``{prf:ref}``, ``{ref}``,
+  ``{numref}`` and ``{eq}`` to Sphinx's own text ("Theorem 12", "(3)", a
+  section title), read from the built HTML site when there is one (else from
+  the chapter's labels, without numbers); ``{doc}`` to the chapter's title;
+  ``{cite:p}``/``{cite:t}`` to "(Author, year)"; ``{glue:text}``/``{glue}`` to
+  the glued value stored in the notebook's outputs; ``{term}``, ``{math}``, ...;
+  anything unresolvable renders as "??" (the slide test fails on it);
+* directives: theorem-like blocks and exercises become titled boxes numbered as
+  in the book; ``solution`` blocks are dropped (slides are shown to the class;
+  gated solutions are dropped by :mod:`build_slides`); admonitions become boxes;
+  ``math`` becomes display math; MyST targets and comments disappear;
+* math stays TeX between ``\\(``/``\\)`` and ``\\[``/``\\]`` for MathJax.
+
+:func:`render_blocks` returns one HTML string per top-level block, so that
+:mod:`build_slides` can split a slide that would be taller than the screen.
 """
 
 from __future__ import annotations
 
+import html
+import json
 import re
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from markdown_it.renderer import RendererHTML
+from markdown_it.token import Token
+from myst_parser.config.main import MdParserConfig
+from myst_parser.parsers.mdit import create_md_parser
 
-ROLE = re.compile(r"\{([a-z:]+)\}`([^`]*)`")
-TARGET_LINE = re.compile(r"^\s*\([A-Za-z0-9_.:-]+\)=\s*$")
-OPEN_FENCE = re.compile(r"^(\s*)(`{3,}|:{3,})\{([A-Za-z0-9_:-]+)\}\s*(.*)$")
-OPTION = re.compile(r"^\s*:[A-Za-z_-]+:.*$")
+ROOT = Path(__file__).resolve().parent.parent
 
 KINDS = {
     "prf:theorem": "Theorem", "prf:lemma": "Lemma", "prf:proof": "Proof",
     "prf:definition": "Definition", "prf:corollary": "Corollary",
     "prf:proposition": "Proposition", "prf:remark": "Remark", "prf:example": "Example",
     "prf:algorithm": "Algorithm", "prf:property": "Property", "prf:observation": "Observation",
+    "prf:conjecture": "Conjecture", "prf:criterion": "Criterion", "prf:axiom": "Axiom",
+    "prf:assumption": "Assumption", "prf:notation": "Notation",
     "exercise": "Exercise", "note": "Note", "tip": "Tip", "warning": "Warning",
     "important": "Important", "caution": "Caution", "attention": "Attention", "hint": "Hint",
-    "seealso": "See also", "admonition": "",
+    "seealso": "See also", "danger": "Danger", "error": "Error", "admonition": "",
+    "margin": "", "sidebar": "", "topic": "", "epigraph": "",
 }
+DROP = {"solution", "toctree", "bibliography", "tableofcontents", "glossary", "include",
+        "code-cell", "raw", "only"}
+GATES = {"solution-start", "solution-end"}
+BLOCK_MARK = "<!--block-->"
 
 
 @lru_cache(maxsize=1)
-def citations() -> dict[str, str]:
-    """``key -> "Author et al., year"`` from references.bib (pybtex ships with Jupyter Book)."""
+def _parser():
+    config = MdParserConfig(enable_extensions={"amsmath", "colon_fence", "deflist",
+                                               "dollarmath", "substitution"})
+    return create_md_parser(config, RendererHTML)
+
+
+@lru_cache(maxsize=1)
+def citations() -> dict[str, tuple[str, str]]:
+    """``key -> (authors, year)`` from references.bib (pybtex ships with Jupyter Book)."""
     from pybtex.database import parse_file
 
     out = {}
     for key, entry in parse_file(str(ROOT / "references.bib")).entries.items():
-        people = entry.persons.get("author", [])
+        people = entry.persons.get("author", []) or entry.persons.get("editor", [])
         last = [" ".join(p.last_names).replace("{", "").replace("}", "") for p in people]
         if len(last) > 2:
             names = f"{last[0]} et al."
+        elif len(last) == 2:
+            names = f"{last[0]} and {last[1]}"
         else:
-            names = " & ".join(last)
-        out[key] = f"{names}, {entry.fields.get('year', '')}".strip(", ")
+            names = "".join(last)
+        out[key] = (names, entry.fields.get("year", ""))
     return out
 
 
-def _role(match: re.Match) -> str:
-    role, text = match.group(1), match.group(2)
-    if role.startswith("cite"):
-        refs = [citations().get(k.strip(), k.strip()) for k in text.split(",")]
-        return "(" + "; ".join(refs) + ")"
-    if role == "math":
-        return f"${text}$"
-    explicit = re.match(r"^(.*?)\s*<([^>]+)>$", text, re.DOTALL)
-    if explicit:
-        return explicit.group(1)
-    if role in ("prf:ref", "ref", "numref", "eq"):
-        return "(see the chapter)" if role != "eq" else f"({text})"
-    return text
+@lru_cache(maxsize=None)
+def chapter_title(stem: str) -> str:
+    md, nb = ROOT / "book" / f"{stem}.md", ROOT / "book" / f"{stem}.ipynb"
+    if md.exists():
+        lines = md.read_text(encoding="utf-8").splitlines()
+    elif nb.exists():
+        cells = json.loads(nb.read_text(encoding="utf-8"))["cells"]
+        lines = [line for c in cells if c["cell_type"] == "markdown"
+                 for line in "".join(c["source"]).splitlines()]
+    else:
+        return ""
+    return next((line[2:].strip() for line in lines if line.startswith("# ")), stem)
 
 
-def convert(markdown: str) -> str:
-    """Rewrite one markdown cell; see the module docstring."""
-    out: list[str] = []
-    stack: list[tuple[str, str]] = []  # (closing fence, mode: "quote" | "math" | "drop")
-    for line in markdown.splitlines():
-        dropped = any(mode == "drop" for _, mode in stack)
-        if stack and line.strip() == stack[-1][0]:
-            _, mode = stack.pop()
-            if mode == "math":
-                out.append("$$")
-            elif mode == "quote" and not any(m == "drop" for _, m in stack):
-                out.append("")
-            continue
-        opened = OPEN_FENCE.match(line)
-        if opened:
-            _, fence, name, arg = opened.groups()
-            if dropped or name == "solution":
-                stack.append((fence, "drop"))
-            elif name == "math":
-                stack.append((fence, "math"))
-                out.append("$$")
+@lru_cache(maxsize=None)
+def site_references(html_dir: str) -> dict[str, str]:
+    """``anchor -> text`` as Sphinx resolved it in the built site.
+
+    Every internal link's text (``<a href="page.html#anchor">Theorem 12</a>``),
+    and the number of every numbered block (``id="anchor"`` with a caption number).
+    """
+    out: dict[str, str] = {}
+    root = Path(html_dir)
+    if not root.is_dir():
+        return out
+    link = re.compile(r'<a class="reference internal" href="[^"#]*#([^"]+)"[^>]*>(.*?)</a>',
+                      re.DOTALL)
+    block = re.compile(r'id="([^"]+)"[^>]*>\s*<p class="admonition-title">\s*'
+                       r'<span class="caption-number">([^<]*)</span>', re.DOTALL)
+    for page in sorted(root.glob("book/*.html")):
+        text = page.read_text(encoding="utf-8")
+        for anchor, number in block.findall(text):
+            out.setdefault("#number:" + anchor, number.strip())
+        for anchor, inner in link.findall(text):
+            if "<mjx-" in inner:  # a formula in the link text: keep the plain text
+                inner = re.sub(r"<mjx-assistive-mml.*?</mjx-assistive-mml>", "", inner,
+                               flags=re.DOTALL)
+            plain = " ".join(re.sub(r"<[^>]+>", "", inner).split())
+            if plain:
+                out.setdefault(anchor, html.unescape(plain))
+    return out
+
+
+@dataclass
+class Context:
+    """What a chapter's markdown needs to be rendered."""
+
+    stem: str
+    glue: dict[str, str] = field(default_factory=dict)
+    html_dir: str = str(ROOT / "_build" / "html")
+    labels: dict[str, str] = field(default_factory=dict)  # label -> fallback text
+    unresolved: list[str] = field(default_factory=list)
+    images: list[tuple[str, Path]] = field(default_factory=list)
+
+    def ref(self, role: str, target: str) -> str:
+        refs = site_references(self.html_dir)
+        anchor = target.strip()
+        if role == "eq":
+            key = f"equation-{anchor}"
+            if key in refs:
+                return refs[key]
+            return self.labels.get(anchor, self._missing(role, target))
+        for key in (anchor, anchor.lower(), anchor.replace("_", "-").lower()):
+            if key in refs:
+                return refs[key]
+            if "#number:" + key in refs:
+                return refs["#number:" + key]
+        if anchor in self.labels:
+            return self.labels[anchor]
+        return self._missing(role, target)
+
+    def _missing(self, role: str, target: str) -> str:
+        self.unresolved.append(f"{{{role}}}`{target}`")
+        return "??"
+
+
+def _role(ctx: Context, name: str, content: str) -> str:
+    explicit = re.match(r"^(.*?)\s*<([^>]+)>$", content, re.DOTALL)
+    text, target = (explicit.group(1), explicit.group(2)) if explicit else (None, content)
+    if name.startswith("cite"):
+        keys = [k.strip() for k in target.split(",") if k.strip()]
+        found = [citations().get(k) for k in keys]
+        if None in found:
+            return html.escape(ctx._missing(name, target))
+        if name in ("cite:t", "cite:ts"):
+            return "; ".join(f"{html.escape(a)} ({y})" for a, y in found)
+        return "(" + "; ".join(f"{html.escape(a)}, {y}" for a, y in found) + ")"
+    if name == "math":
+        return "\\(" + html.escape(content) + "\\)"
+    if name in ("glue:text", "glue", "glue:md"):
+        key, _, spec = target.partition(":")
+        if key not in ctx.glue:
+            return html.escape(ctx._missing(name, target))
+        value = ctx.glue[key]
+        if spec:
+            try:
+                value = format(float(value), spec)
+            except ValueError:
+                pass
+        return html.escape(value)
+    if text is not None and "%s" in text and name in ("numref", "prf:ref", "ref"):
+        resolved = ctx.ref(name, target)
+        number = re.search(r"[\dA-Z]+(?:\.\d+)*\s*$", resolved)
+        return _inline(ctx, text.replace("%s", number.group(0).strip() if number else resolved))
+    if text is not None and name != "glue:text":
+        return _inline(ctx, text)
+    if name == "doc":
+        stem = target.rsplit("/", 1)[-1].removesuffix(".md").removesuffix(".ipynb")
+        title = chapter_title(stem)
+        return f"<em>{html.escape(title)}</em>" if title else html.escape(ctx._missing(name, target))
+    if name in ("ref", "numref", "prf:ref", "eq", "download", "any"):
+        return html.escape(ctx.ref(name, target))
+    if name in ("term", "abbr", "sub", "sup", "kbd", "code", "samp", "file", "guilabel",
+                "command", "program", "dfn", "strong", "emphasis", "index"):
+        word = re.sub(r"\s*\(.*\)$", "", target) if name == "abbr" else target
+        tag = {"sub": "sub", "sup": "sup", "kbd": "kbd", "code": "code", "strong": "strong",
+               "emphasis": "em"}.get(name)
+        return f"<{tag}>{html.escape(word)}</{tag}>" if tag else html.escape(word)
+    return html.escape(ctx._missing(name, target))
+
+
+def _inline(ctx: Context, text: str) -> str:
+    tokens = _parser().parseInline(text, {})
+    return _render_inline(ctx, tokens[0].children or [] if tokens else [])
+
+
+def _render_inline(ctx: Context, children: list[Token]) -> str:
+    out = []
+    rules = _parser().renderer
+    for i, tok in enumerate(children):
+        if tok.type == "myst_role":
+            out.append(_role(ctx, tok.meta.get("name", ""), tok.content))
+        elif tok.type == "math_inline":
+            out.append("\\(" + html.escape(tok.content) + "\\)")
+        elif tok.type == "math_inline_double":
+            out.append("\\[" + html.escape(tok.content) + "\\]")
+        elif tok.type == "text":
+            out.append(html.escape(tok.content))
+        elif tok.type == "link_open":
+            href = tok.attrGet("href") or ""
+            if href.endswith((".md", ".ipynb")) or ".ipynb#" in href or ".md#" in href:
+                stem = Path(href.split("#")[0]).stem
+                out.append(f'<span class="xref" data-chapter="{html.escape(stem)}">')
+                tok.meta["mlhw_closed_as"] = "span"
+                # the link text itself is kept; a bare link shows the chapter's title
+                nxt = children[i + 1] if i + 1 < len(children) else None
+                if nxt is not None and nxt.type == "link_close":
+                    out.append(f"<em>{html.escape(chapter_title(stem))}</em>")
             else:
-                stack.append((fence, "quote"))
-                kind = KINDS.get(name, name.split(":")[-1].capitalize())
-                title = ROLE.sub(_role, arg).strip()
-                heading = " — ".join(t for t in (kind, title) if t)
-                out.extend([f"> **{heading}**" if heading else ">", ">"])
+                out.append(f'<a href="{html.escape(href)}">')
+        elif tok.type == "link_close":
+            opener = next((t for t in reversed(children[:i]) if t.type == "link_open"), None)
+            out.append("</span>" if opener is not None and
+                       opener.meta.get("mlhw_closed_as") == "span" else "</a>")
+        else:
+            out.append(rules.render([tok], _parser().options, {}))
+    return "".join(out)
+
+
+def _split_options(body: str) -> tuple[dict[str, str], str]:
+    options, lines = {}, body.split("\n")
+    i = 0
+    if lines and lines[0].strip() == "---":  # YAML block of options
+        end = next((j for j in range(1, len(lines)) if lines[j].strip() == "---"), 0)
+        for line in lines[1:end]:
+            key, _, value = line.partition(":")
+            options[key.strip()] = value.strip()
+        i = end + 1
+    while i < len(lines) and re.match(r"^\s*:[A-Za-z_-]+:", lines[i]):
+        key, _, value = lines[i].strip()[1:].partition(":")
+        options[key.strip()] = value.strip()
+        i += 1
+    return options, "\n".join(lines[i:])
+
+
+def _directive(ctx: Context, info: str, body: str) -> str:
+    match = re.match(r"^\{([A-Za-z0-9_:-]+)\}\s*(.*)$", info.strip())
+    if not match:  # a plain code fence
+        lang = info.strip().split()[0] if info.strip() else ""
+        return (f'<pre class="code"><code class="language-{html.escape(lang)}">'
+                f"{html.escape(body)}</code></pre>")
+    name, arg = match.groups()
+    options, content = _split_options(body)
+    if name in DROP or name in GATES:
+        return ""
+    if name in ("math",):
+        return '<div class="display-math">\\[' + html.escape(content.strip()) + "\\]</div>"
+    if name in ("code-block", "code", "sourcecode"):
+        return f'<pre class="code"><code>{html.escape(content)}</code></pre>'
+    if name in ("figure", "image") and arg:
+        src = (ROOT / "book" / arg).resolve()
+        alt = options.get("alt", "")
+        if src.is_file():
+            ctx.images.append((f"img/{ctx.stem}-{src.name}", src))
+            caption = render_markdown(ctx, content) if name == "figure" else ""
+            return (f'<figure><img src="img/{ctx.stem}-{html.escape(src.name)}" '
+                    f'alt="{html.escape(alt)}">{f"<figcaption>{caption}</figcaption>" if caption else ""}'
+                    "</figure>")
+        return ""
+    kind = KINDS.get(name, name.split(":")[-1].replace("-", " ").capitalize())
+    label = options.get("label", "")
+    number = ""
+    if label:
+        refs = site_references(ctx.html_dir)
+        number = refs.get("#number:" + label, "")
+    heading = number or kind
+    title = _inline(ctx, arg) if arg else ""
+    if name == "admonition":
+        heading, title = title, ""
+    css = "box " + name.replace(":", "-") + (" proof" if name == "prf:proof" else "")
+    head = heading + (f" ({title})" if title and heading else title)
+    # inner blocks are separated by a marker, so that a box taller than a slide can be
+    # split (build_slides.split)
+    return (f'<div class="{css}"><div class="box-title">{head}</div>'
+            + BLOCK_MARK.join(render_blocks(ctx, content)) + "</div>")
+
+
+def _blocks(ctx: Context, tokens: list[Token]) -> list[str]:
+    """HTML of each top-level block of a token stream."""
+    out: list[str] = []
+    depth, current = 0, []
+    renderer = _parser().renderer
+    for tok in tokens:
+        current.append(tok)
+        depth += tok.nesting
+        if depth == 0:
+            out.append(_render_tokens(ctx, current, renderer))
+            current = []
+    if current:
+        out.append(_render_tokens(ctx, current, renderer))
+    return [b for b in out if b.strip()]
+
+
+def _render_tokens(ctx: Context, tokens: list[Token], renderer) -> str:
+    parts = []
+    for tok in tokens:
+        if tok.type in ("myst_target", "myst_line_comment", "front_matter", "myst_block_break"):
             continue
-        if dropped or TARGET_LINE.match(line) or (stack and OPTION.match(line)):
-            continue
-        text = ROLE.sub(_role, line)
-        quoted = any(mode == "quote" for _, mode in stack)
-        out.append(f"> {text}" if quoted else text)
-    return "\n".join(out).strip() + "\n"
+        if tok.type in ("fence", "colon_fence"):
+            parts.append(_directive(ctx, tok.info, tok.content))
+        elif tok.type == "code_block":
+            parts.append(f'<pre class="code"><code>{html.escape(tok.content)}</code></pre>')
+        elif tok.type in ("math_block", "math_block_label"):
+            parts.append('<div class="display-math">\\[' + html.escape(tok.content.strip())
+                         + "\\]</div>")
+        elif tok.type == "amsmath":
+            parts.append('<div class="display-math">' + html.escape(tok.content) + "</div>")
+        elif tok.type == "inline":
+            parts.append(_render_inline(ctx, tok.children or []))
+        elif tok.type == "html_block":
+            parts.append("" if tok.content.lstrip().startswith("<!--") else tok.content)
+        else:
+            parts.append(renderer.render([tok], _parser().options, {}))
+    return "".join(parts)
+
+
+def render_blocks(ctx: Context, markdown: str) -> list[str]:
+    """HTML of every top-level block of one markdown cell (see the module docstring)."""
+    return _blocks(ctx, _parser().parse(markdown, {}))
+
+
+def render_markdown(ctx: Context, markdown: str) -> str:
+    return "".join(render_blocks(ctx, markdown))
+
+
+def gate(markdown: str) -> str | None:
+    """``"start"``/``"end"`` if the cell opens or closes a gated solution, else None."""
+    for tok in _parser().parse(markdown, {}):
+        if tok.type in ("fence", "colon_fence"):
+            m = re.match(r"^\{(solution-start|solution-end)\}", tok.info.strip())
+            if m:
+                return "start" if m.group(1) == "solution-start" else "end"
+    return None
+
+
+def local_labels(markdowns: list[str]) -> dict[str, str]:
+    """Fallback reference texts from the chapter itself (no numbers): label -> kind (title)."""
+    out: dict[str, str] = {}
+    pending = None
+    for markdown in markdowns:
+        for tok in _parser().parse(markdown, {}):
+            if tok.type == "myst_target":
+                pending = tok.content
+            elif tok.type == "heading_open" and pending:
+                continue
+            elif tok.type == "inline" and pending:
+                out[pending] = re.sub(r"[`*$]", "", tok.content)
+                pending = None
+            elif tok.type in ("fence", "colon_fence"):
+                m = re.match(r"^\{([A-Za-z0-9_:-]+)\}\s*(.*)$", tok.info.strip())
+                if m:
+                    options, _ = _split_options(tok.content)
+                    if "label" in options:
+                        kind = KINDS.get(m.group(1), m.group(1).split(":")[-1].capitalize())
+                        out[options["label"]] = kind + (f" ({m.group(2)})" if m.group(2) else "")
+            elif tok.type == "math_block_label":
+                out[tok.info] = f"({tok.info})"
+    return out

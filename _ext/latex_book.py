@@ -1,0 +1,177 @@
+"""Sphinx extension: turn Sphinx's LaTeX output into the book's PDF layout.
+
+Jupyter Book 1.x with ``use_jupyterbook_latex: false`` hands the root page's
+sections to LaTeX as chapters and forgets the parts of ``_toc.yml``. After the
+LaTeX builder has written ``<target>.tex`` (and before Jupyter Book runs
+``make all-pdf``), this extension rewrites the file:
+
+* the root page (the introduction) and every page of a part captioned
+  "Front matter" become unnumbered chapters (their sections unnumbered too), so
+  the first chapter of the book is Chapter 1;
+* every other part of ``_toc.yml`` gets an entry in the contents (and a PDF
+  bookmark) before its first chapter; the part captioned "Appendices" starts
+  LaTeX's ``\\appendix`` (chapters A, B, ...);
+* the bibliography page keeps its labels but loses its own (empty) chapter
+  heading: the bibliography environment opens the one "Bibliography" chapter;
+* sphinx-proof's untitled proof boxes become a plain ``mlhwproof`` block
+  (no empty title bar) ending with a QED square;
+* unnumbered display equations go through ``\\mlhwdisplay`` (defined in the
+  preamble of ``_config.yml``), which shrinks a display wider than the line to
+  the line width and says so in the LaTeX log (``mlhw: display scaled``), so
+  nothing runs off the page and ``tests/test_pdf.py`` can report the formula.
+
+The rewrite is idempotent and only touches the LaTeX builder's output.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+
+FRONT_CAPTION = "front matter"
+APPENDIX_CAPTION = "appendices"
+
+
+def _toc(srcdir: Path) -> tuple[str, list[tuple[str, list[str]]]]:
+    toc = yaml.safe_load((srcdir / "_toc.yml").read_text(encoding="utf-8"))
+    parts = [(part.get("caption", ""), [c["file"] for c in part.get("chapters", [])])
+             for part in toc.get("parts", [])]
+    return toc["root"], parts
+
+
+def _doc_label(doc: str) -> str:
+    return r"\label{\detokenize{" + doc + "::doc}}"
+
+
+def _chapter_start(tex: str, doc: str) -> int:
+    """Index of the ``\\chapter{`` line whose labels name ``doc``; -1 if none."""
+    at = tex.find(_doc_label(doc))
+    if at < 0:
+        return -1
+    return tex.rfind("\\chapter{", 0, at)
+
+
+def _unnumber(segment: str) -> str:
+    """Numbered headings of a front-matter page become starred ones with a toc line."""
+    def chapter(match: re.Match) -> str:
+        title = match.group(1)
+        return (f"\\chapter*{{{title}}}\\addcontentsline{{toc}}{{chapter}}{{{title}}}"
+                f"\\markboth{{{title}}}{{{title}}}")
+    segment = re.sub(r"\\chapter\{((?:[^{}]|\{[^{}]*\})*)\}", chapter, segment)
+    return re.sub(r"\\(section|subsection)\{", r"\\\1*{", segment)
+
+
+def _proofs(tex: str) -> str:
+    """Untitled admonitions that open with "Proof." become ``mlhwproof`` blocks."""
+    opener = "\\begin{sphinxadmonition}{note}\n\\sphinxAtStartPar\nProof."
+    out, pos = [], 0
+    while True:
+        start = tex.find(opener, pos)
+        if start < 0:
+            out.append(tex[pos:])
+            return "".join(out)
+        depth, i = 1, start + len("\\begin{sphinxadmonition}")
+        while depth:
+            nxt_open = tex.find("\\begin{sphinxadmonition}", i)
+            nxt_close = tex.find("\\end{sphinxadmonition}", i)
+            if nxt_close < 0:  # malformed: leave the rest alone
+                out.append(tex[pos:])
+                return "".join(out)
+            if 0 <= nxt_open < nxt_close:
+                depth, i = depth + 1, nxt_open + 1
+            else:
+                depth, i = depth - 1, nxt_close + 1
+        end = i - 1
+        body = tex[start + len(opener):end]
+        out.append(tex[pos:start])
+        out.append("\\begin{mlhwproof}\n\\sphinxAtStartPar\n\\textit{Proof.}" + body
+                   + "\\end{mlhwproof}")
+        pos = end + len("\\end{sphinxadmonition}")
+
+
+DISPLAY = re.compile(r"\\begin\{equation\*\}\n\\begin\{split\}(.*?)\\end\{split\}\n\\end\{equation\*\}",
+                     re.DOTALL)
+
+
+def _displays(tex: str) -> str:
+    def wrap(match: re.Match) -> str:
+        body = match.group(1)
+        if re.search(r"\\(tag|label|intertext|notag|nonumber|shortintertext)\b", body):
+            return match.group(0)
+        return "\\mlhwdisplay{" + body + "}"
+    return DISPLAY.sub(wrap, tex)
+
+
+def _bibliography(tex: str, doc: str) -> str:
+    start = _chapter_start(tex, doc)
+    if start < 0:
+        return tex
+    line_end = tex.find("\n", tex.find(_doc_label(doc)))
+    labels = "".join(re.findall(r"\\label\{\\detokenize\{[^}]*\}\}", tex[start:line_end]))
+    rest = tex[line_end + 1:]
+    begin = "\\begin{sphinxthebibliography}"
+    if not rest.lstrip().startswith(begin):
+        return tex
+    rest = rest.lstrip()
+    begin_end = rest.find("\n") + 1
+    return (tex[:start] + rest[:begin_end] + "\\phantomsection" + labels + "\n"
+            + rest[begin_end:])
+
+
+def rewrite(tex: str, srcdir: Path) -> str:
+    if "% mlhw-book layout applied" in tex:
+        return tex
+    root, parts = _toc(srcdir)
+    # 1. Front matter: from the root page up to the first chapter of the first main part.
+    front_docs = [doc for caption, docs in parts if caption.lower() == FRONT_CAPTION
+                  for doc in docs]
+    main_parts = [(c, d) for c, d in parts if c.lower() != FRONT_CAPTION and d]
+    first_main = _chapter_start(tex, main_parts[0][1][0]) if main_parts else -1
+    root_at = tex.find("\\phantomsection" + _doc_label(root))
+    if root_at >= 0 and first_main > root_at:
+        front = tex[root_at:first_main]
+        front = front.replace(
+            "\\phantomsection" + _doc_label(root),
+            "\\chapter*{Introduction}\\addcontentsline{toc}{chapter}{Introduction}"
+            "\\markboth{Introduction}{Introduction}\n" + _doc_label(root), 1)
+        # the root page's own sections are sections of the introduction
+        labels = [i for i in (front.find(_doc_label(d)) for d in front_docs) if i >= 0]
+        first_front = front.rfind("\\chapter{", 0, min(labels)) if labels else len(front)
+        intro, others = front[:first_front], front[first_front:]
+        intro = re.sub(r"\\chapter\{", r"\\section*{", intro)
+        intro = re.sub(r"\\section\{", r"\\subsection*{", intro)
+        tex = tex[:root_at] + intro + _unnumber(others) + tex[first_main:]
+    # 2. Parts in the contents, appendices lettered.
+    for caption, docs in main_parts:
+        at = _chapter_start(tex, docs[0])
+        if at < 0:
+            continue
+        marker = ""
+        if caption.lower() == APPENDIX_CAPTION:
+            marker = "\\appendix\n"
+        tex = (tex[:at] + "\\clearpage" + marker + "\\phantomsection"
+               f"\\addcontentsline{{toc}}{{part}}{{{caption}}}\n" + tex[at:])
+    # 3. One bibliography.
+    for _, docs in parts:
+        for doc in docs:
+            if doc.endswith("bibliography"):
+                tex = _bibliography(tex, doc)
+    # 4. Proof blocks and display equations.
+    tex = _displays(_proofs(tex))
+    return tex.replace("\\begin{document}", "% mlhw-book layout applied\n\\begin{document}", 1)
+
+
+def _rewrite_latex(app, exception):
+    if exception is not None or app.builder.name != "latex":
+        return
+    for tex_file in Path(app.outdir).glob("*.tex"):
+        text = tex_file.read_text(encoding="utf-8")
+        if "\\begin{document}" in text:
+            tex_file.write_text(rewrite(text, Path(app.srcdir)), encoding="utf-8")
+
+
+def setup(app):
+    app.connect("build-finished", _rewrite_latex)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}

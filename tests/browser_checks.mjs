@@ -1,0 +1,151 @@
+// Browser measurements for the site and slide tests (puppeteer-core driving Debian's Chromium).
+//
+//   node tests/browser_checks.mjs MODE BASE_URL PATH [PATH ...]   -> JSON on stdout
+//
+// MODE
+//   phone   390 x 844 phone viewport: per page, the formulas wider than the text column
+//           (every line box of an in-line formula, the box of a display formula) and
+//           whether the page itself scrolls sideways.
+//   axe     axe-core (npm) on every page: violations of impact serious or critical.
+//   slides  every slide of a reveal.js deck at 1280 x 720: height of the slide's content
+//           against the 720 px slide, and unresolved references left in its text.
+//   shot    screenshots: PATH=OUT.png@URL_PATH@WIDTHxHEIGHT[@SLIDE_INDEX]
+import fs from 'node:fs';
+import path from 'node:path';
+import {fileURLToPath} from 'node:url';
+import puppeteer from 'puppeteer-core';
+
+const [mode, base, ...paths] = process.argv.slice(2);
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '..');
+const browser = await puppeteer.launch({
+  executablePath: process.env.CHROME_PATH || '/usr/bin/chromium',
+  args: ['--no-sandbox', '--headless=new', '--disable-gpu', '--no-first-run',
+         '--disable-background-networking', '--disable-component-update'],
+});
+const results = {};
+
+async function open(url, viewport) {
+  const page = await browser.newPage();
+  await page.setViewport(viewport);
+  await page.goto(url, {waitUntil: 'networkidle0', timeout: 60000});
+  await page.evaluate(() => document.fonts.ready.then(() => true));
+  return page;
+}
+
+try {
+  if (mode === 'phone') {
+    for (const p of paths) {
+      const page = await open(base + p, {width: 390, height: 844, deviceScaleFactor: 1,
+                                         isMobile: true, hasTouch: true});
+      results[p] = await page.evaluate(() => {
+        const column = (el) => {
+          // the nearest block ancestor that is not a math element: its content box
+          let b = el.parentElement;
+          while (b && getComputedStyle(b).display.startsWith('inline')) b = b.parentElement;
+          const r = b.getBoundingClientRect();
+          const s = getComputedStyle(b);
+          return {left: r.left + parseFloat(s.paddingLeft), right: r.right - parseFloat(s.paddingRight)};
+        };
+        const wide = [];
+        for (const m of document.querySelectorAll('mjx-container')) {
+          if (m.closest('mjx-assistive-mml')) continue;
+          const display = m.getAttribute('display') === 'true';
+          const col = column(display ? m.parentElement : m);
+          if (display) {
+            const r = m.getBoundingClientRect();
+            if (r.right > col.right + 1 || r.left < col.left - 1)
+              wide.push({display: true, tex: (m.firstElementChild?.getAttribute('data-latex') || '').slice(0, 80),
+                         width: Math.round(r.width), column: Math.round(col.right - col.left)});
+          } else {
+            for (const r of m.getClientRects()) {
+              if (r.width > 0 && (r.right > col.right + 1 || r.left < col.left - 1)) {
+                wide.push({display: false, tex: (m.firstElementChild?.getAttribute('data-latex') || '').slice(0, 80),
+                           width: Math.round(r.width), column: Math.round(col.right - col.left)});
+                break;
+              }
+            }
+          }
+        }
+        const displays = [...document.querySelectorAll('mjx-container[display="true"]')];
+        return {
+          formulas: document.querySelectorAll('mjx-container').length,
+          wide,
+          scrollable_displays: displays.filter((m) => m.scrollWidth > m.clientWidth + 1
+            && getComputedStyle(m).overflowX === 'auto').length,
+          page_scrolls_sideways: document.documentElement.scrollWidth > window.innerWidth + 1,
+        };
+      });
+      await page.close();
+    }
+  } else if (mode === 'axe') {
+    const axe = fs.readFileSync(path.join(root, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
+    for (const p of paths) {
+      const page = await open(base + p, {width: 1280, height: 900});
+      await page.evaluate(axe);
+      results[p] = await page.evaluate(async () => {
+        const r = await window.axe.run(document, {resultTypes: ['violations']});
+        return r.violations.map((v) => ({id: v.id, impact: v.impact, help: v.help,
+          nodes: v.nodes.length, targets: v.nodes.slice(0, 3).map((n) => n.target.join(' '))}));
+      });
+      await page.close();
+    }
+  } else if (mode === 'slides') {
+    for (const p of paths) {
+      const page = await open(base + p, {width: 1280, height: 720});
+      await page.waitForFunction(() => document.body.dataset.deckReady === '1', {timeout: 60000});
+      results[p] = await page.evaluate(async () => {
+        const R = window.Reveal;
+        const out = [];
+        const slides = R.getSlides();
+        for (let i = 0; i < slides.length; i++) {
+          const idx = R.getIndices(slides[i]);
+          R.slide(idx.h, idx.v);
+          await new Promise((res) => setTimeout(res, 40));
+          const s = R.getCurrentSlide();
+          const zoom = parseFloat(s.style.zoom || '1');
+          const saved = s.style.zoom;
+          s.style.zoom = '';
+          const natural = s.scrollHeight;
+          const naturalWidth = s.scrollWidth;
+          s.style.zoom = saved;
+          // prose only: code may name files (benchmarks/results.md) on purpose
+          const prose = s.cloneNode(true);
+          prose.querySelectorAll('pre, code, mjx-container, aside.notes').forEach((e) => e.remove());
+          document.body.appendChild(prose);
+          const text = prose.innerText;
+          prose.remove();
+          out.push({h: idx.h, v: idx.v || 0, natural_height: natural, zoom,
+                    height: Math.round(natural * zoom), width: Math.round(naturalWidth * zoom),
+                    slide_height: R.getConfig().height, slide_width: R.getConfig().width,
+                    number: document.querySelector('.slide-number')?.innerText || '',
+                    unresolved: (text.match(/\?\?|\(see the chapter\)|\{(?:ref|numref|prf:ref|eq|doc|glue:text|glue|cite:p|cite:t|term)\}|[A-Za-z0-9_-]+\.(?:ipynb|md)\b|\$\$|\\\(|\\\[/g) || []),
+                    merror: s.querySelectorAll('mjx-merror').length,
+                    title: (s.querySelector('h1,h2,h3')?.innerText || '').slice(0, 60)});
+        }
+        return out;
+      });
+      await page.close();
+    }
+  } else if (mode === 'shot') {
+    for (const spec of paths) {
+      const [out, url, size, slide] = spec.split('@');
+      const [w, h] = size.split('x').map(Number);
+      const page = await open(base + url, {width: w, height: h, isMobile: w < 500, hasTouch: w < 500});
+      if (slide !== undefined) {
+        await page.waitForFunction(() => window.Reveal && window.Reveal.isReady(), {timeout: 30000});
+        await page.evaluate((k) => { const s = window.Reveal.getSlides()[k];
+          const i = window.Reveal.getIndices(s); window.Reveal.slide(i.h, i.v); }, Number(slide));
+        await new Promise((res) => setTimeout(res, 500));
+      }
+      await page.screenshot({path: out});
+      results[spec] = out;
+      await page.close();
+    }
+  } else {
+    throw new Error(`unknown mode ${mode}`);
+  }
+} finally {
+  await browser.close();
+}
+process.stdout.write(JSON.stringify(results));

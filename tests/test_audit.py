@@ -1,0 +1,84 @@
+"""The deterministic part of the site audit (``make audit`` measures the rest).
+
+* every page of ``_toc.yml`` costs at most 1.5 MB on first load (transferred
+  bytes, computed from the files: ``tests/site_budget.py``);
+* no page ships a source map or loads Font Awesome's script or MathJax at run time
+  (formulas are typeset at build time);
+* element ids are unique on every page;
+* axe-core (npm, the engine behind Lighthouse's accessibility score) finds no
+  violation of impact "serious" or "critical" on any page, in Chromium.
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from conftest import HTML, IN_CI, ROOT, toc_files
+from site_budget import BUDGET_BYTES, first_load, page_cost
+from site_server import html_server  # noqa: F401  (a fixture)
+
+PAGES = toc_files()
+
+
+def _page(name):
+    return HTML / f"{name}.html"
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_first_load_within_budget(html_dir, name):
+    cost = page_cost(_page(name))
+    biggest = sorted(first_load(_page(name)).items(), key=lambda kv: -kv[1])[:5]
+    assert cost <= BUDGET_BYTES, (
+        f"{name}: {cost / 1e6:.2f} MB on first load (budget {BUDGET_BYTES / 1e6:.1f} MB); "
+        "largest: " + ", ".join(f"{p.name} {b / 1e3:.0f} kB" for p, b in biggest))
+
+
+def test_no_source_maps_and_no_runtime_typesetting(html_dir):
+    maps = sorted(str(p.relative_to(html_dir)) for p in html_dir.rglob("*.map"))
+    assert not maps, f"source maps shipped: {maps[:5]}"
+    for name in PAGES:
+        html = _page(name).read_text(encoding="utf-8")
+        assert "fontawesome" not in " ".join(re.findall(r"<script[^>]*>", html)), name
+        assert not re.search(r'<script[^>]*src="[^"]*mathjax', html), (
+            f"{name} loads MathJax: its formulas were not typeset at build time")
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_element_ids_are_unique(html_dir, name):
+    ids = collections.Counter(re.findall(r'<[a-zA-Z][^>]*?\sid="([^"]*)"',
+                                         _page(name).read_text(encoding="utf-8")))
+    repeated = {i: n for i, n in ids.items() if n > 1}
+    assert not repeated, f"{name}: repeated element ids {repeated}"
+
+
+@pytest.fixture(scope="module")
+def browser_checks(html_server):
+    if shutil.which("node") is None or not (ROOT / "node_modules" / "puppeteer-core").is_dir():
+        message = "node or node_modules/puppeteer-core missing: run `make assets`"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+
+    def run(mode, paths, base=None):
+        done = subprocess.run(["node", str(ROOT / "tests" / "browser_checks.mjs"), mode,
+                               base or html_server, *paths], capture_output=True, text=True,
+                              timeout=900, cwd=ROOT)
+        assert done.returncode == 0, done.stderr[-3000:]
+        return json.loads(done.stdout)
+    return run
+
+
+def test_axe_finds_no_serious_or_critical_violation(chromium, browser_checks):
+    results = browser_checks("axe", [f"{name}.html" for name in PAGES])
+    bad = {page: [v for v in found if v["impact"] in ("serious", "critical")]
+           for page, found in results.items()}
+    bad = {page: found for page, found in bad.items() if found}
+    assert not bad, "axe-core violations:\n" + "\n".join(
+        f"{page}: {v['impact']} {v['id']} ({v['help']}) x{v['nodes']} e.g. {v['targets']}"
+        for page, found in bad.items() for v in found)

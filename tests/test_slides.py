@@ -1,0 +1,173 @@
+"""The reveal.js decks (``make slides``, part of ``make book``) work in a lecture.
+
+Chromium (puppeteer-core, npm) walks every slide of every deck at 1280 x 720:
+
+* no slide is taller or wider than the slide: the builder splits long slides
+  into sub-slides; a slide the browser still had to zoom to fit fails below 75 %;
+* no unresolved reference ("??", a raw role, a file name), no raw TeX and no
+  MathJax error is left on a slide;
+* every deck opens with a title slide (the chapter's title and learning goals)
+  and shows slide numbers; no solution reaches a slide.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from conftest import HTML, IN_CI, ROOT
+from site_server import html_server  # noqa: F401  (a fixture)
+
+DECKS = sorted(p.stem for p in (ROOT / "book").glob("*.ipynb"))
+MIN_ZOOM = 0.75
+
+
+@pytest.fixture(scope="module")
+def walked(chromium, html_server):
+    if shutil.which("node") is None or not (ROOT / "node_modules" / "puppeteer-core").is_dir():
+        message = "node or node_modules/puppeteer-core missing: run `make assets`"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    paths = [f"slides/{stem}.slides.html" for stem in DECKS]
+    missing = [p for p in paths if not (HTML / p).is_file()]
+    assert not missing, f"decks missing (run `make book`): {missing}"
+    done = subprocess.run(["node", str(ROOT / "tests" / "browser_checks.mjs"), "slides",
+                           html_server, *paths], capture_output=True, text=True, timeout=900,
+                          cwd=ROOT)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout)
+
+
+@pytest.mark.parametrize("stem", DECKS)
+def test_every_slide_fits_the_screen(walked, stem):
+    slides = walked[f"slides/{stem}.slides.html"]
+    bad = [f"slide {s['h']}.{s['v']} {s['title']!r}: {s['height']}x{s['width']} px"
+           f" (zoom {s['zoom']:.2f})" for s in slides
+           if s["height"] > s["slide_height"] + 2 or s["width"] > s["slide_width"] + 2
+           or s["zoom"] < MIN_ZOOM]
+    assert not bad, f"{stem}: slides that do not fit 1280 x 720:\n" + "\n".join(bad)
+
+
+@pytest.mark.parametrize("stem", DECKS)
+def test_no_unresolved_reference_or_raw_math(walked, stem):
+    slides = walked[f"slides/{stem}.slides.html"]
+    bad = [f"slide {s['h']}.{s['v']} {s['title']!r}: {s['unresolved']}" for s in slides
+           if s["unresolved"]]
+    bad += [f"slide {s['h']}.{s['v']}: MathJax error" for s in slides if s["merror"]]
+    assert not bad, f"{stem}:\n" + "\n".join(bad)
+
+
+@pytest.mark.parametrize("stem", DECKS)
+def test_title_slide_and_numbers(walked, stem):
+    slides = walked[f"slides/{stem}.slides.html"]
+    deck = (HTML / "slides" / f"{stem}.slides.html").read_text(encoding="utf-8")
+    first = re.search(r'<section class="title-slide">(.*?)</section>', deck, re.DOTALL)
+    assert first and "<h1" in first.group(1), f"{stem}: no title slide"
+    assert "Running this chapter" not in first.group(1)
+    source = json.loads((ROOT / "book" / f"{stem}.ipynb").read_text(encoding="utf-8"))
+    opening = " ".join("".join(c["source"]) for c in source["cells"][:3] if c["cell_type"] == "markdown")
+    if re.search(r"learning goals", opening, re.I):
+        assert re.search(r"learning goals", first.group(1), re.I), f"{stem}: no learning goals"
+    assert all(s["number"].strip() for s in slides[1:]), f"{stem}: slides without numbers"
+
+
+def test_no_solution_on_a_slide():
+    for stem in DECKS:
+        deck = (HTML / "slides" / f"{stem}.slides.html").read_text(encoding="utf-8")
+        assert not re.search(r"Solution to|class=\"box solution", deck), stem
+
+
+# --- the builder on a synthetic chapter (no browser) --------------------------------
+
+def _synthetic(tmp_path):
+    import nbformat
+
+    sys_path = str(ROOT / "tools")
+    import sys
+    if sys_path not in sys.path:
+        sys.path.insert(0, sys_path)
+    nb = nbformat.v4.new_notebook()
+    md, code = nbformat.v4.new_markdown_cell, nbformat.v4.new_code_cell
+    glue_out = nbformat.v4.new_output("display_data", data={"text/plain": "'0.973'"},
+                                      metadata={"scrapbook": {"name": "acc", "mime_prefix": ""}})
+    nb.cells = [
+        md("(syn)=\n# A synthetic chapter\n\n:::{admonition} Running this chapter\n:class: note\n"
+           "Runs fast.\n:::\n\n**Learning goals.** After this chapter you can\n\n* add.\n"),
+        code("glue('acc', '0.973', display=False)", outputs=[glue_out]),
+        md("## Results\n\nAccuracy {glue:text}`acc`, by {prf:ref}`syn-thm` and "
+           "{numref}`Result %s <syn-thm>` and "
+           "{cite:p}`bishop2006prml`; see {doc}`lstm_trace`.\n\n"
+           "```{prf:theorem} Addition\n:label: syn-thm\n\n$1 + 1 = 2$\n```\n\n"
+           "```{exercise} Add\n:label: syn-ex\n\nAdd.\n```\n"),
+        md("````{solution-start} syn-ex\n:class: dropdown\n````\n\nSECRET prose."),
+        code("print('SECRET code')", outputs=[nbformat.v4.new_output(
+            "stream", name="stdout", text="SECRET output\n")]),
+        md("````{solution-end}\n````"),
+        md("```{solution} syn-ex\nSECRET block\n```\n\nAfter the solution."),
+        code("plot_code_hidden()", outputs=[nbformat.v4.new_output(
+            "stream", name="stdout", text="figure stand-in\n")]),
+        code("shown_code()"),
+    ]
+    nb.cells[7].metadata["tags"] = ["hide-input"]
+    nb.cells[8].metadata["tags"] = ["hide-input", "slides-show-code"]
+    path = tmp_path / "syn.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+def test_builder_resolves_glue_refs_and_drops_solutions(tmp_path):
+    path = _synthetic(tmp_path)
+    import build_slides
+
+    out = tmp_path / "out"
+    out.mkdir()
+    unresolved = build_slides.build(out, path, tmp_path / "no-site")
+    deck = (out / "syn.slides.html").read_text(encoding="utf-8")
+    assert not unresolved, unresolved
+    assert "0.973" in deck and "{glue" not in deck
+    assert "Theorem (Addition)" in deck            # no site: the chapter's own label
+    assert "(Bishop, 2006)" in deck
+    assert "<em>The LSTM memory cell, traced by hand</em>" in deck
+    assert "SECRET" not in deck, "solution text on a slide"
+    assert "After the solution." in deck
+    assert "plot_code_hidden" not in deck and "figure stand-in" in deck
+    assert "shown_code()" in deck
+    title = re.search(r'<section class="title-slide">(.*?)</section>', deck, re.DOTALL).group(1)
+    assert "A synthetic chapter" in title and "Learning goals" in title
+    assert "Running this chapter" not in title
+
+
+def test_builder_numbers_references_from_the_site(tmp_path):
+    path = _synthetic(tmp_path)
+    import build_slides
+
+    site = tmp_path / "site" / "book"
+    site.mkdir(parents=True)
+    (site / "syn.html").write_text(
+        '<div class="theorem admonition" id="syn-thm">\n<p class="admonition-title">'
+        '<span class="caption-number">Theorem 12 </span> (Addition)</p></div>'
+        '<a class="reference internal" href="#syn-thm" title="x"><span>Theorem 12</span></a>',
+        encoding="utf-8")
+    out = tmp_path / "out"
+    out.mkdir()
+    build_slides.build(out, path, tmp_path / "site")
+    deck = (out / "syn.slides.html").read_text(encoding="utf-8")
+    assert "by Theorem 12 and Result 12 and" in deck
+    assert '<div class="box-title">Theorem 12 (Addition)</div>' in deck
+
+
+def test_long_slides_are_split():
+    import sys
+    sys.path.insert(0, str(ROOT / "tools"))
+    import build_slides
+
+    code = '<pre class="code"><code>' + "\n".join(f"x{i} = {i}" for i in range(70)) + "</code></pre>"
+    pieces = build_slides.split(["<h2>Long</h2>", code])
+    assert len(pieces) >= 3
+    assert all(build_slides.estimate("".join(p)) <= build_slides.HEIGHT for p in pieces)
+    assert "(continued)" in pieces[1][0]
