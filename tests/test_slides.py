@@ -95,11 +95,17 @@ def _synthetic(tmp_path):
     md, code = nbformat.v4.new_markdown_cell, nbformat.v4.new_code_cell
     glue_out = nbformat.v4.new_output("display_data", data={"text/plain": "'0.973'"},
                                       metadata={"scrapbook": {"name": "acc", "mime_prefix": ""}})
+    # what myst-nb's glue(..., display=False) really stores
+    prefix = "application/papermill.record/"
+    glue_hidden = nbformat.v4.new_output(
+        "display_data", data={prefix + "text/plain": "'41 s'"},
+        metadata={"scrapbook": {"name": "secs", "mime_prefix": prefix}})
     nb.cells = [
         md("(syn)=\n# A synthetic chapter\n\n:::{admonition} Running this chapter\n:class: note\n"
            "Runs fast.\n:::\n\n**Learning goals.** After this chapter you can\n\n* add.\n"),
-        code("glue('acc', '0.973', display=False)", outputs=[glue_out]),
-        md("## Results\n\nAccuracy {glue:text}`acc`, by {prf:ref}`syn-thm` and "
+        code("glue('acc', '0.973'); glue('secs', '41 s', display=False)",
+             outputs=[glue_out, glue_hidden]),
+        md("## Results\n\nAccuracy {glue:text}`acc` in {glue:text}`secs`, by {prf:ref}`syn-thm` and "
            "{numref}`Result %s <syn-thm>` and "
            "{cite:p}`bishop2006prml`; see {doc}`lstm_trace`.\n\n"
            "```{prf:theorem} Addition\n:label: syn-thm\n\n$1 + 1 = 2$\n```\n\n"
@@ -129,7 +135,7 @@ def test_builder_resolves_glue_refs_and_drops_solutions(tmp_path):
     unresolved = build_slides.build(out, path, tmp_path / "no-site")
     deck = (out / "syn.slides.html").read_text(encoding="utf-8")
     assert not unresolved, unresolved
-    assert "0.973" in deck and "{glue" not in deck
+    assert "0.973" in deck and "41 s" in deck and "{glue" not in deck
     assert "Theorem (Addition)" in deck            # no site: the chapter's own label
     assert "(Bishop, 2006)" in deck
     assert "<em>The LSTM memory cell, traced by hand</em>" in deck

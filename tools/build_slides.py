@@ -113,9 +113,14 @@ def glue_values(nb) -> dict[str, str]:
     out = {}
     for cell in nb.cells:
         for o in cell.get("outputs", []):
-            name = o.get("metadata", {}).get("scrapbook", {}).get("name")
-            if name and "text/plain" in o.get("data", {}):
-                text = o["data"]["text/plain"]
+            record = o.get("metadata", {}).get("scrapbook", {})
+            name = record.get("name")
+            # glue(display=False) stores the value under its mime prefix
+            # (myst-nb: "application/papermill.record/text/plain")
+            key = record.get("mime_prefix", "") + "text/plain"
+            data = o.get("data", {})
+            if name and (key in data or "text/plain" in data):
+                text = data.get(key, data.get("text/plain"))
                 try:
                     value = ast.literal_eval(text)
                     text = value if isinstance(value, str) else text
