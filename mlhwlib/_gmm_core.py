@@ -33,7 +33,7 @@ import numpy as np
 from scipy.linalg import solve_triangular
 from threadpoolctl import ThreadpoolController
 
-from .numerics import as_finite_float, as_float_array, as_probability_vector
+from .numerics import as_finite_float, as_float_array, as_probability_vector, check_symmetric
 
 __all__ = ["log_likelihood", "responsibilities", "em_step"]
 
@@ -122,12 +122,8 @@ def _whiteners(chol):
 
 
 def _check_symmetric(C, name):
-    K = C.shape[0]
-    scale = float(np.max(np.abs(C)))
-    asym = np.abs(C - np.swapaxes(C, 1, 2)).reshape(K, -1).max(axis=1)
-    if float(asym.max()) > 1e-10 * max(scale, np.finfo(float).tiny):
-        k = int(np.argmax(asym))
-        raise ValueError(f"{name}[{k}] must be symmetric, got max |C - C^T| = {asym[k]:.3g}")
+    """Each matrix of the stack ``C`` is symmetric (the library's one rule, :mod:`mlhwlib.numerics`)."""
+    check_symmetric(C, name)
 
 
 def _check_params(weights, means, covariances, d=None):

@@ -45,9 +45,8 @@ from dataclasses import dataclass
 import warnings
 
 import numpy as np
-from scipy.special import logsumexp
 
-from mlhwlib.numerics import as_finite_float, as_float_array, as_int
+from mlhwlib.numerics import as_finite_float, as_float_array, as_int, logsumexp
 from mlhwlib.stump import Stump, _check_labels, fit_stump
 
 __all__ = [

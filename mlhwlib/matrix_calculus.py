@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .numerics import as_finite_float, as_float_array, check_callable
+from .numerics import as_finite_float, as_float_array, check_callable, check_symmetric
 
 __all__ = [
     "logdet_gradient",
@@ -70,9 +70,7 @@ def _check_flag(value, name="symmetric"):
 
 
 def _check_symmetric(X, name="X"):
-    scale = max(float(np.max(np.abs(X))), np.finfo(float).tiny)
-    if float(np.max(np.abs(X - X.T))) > 1e-10 * scale:
-        raise ValueError(f"{name} must be symmetric when symmetric=True")
+    check_symmetric(X, name, when="when symmetric=True")
 
 
 def _inverse_transpose(X):
