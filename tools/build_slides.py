@@ -457,12 +457,19 @@ def prerender(decks: list[Path]) -> bool:
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as cfg:
         json.dump({"macros": mathjax_macros()}, cfg)
     try:
-        done = subprocess.run([node, str(ROOT / "_ext" / "prerender_math.mjs"), cfg.name,
-                               *map(str, decks)], cwd=ROOT, capture_output=True, text=True)
+        # A rare failure of MathJax 4's dynamic font loader in a fresh node_modules
+        # (seen once in a fresh clone; the same call then succeeds): retry, as the site does.
+        for attempt in range(3):
+            done = subprocess.run([node, str(ROOT / "_ext" / "prerender_math.mjs"), cfg.name,
+                                   *map(str, decks)], cwd=ROOT, capture_output=True, text=True)
+            if done.returncode == 0:
+                break
+            print(f"slides: prerender_math.mjs failed (attempt {attempt + 1}), retrying")
     finally:
         Path(cfg.name).unlink()
     if done.returncode != 0:
-        raise SystemExit(f"prerender_math.mjs failed:\n{done.stderr[-3000:]}")
+        lines = [line for line in done.stderr.splitlines() if len(line) < 400]
+        raise SystemExit("prerender_math.mjs failed:\n" + "\n".join(lines[-30:]))
     for deck in decks:
         text = deck.read_text(encoding="utf-8").replace("FONTURL_PLACEHOLDER",
                                                         "../mathjax4/woff2")
