@@ -46,7 +46,7 @@ import warnings
 
 import numpy as np
 
-from mlhwlib.numerics import as_finite_float, as_float_array, as_int, logsumexp
+from mlhwlib.numerics import _readonly, as_finite_float, as_float_array, as_int, logsumexp
 from mlhwlib.stump import Stump, _check_labels, fit_stump
 
 __all__ = [
@@ -226,22 +226,11 @@ class BoostingResult:
     predictions: np.ndarray
 
     def __post_init__(self):
-        eps = as_float_array(self.eps, "eps", ndim=1, allow_empty=True)
-        alpha = as_float_array(self.alpha, "alpha", shape=eps.shape, allow_empty=True)
-        weights = as_float_array(self.weights, "weights", ndim=2)
-        n = weights.shape[1]
-        if weights.shape[0] != eps.shape[0] + 1:
-            raise ValueError(f"weights must have shape (T + 1, N) = ({eps.shape[0] + 1}, {n}), "
-                             f"got {weights.shape}")
-        scores = as_float_array(self.scores, "scores", ndim=2, shape=(n, None))
-        predictions = _check_labels(self.predictions, "predictions", scores.shape[1], shape=(n,))
-        loss = as_float_array(self.loss, "loss", ndim=0, finite=False)
-        if np.isnan(loss) or loss < 0:
-            raise ValueError(f"loss must be a non-negative number, got {float(loss)!r}")
-        for name, value in (("eps", eps), ("alpha", alpha), ("weights", weights),
-                            ("scores", scores), ("predictions", predictions)):
-            object.__setattr__(self, name, value)
-        object.__setattr__(self, "loss", float(loss))
+        # values computed by boost_from_predictions: frozen, not validated again
+        for name in ("eps", "alpha", "weights", "scores"):
+            object.__setattr__(self, name, _readonly(getattr(self, name)))
+        object.__setattr__(self, "predictions", _readonly(self.predictions, dtype=np.int64))
+        object.__setattr__(self, "loss", float(self.loss))
 
 
 # ---------------------------------------------------------------------------

@@ -25,7 +25,7 @@ import numpy as np
 
 from scipy.special import log_softmax
 
-from .numerics import as_finite_float, as_float_array, log_sigmoid, sigmoid
+from .numerics import _readonly, as_finite_float, as_float_array, log_sigmoid, sigmoid
 
 __all__ = ["BPTTResult", "rnn_forward", "rnn_bptt", "tanh_derivative", "clip_by_norm",
            "VectorBPTTResult", "vector_rnn_bptt", "clip_by_global_norm"]
@@ -67,12 +67,11 @@ class BPTTResult:
     delta: float
 
     def __post_init__(self):
+        # values computed by rnn_bptt: frozen, not validated again
         for name in ("y_hat", "loss", "grad_w0", "grad_w_h", "grad_w_i", "logit", "delta"):
-            object.__setattr__(self, name, as_finite_float(getattr(self, name), name))
-        h = as_float_array(self.h, "h", ndim=1)
-        grad_h = as_float_array(self.grad_h, "grad_h", shape=h.shape)
-        object.__setattr__(self, "h", h)
-        object.__setattr__(self, "grad_h", grad_h)
+            object.__setattr__(self, name, float(getattr(self, name)))
+        object.__setattr__(self, "h", _readonly(self.h))
+        object.__setattr__(self, "grad_h", _readonly(self.grad_h))
 
 
 def tanh_derivative(a):
@@ -394,11 +393,10 @@ class VectorBPTTResult:
     grad_h: np.ndarray
 
     def __post_init__(self):
-        object.__setattr__(self, "loss", as_finite_float(self.loss, "loss"))
+        # values computed by vector_rnn_bptt: frozen, not validated again
+        object.__setattr__(self, "loss", float(self.loss))
         for name in ("h", "y_hat", "grad_U", "grad_W", "grad_V", "grad_b", "grad_c", "grad_h"):
-            arr = np.array(as_float_array(getattr(self, name), name), dtype=np.float64)
-            arr.setflags(write=False)
-            object.__setattr__(self, name, arr)
+            object.__setattr__(self, name, _readonly(getattr(self, name)))
 
 
 def _as_targets(targets, T: int, K: int) -> np.ndarray:

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .numerics import as_finite_float, as_float_array, check_callable, sigmoid
+from .numerics import _readonly, as_finite_float, as_float_array, check_callable, sigmoid
 
 __all__ = ["LSTMTrace", "lstm_trace"]
 
@@ -75,17 +75,12 @@ class LSTMTrace:
     c0: float
 
     def __post_init__(self):
-        names = ("z", "z_i", "z_f", "z_o", "i", "f", "o", "g_z", "c", "h_c", "y")
-        first = as_float_array(self.z, "z", ndim=1)
-        for name in names:
-            # A private read-only copy: the frozen dataclass cannot be changed
-            # through its arrays either (``tr.c[0] = 99`` raises ValueError).
-            arr = as_float_array(getattr(self, name), name, shape=first.shape)
-            if arr.flags.writeable:  # an array that is already read-only is kept
-                arr = arr.copy()
-                arr.setflags(write=False)
-            object.__setattr__(self, name, arr)
-        object.__setattr__(self, "c0", as_finite_float(self.c0, "c0"))
+        # Read-only copies: the frozen dataclass cannot be changed through its arrays
+        # either (``tr.c[0] = 99`` raises ValueError). The values come from
+        # :func:`lstm_trace` and are not validated again.
+        for name in ("z", "z_i", "z_f", "z_o", "i", "f", "o", "g_z", "c", "h_c", "y"):
+            object.__setattr__(self, name, _readonly(getattr(self, name)))
+        object.__setattr__(self, "c0", float(self.c0))
 
     @property
     def T(self) -> int:

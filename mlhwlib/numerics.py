@@ -433,3 +433,16 @@ def check_callable(value, name: str):
     if value is not None and not callable(value):
         raise TypeError(f"{name} must be callable or None, got {_type_name(value)}")
     return value
+
+
+def _readonly(value, dtype=np.float64) -> np.ndarray:
+    """A read-only copy of an array the library itself computed.
+
+    The result dataclasses (:class:`~mlhwlib.lstm.LSTMTrace`,
+    :class:`~mlhwlib.bptt.BPTTResult`, ...) use it to freeze their arrays; they
+    do not re-validate values that the library's own code produced.
+    """
+    arr = np.array(value, dtype=dtype)
+    arr.setflags(write=False)
+    return arr
+
