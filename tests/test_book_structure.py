@@ -92,3 +92,17 @@ def test_stored_outputs_name_no_machine_paths(path):
                          if k.startswith("text/"))
     leaked = [t[:120] for t in texts if str(ROOT) in t or "site-packages" in t]
     assert not leaked, f"{path.name} stores machine-specific paths: {leaked}"
+
+
+API_TARGETS = {"adaboost": "api-adaboost", "bptt": "api-bptt", "em_elbo_kl": "api-em",
+               "gmm_em": "api-gmm", "lstm_trace": "api-lstm",
+               "matrix_calculus": "api-matrix-calculus"}
+
+
+@pytest.mark.parametrize("stem", sorted(API_TARGETS))
+def test_chapter_links_to_the_api_entries_of_what_it_derives(stem):
+    """The chapter's running note links to its module's section of book/api.md (a
+    stale target fails the nitpicky build; a missing link fails here)."""
+    nb = json.loads((BOOK / f"{stem}.ipynb").read_text(encoding="utf-8"))
+    assert f"<{API_TARGETS[stem]}>`" in "".join(nb["cells"][0]["source"])
+    assert f"({API_TARGETS[stem]})=" in (BOOK / "api.md").read_text(encoding="utf-8")
