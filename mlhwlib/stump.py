@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mlhwlib.numerics import as_float_array, as_int
+from mlhwlib.numerics import as_float_array, as_int, check_sample_weight
 
 __all__ = ["Stump", "fit_stump", "TIE_RTOL"]
 
@@ -244,7 +244,5 @@ def fit_stump(X, y, sample_weight, n_classes=None) -> Stump:
         n_classes = int(np.max(y_arr)) + 1
     n_classes = as_int(n_classes, "n_classes", minimum=1)
     y_arr = _check_labels(y_arr, "y", n_classes, shape=(X.shape[0],))
-    w = as_float_array(sample_weight, "sample_weight", shape=(X.shape[0],))
-    if np.any(w < 0):
-        raise ValueError("sample_weight must be non-negative")
+    w = check_sample_weight(sample_weight, X.shape[0])
     return _SortedData(X, y_arr, n_classes).best_stump(w)
