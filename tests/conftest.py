@@ -59,7 +59,7 @@ MARKERS = ("lib", "notebook", "site")
 # is also a site file when one of its tests uses a fixture of SITE_FIXTURES.
 SITE_FILES = {"test_site.py", "test_student_edition.py", "test_pdf.py",
               "test_api_reference.py", "test_audit.py", "test_phone.py"}
-SITE_FIXTURES = {"html_dir", "chromium", "html_server", "student_files", "pdf_text",
+SITE_FIXTURES = {"html_dir", "chromium", "html_server", "browser_checks", "student_files", "pdf_text",
                  "api_anchors"}
 # Tests of the notebooks -- their sources, their outputs under another numeric
 # profile, the committed experiment results they read: marker ``notebook``.

@@ -10,12 +10,15 @@ from __future__ import annotations
 import functools
 import gzip
 import http.server
+import json
+import shutil
+import subprocess
 import threading
 from pathlib import Path
 
 import pytest
 
-from conftest import HTML
+from conftest import HTML, IN_CI, ROOT
 
 COMPRESS = {".html", ".css", ".js", ".svg", ".json", ".txt", ".xml", ".mjs"}
 
@@ -55,3 +58,27 @@ def html_server(html_dir):
     server, url = serve(HTML)
     yield url
     server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def browser_checks(html_server):
+    """``run(mode, paths, base=None) -> dict``: ``tests/browser_checks.mjs`` (puppeteer-core
+    driving Chromium) in one of its modes over pages of the served site.
+
+    Skipped with a message when node or puppeteer-core is missing, except under
+    CI=true, where that is a failure.
+    """
+    if shutil.which("node") is None or not (ROOT / "node_modules" / "puppeteer-core").is_dir():
+        message = "node or node_modules/puppeteer-core missing: run `make assets`"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+
+    def run(mode, paths, base=None):
+        done = subprocess.run(["node", str(ROOT / "tests" / "browser_checks.mjs"), mode,
+                               base or html_server, *paths], capture_output=True, text=True,
+                              timeout=900, cwd=ROOT)
+        assert done.returncode == 0, done.stderr[-3000:]
+        return json.loads(done.stdout)
+    return run
+

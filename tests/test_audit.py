@@ -12,16 +12,13 @@
 from __future__ import annotations
 
 import collections
-import json
 import re
-import shutil
-import subprocess
 
 import pytest
 
-from conftest import HTML, IN_CI, ROOT, toc_files
+from conftest import HTML, toc_files
 from site_budget import BUDGET_BYTES, first_load, page_cost
-from site_server import html_server  # noqa: F401  (a fixture)
+from site_server import browser_checks, html_server  # noqa: F401  (fixtures)
 
 PAGES = toc_files()
 
@@ -55,23 +52,6 @@ def test_element_ids_are_unique(html_dir, name):
                                          _page(name).read_text(encoding="utf-8")))
     repeated = {i: n for i, n in ids.items() if n > 1}
     assert not repeated, f"{name}: repeated element ids {repeated}"
-
-
-@pytest.fixture(scope="module")
-def browser_checks(html_server):
-    if shutil.which("node") is None or not (ROOT / "node_modules" / "puppeteer-core").is_dir():
-        message = "node or node_modules/puppeteer-core missing: run `make assets`"
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
-
-    def run(mode, paths, base=None):
-        done = subprocess.run(["node", str(ROOT / "tests" / "browser_checks.mjs"), mode,
-                               base or html_server, *paths], capture_output=True, text=True,
-                              timeout=900, cwd=ROOT)
-        assert done.returncode == 0, done.stderr[-3000:]
-        return json.loads(done.stdout)
-    return run
 
 
 def test_axe_finds_no_serious_or_critical_violation(chromium, browser_checks):

@@ -10,30 +10,18 @@ On every page of ``_toc.yml``:
 
 from __future__ import annotations
 
-import json
-import shutil
-import subprocess
 
 import pytest
 
-from conftest import IN_CI, ROOT, toc_files
-from site_server import html_server  # noqa: F401  (a fixture)
+from conftest import toc_files
+from site_server import browser_checks, html_server  # noqa: F401  (fixtures)
 
 PAGES = toc_files()
 
 
 @pytest.fixture(scope="module")
-def phone(chromium, html_server):
-    if shutil.which("node") is None or not (ROOT / "node_modules" / "puppeteer-core").is_dir():
-        message = "node or node_modules/puppeteer-core missing: run `make assets`"
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
-    done = subprocess.run(["node", str(ROOT / "tests" / "browser_checks.mjs"), "phone",
-                           html_server, *[f"{name}.html" for name in PAGES]],
-                          capture_output=True, text=True, timeout=900, cwd=ROOT)
-    assert done.returncode == 0, done.stderr[-3000:]
-    return json.loads(done.stdout)
+def phone(chromium, browser_checks):
+    return browser_checks("phone", [f"{name}.html" for name in PAGES])
 
 
 @pytest.mark.parametrize("name", PAGES)

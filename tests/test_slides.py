@@ -14,33 +14,22 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
-import subprocess
 
 import pytest
 
-from conftest import HTML, IN_CI, ROOT
-from site_server import html_server  # noqa: F401  (a fixture)
+from conftest import HTML, ROOT
+from site_server import browser_checks, html_server  # noqa: F401  (fixtures)
 
 DECKS = sorted(p.stem for p in (ROOT / "book").glob("*.ipynb"))
 MIN_ZOOM = 0.75
 
 
 @pytest.fixture(scope="module")
-def walked(chromium, html_server):
-    if shutil.which("node") is None or not (ROOT / "node_modules" / "puppeteer-core").is_dir():
-        message = "node or node_modules/puppeteer-core missing: run `make assets`"
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
+def walked(chromium, browser_checks):
     paths = [f"slides/{stem}.slides.html" for stem in DECKS]
     missing = [p for p in paths if not (HTML / p).is_file()]
     assert not missing, f"decks missing (run `make book`): {missing}"
-    done = subprocess.run(["node", str(ROOT / "tests" / "browser_checks.mjs"), "slides",
-                           html_server, *paths], capture_output=True, text=True, timeout=900,
-                          cwd=ROOT)
-    assert done.returncode == 0, done.stderr[-3000:]
-    return json.loads(done.stdout)
+    return browser_checks("slides", paths)
 
 
 @pytest.mark.parametrize("stem", DECKS)
