@@ -12,7 +12,7 @@ JB     := $(BIN)/jupyter-book
 HTML   := _build/html
 NOTEBOOKS := $(sort $(wildcard book/*.ipynb))
 LIB_SOURCES := $(sort $(wildcard mlhwlib/*.py))
-BOOK_SOURCES := _config.yml _toc.yml references.bib $(sort $(wildcard book/*.md book/*/*.md _ext/*.py))
+BOOK_SOURCES := _config.yml _toc.yml references.bib $(sort $(wildcard book/*.md book/*/*.md _ext/*.py _ext/*.mjs _ext/static/*))
 # In CI (CI=true) notebooks are always re-executed; locally jupyter-cache is used.
 ifeq ($(CI),true)
 BOOK_CONFIG := --config _build/config-ci.yml

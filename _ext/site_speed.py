@@ -6,6 +6,11 @@ After the HTML builder has written the site, every page is post-processed:
   script to turn a dozen ``<i class="fa-solid fa-…">`` tags into SVG. The SVG
   paths are read from that script once and written into the pages; the script
   is neither loaded nor shipped.
+* **Font Awesome: only the icons the site shows.** The theme's stylesheet carries
+  the class rules of all ~1900 icons and three icon fonts (156 kB for the solid
+  one), fetched before a page is painted. The rules of icons that no page or
+  script names are dropped, and the fonts are cut down (fontTools, a matplotlib
+  dependency) to the glyphs the remaining rules use: a few kB.
 * **Math typeset at build time.** ``_ext/prerender_math.mjs`` (MathJax 4 under
   node, npm ``mathjax4``) turns every formula into CHTML, with MathML for
   screen readers; pages load no MathJax script, nothing is typeset on the
@@ -14,7 +19,19 @@ After the HTML builder has written the site, every page is post-processed:
   box (``static/mlhw-site.css``). The woff2 fonts are copied to ``mathjax4/``.
   Without node or ``node_modules`` the pages keep the MathJax 3 script (a
   warning says so).
+* **No layout of the whole page at load.** Long chapters lay out a section only when
+  it nears the screen (``content-visibility`` in ``static/mlhw-site.css``).
+  pydata-sphinx-theme measures every code block when a page loads (to make the ones
+  that scroll keyboard stops), which lays out the whole page: seconds on a phone.
+  That sweep is removed from the theme's script; the build marks every box that may
+  scroll on a 390-px phone (code by its longest line, tables, display formulas by
+  their width: ``prerender_math.mjs``) and ``static/mlhw-site.js`` corrects the
+  mark of a box when it comes into view.
+* **Images load lazily** (``loading="lazy"``): a chapter's figures are not fetched
+  before its first screen is painted.
 * **No source maps** are shipped (``*.map`` removed, their comments stripped).
+* **No search index on content pages**: the theme loads the whole index
+  (``searchindex.js``) on every page for a search-as-you-type box that is off.
 * Unique element ids (sphinx-proof and sphinx-exercise repeat theirs).
 * One search box: the sidebar's search field is dropped in ``_config.yml``
   (``html_sidebars``), the header's search button stays.
@@ -32,6 +49,7 @@ import shutil
 import subprocess
 import tempfile
 from functools import lru_cache
+from html import unescape
 from pathlib import Path
 
 from sphinx.util import logging
@@ -85,6 +103,18 @@ def _strip_scripts(html: str) -> str:
     # thebe is off (see offline_site.py); its configuration block is dead weight
     html = re.sub(r'<script type="text/x-thebe-config">.*?</script>\s*', "", html, flags=re.DOTALL)
     return html
+
+
+def _drop_search_scripts(html: str) -> str:
+    """pydata-sphinx-theme loads Sphinx's search scripts and the whole search index
+    (``searchindex.js``) on every page for its search-as-you-type box; with that off
+    (the default) they do nothing there: the search button opens a form that goes to
+    ``search.html``, which loads them itself."""
+    if ("DOCUMENTATION_OPTIONS.search_as_you_type = false" not in html
+            or "DOCUMENTATION_OPTIONS.pagename = 'search'" in html):
+        return html
+    return re.sub(r'<script src="[^"]*(?:_static/searchtools\.js|_static/language_data\.js|'
+                  r'searchindex\.js)"></script>\s*', "", html)
 
 
 SCRIPT = re.compile(r"<script\b[^>]*>.*?</script>\s*", re.DOTALL)
@@ -145,6 +175,124 @@ def _accessibility(html: str) -> str:
     return html.replace('role="doc-biblioentry"', 'role="listitem"')
 
 
+# pydata-sphinx-theme's load-time sweep over every code block, output and table
+# (minified: ``"complete"===document.readyState?I():window.addEventListener("load",I)``,
+# where I reads scrollWidth of each): removed, see the module docstring.
+THEME_SWEEP = re.compile(r'"complete"===document\.readyState\?(\w+)\(\):'
+                         r'window\.addEventListener\("load",\1\)')
+
+
+def _drop_theme_sweep(outdir: Path) -> None:
+    script = outdir / "_static" / "scripts" / "pydata-sphinx-theme.js"
+    if not script.exists():
+        return
+    text = script.read_text(encoding="utf-8")
+    match = THEME_SWEEP.search(text)
+    if match is None:
+        if "mlhw: load-time sweep removed" not in text:
+            logger.warning("site_speed: pydata-sphinx-theme.js changed: its load-time sweep "
+                           "over code blocks was not found (see _ext/site_speed.py)",
+                           type="mlhw", subtype="theme")
+        return
+    name = match.group(1)
+    body = re.search(r"function " + re.escape(name) + r"\(\)\{(.{0,400})", text)
+    if body is None or "scrollWidth" not in body.group(1):
+        logger.warning("site_speed: pydata-sphinx-theme.js changed: the function it runs at "
+                       "load no longer measures scrollWidth (see _ext/site_speed.py)",
+                       type="mlhw", subtype="theme")
+        return
+    text = text[:match.start()] + "/* mlhw: load-time sweep removed */void 0" + text[match.end():]
+    script.write_text(text, encoding="utf-8")
+
+
+# A code line longer than this may not fit a phone: the narrowest code box measured
+# at 390 px is 332 px, 300 px inside its padding, 35 characters of 14-px monospace
+# (8.4 px each); 30 leaves room for narrower phones and fonts.
+PHONE_CODE_CHARS = 30
+PRE = re.compile(r"<pre(\s[^>]*)?>(.*?)</pre>", re.DOTALL)
+
+
+def _scroll_marks(html: str) -> str:
+    """Make the boxes that may scroll sideways on a phone keyboard stops: code whose
+    longest line is longer than ``PHONE_CODE_CHARS``, and table boxes. (Display
+    formulas are marked by ``prerender_math.mjs``, which knows their width.)"""
+    def pre(match: re.Match) -> str:
+        attrs = match.group(1) or ""
+        text = unescape(re.sub(r"<[^>]+>", "", match.group(2))).expandtabs(8)
+        longest = max((len(line) for line in text.splitlines()), default=0)
+        if longest <= PHONE_CODE_CHARS or "tabindex=" in attrs:
+            return match.group(0)
+        return f'<pre{attrs} tabindex="0">{match.group(2)}</pre>'
+    html = PRE.sub(pre, html)
+    return html.replace('<div class="pst-scrollable-table-container">',
+                        '<div class="pst-scrollable-table-container" tabindex="0">')
+
+
+FA_FONTS = Path("vendor") / "fontawesome" / "webfonts"
+FA_ICON_RULE = re.compile(r"^\.fa-([a-z0-9-]+):(?:before|after)$")
+CSS_RULE = re.compile(r"[^{}]+\{[^{}]*\}")
+CSS_ESCAPE = re.compile(r"\\([0-9a-fA-F]{1,6})\s?")
+
+
+def _icon_codepoints(css: str) -> set[int]:
+    """Font Awesome's glyphs live in the Private Use Area: every such character a
+    stylesheet names, written as itself or as an escape."""
+    chars = {ord(c) for c in css if 0xE000 <= ord(c) <= 0xF8FF}
+    chars |= {int(h, 16) for h in CSS_ESCAPE.findall(css) if 0xE000 <= int(h, 16) <= 0xF8FF}
+    return chars
+
+
+def _font_awesome(outdir: Path) -> None:
+    """Drop the rules of icons nobody uses; subset the icon fonts to what is left."""
+    static = outdir / "_static"
+    theme_css = static / "styles" / "pydata-sphinx-theme.css"
+    fonts = static / FA_FONTS
+    if not theme_css.exists() or not fonts.is_dir():
+        return
+    used = set()
+    for path in list(outdir.rglob("*.html")) + list(static.rglob("*.js")):
+        used |= set(re.findall(r"\bfa-([a-z0-9-]+)",
+                               path.read_text(encoding="utf-8", errors="replace")))
+
+    def keep(match: re.Match) -> str:
+        names = [FA_ICON_RULE.match(sel.strip()) for sel in match.group(0).split("{")[0].split(",")]
+        if all(names) and not any(n.group(1) in used for n in names):
+            return ""
+        return match.group(0)
+    css = CSS_RULE.sub(keep, theme_css.read_text(encoding="utf-8"))
+    codepoints = set()
+    for sheet in static.rglob("*.css"):
+        codepoints |= _icon_codepoints(css if sheet == theme_css
+                                       else sheet.read_text(encoding="utf-8", errors="replace"))
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    for face in re.findall(r"@font-face\{[^}]*\}", css):
+        ttf = re.search(r"url\(([^)]*/([\w-]+)\.ttf)\)", face)
+        if ttf is None or not (fonts / f"{ttf.group(2)}.ttf").exists():
+            continue
+        name = ttf.group(2)
+        font = TTFont(fonts / f"{name}.ttf")
+        options = subset.Options()
+        options.flavor = "woff"  # zlib: no Brotli needed, and the subset is a few kB
+        subsetter = subset.Subsetter(options)
+        subsetter.populate(unicodes=codepoints)
+        subsetter.subset(font)
+        font.flavor = "woff"
+        font.save(fonts / f"{name}.subset.woff")
+        src = re.search(r"src:[^;}]*", face).group(0)
+        base = ttf.group(1).rsplit("/", 1)[0]
+        css = css.replace(face, face.replace(
+            src, f'src:url({base}/{name}.subset.woff) format("woff")'))
+        for old in (fonts / f"{name}.woff2", fonts / f"{name}.ttf"):
+            old.unlink(missing_ok=True)
+    theme_css.write_text(css, encoding="utf-8")
+
+
+def _lazy_images(html: str) -> str:
+    return re.sub(r"<img(?![^>]*\sloading=)", '<img loading="lazy" decoding="async"', html)
+
+
 def _strip_mathjax(html: str) -> str:
     html = re.sub(r"<script>\s*window\.MathJax\s*=.*?</script>\s*", "", html, flags=re.DOTALL)
     html = re.sub(r'<script[^>]*src="[^"]*mathjax/tex-mml-chtml\.js[^"]*"[^>]*>\s*</script>\s*',
@@ -193,7 +341,8 @@ def _prerender(app, pages: list[Path], outdir: Path) -> bool:
                                   capture_output=True, text=True)
             if done.returncode == 0:
                 break
-            logger.info("site_speed: prerender_math.mjs failed, retrying")
+            tail = [line for line in done.stderr.splitlines() if len(line) < 400][-5:]
+            logger.info("site_speed: prerender_math.mjs failed, retrying:\n" + "\n".join(tail))
     finally:
         os.unlink(cfg.name)
     if done.returncode != 0:
@@ -217,6 +366,8 @@ def _finish(app, exception):
         return
     outdir = Path(app.outdir)
     _remove_source_maps(outdir)
+    _drop_theme_sweep(outdir)
+    _font_awesome(outdir)
     fa = outdir / "_static" / "scripts" / "fontawesome.js"
     if fa.exists():
         fa.unlink()
@@ -225,8 +376,9 @@ def _finish(app, exception):
         html = page.read_text(encoding="utf-8")
         if MARK in html:
             continue
-        html = _accessibility(_unique_ids(ICON_TAG.sub(_svg, _strip_scripts(html))))
-        html = _scripts_to_end(html)
+        html = _drop_search_scripts(_strip_scripts(html))
+        html = _accessibility(_unique_ids(ICON_TAG.sub(_svg, html)))
+        html = _scripts_to_end(_lazy_images(_scroll_marks(html)))
         if 'class="math notranslate' not in html:
             html = _strip_mathjax(html)
         html = html.replace("<head>", "<head>\n" + MARK, 1)

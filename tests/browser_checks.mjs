@@ -4,11 +4,14 @@
 //
 // MODE
 //   phone   390 x 844 phone viewport: per page, the formulas wider than the text column
-//           (every line box of an in-line formula, the box of a display formula) and
-//           whether the page itself scrolls sideways.
+//           (every line box of an in-line formula, the box of a display formula),
+//           whether the page itself scrolls sideways, the boxes (code, tables, display
+//           formulas) that scroll sideways but are not keyboard stops, and how many
+//           boxes the page's scripts measured while it loaded.
 //   axe     axe-core (npm) on every page: violations of impact serious or critical.
 //   slides  every slide of a reveal.js deck at 1280 x 720: height of the slide's content
 //           against the 720 px slide, and unresolved references left in its text.
+//   search  the site's search page: PATH is search.html?q=WORD; the result links
 //   shot    screenshots: PATH=OUT.png@URL_PATH@WIDTHxHEIGHT[@SLIDE_INDEX]
 import fs from 'node:fs';
 import path from 'node:path';
@@ -25,9 +28,38 @@ const browser = await puppeteer.launch({
 });
 const results = {};
 
-async function open(url, viewport) {
+// The boxes that may scroll sideways (the theme's list and display formulas).
+const BOXES = 'pre, .cell_output > .output, .nboutput > .output_area, .jp-RenderedHTMLCommon, ' +
+  '.pst-scrollable-table-container, mjx-container[display="true"]';
+
+// Before any script of the page runs: count the boxes whose layout a script reads
+// (scrollWidth and friends). Reading one lays out the page up to it; reading every
+// box lays out a whole long chapter, which costs seconds on a phone.
+function countMeasuredBoxes(boxes) {
+  window.__measured = new Set();
+  const props = ['scrollWidth', 'scrollHeight', 'clientWidth', 'clientHeight',
+                 'offsetWidth', 'offsetHeight'];
+  for (const name of props) {
+    for (const proto of [Element.prototype, HTMLElement.prototype]) {
+      const d = Object.getOwnPropertyDescriptor(proto, name);
+      if (!d || !d.get) continue;
+      Object.defineProperty(proto, name, {configurable: true, get() {
+        if (!window.__measuring && this.matches && this.matches(boxes)) window.__measured.add(this);
+        return d.get.call(this);
+      }});
+    }
+  }
+  const rect = Element.prototype.getBoundingClientRect;
+  Element.prototype.getBoundingClientRect = function () {
+    if (!window.__measuring && this.matches(boxes)) window.__measured.add(this);
+    return rect.call(this);
+  };
+}
+
+async function open(url, viewport, init) {
   const page = await browser.newPage();
   await page.setViewport(viewport);
+  if (init) await page.evaluateOnNewDocument(init, BOXES);
   await page.goto(url, {waitUntil: 'networkidle0', timeout: 60000});
   await page.evaluate(() => document.fonts.ready.then(() => true));
   return page;
@@ -37,8 +69,10 @@ try {
   if (mode === 'phone') {
     for (const p of paths) {
       const page = await open(base + p, {width: 390, height: 844, deviceScaleFactor: 1,
-                                         isMobile: true, hasTouch: true});
-      results[p] = await page.evaluate(() => {
+                                         isMobile: true, hasTouch: true}, countMeasuredBoxes);
+      results[p] = await page.evaluate((boxes) => {
+        const measuredAtLoad = window.__measured ? window.__measured.size : -1;
+        window.__measuring = true;  // the test's own measurements are not counted
         const column = (el) => {
           // the nearest block ancestor that is not a math element: its content box
           let b = el.parentElement;
@@ -74,8 +108,17 @@ try {
           scrollable_displays: displays.filter((m) => m.scrollWidth > m.clientWidth + 1
             && getComputedStyle(m).overflowX === 'auto').length,
           page_scrolls_sideways: document.documentElement.scrollWidth > window.innerWidth + 1,
+          boxes: document.querySelectorAll(boxes).length,
+          measured_at_load: measuredAtLoad,
+          // a box that scrolls sideways and is not a keyboard stop (a box that holds a
+          // link or a button can be scrolled by tabbing to it)
+          unfocusable_scrollers: [...document.querySelectorAll(boxes)].filter((b) =>
+            b.scrollWidth > b.clientWidth + 1 && b.getClientRects().length > 0
+            && ['auto', 'scroll'].includes(getComputedStyle(b).overflowX)
+            && b.getAttribute('tabindex') !== '0' && !b.querySelector('a[href], button, [tabindex="0"]'))
+            .map((b) => b.tagName.toLowerCase() + ': ' + b.textContent.slice(0, 60)),
         };
-      });
+      }, BOXES);
       await page.close();
     }
   } else if (mode === 'axe') {
@@ -125,6 +168,16 @@ try {
         }
         return out;
       });
+      await page.close();
+    }
+  } else if (mode === 'search') {
+    for (const p of paths) {
+      const page = await open(base + p, {width: 1280, height: 900});
+      await page.waitForFunction(() => document.querySelectorAll('ul.search li a').length > 0
+        || /did not match|no results/i.test(document.querySelector('#search-results')?.innerText || ''),
+        {timeout: 30000});
+      results[p] = await page.evaluate(() => [...document.querySelectorAll('ul.search li a')]
+        .map((a) => a.getAttribute('href')));
       await page.close();
     }
   } else if (mode === 'shot') {

@@ -5,6 +5,8 @@
 * no page ships a source map or loads Font Awesome's script or MathJax at run time
   (formulas are typeset at build time);
 * element ids are unique on every page;
+* images load lazily (a chapter's figures are not fetched before its first screen
+  is painted), and Font Awesome ships only the glyphs the site uses;
 * axe-core (npm, the engine behind Lighthouse's accessibility score) finds no
   violation of impact "serious" or "critical" on any page, in Chromium.
 """
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import collections
 import re
+from pathlib import Path
 
 import pytest
 
@@ -44,6 +47,36 @@ def test_no_source_maps_and_no_runtime_typesetting(html_dir):
         assert "fontawesome" not in " ".join(re.findall(r"<script[^>]*>", html)), name
         assert not re.search(r'<script[^>]*src="[^"]*mathjax', html), (
             f"{name} loads MathJax: its formulas were not typeset at build time")
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_images_load_lazily(html_dir, name):
+    images = re.findall(r"<img\b[^>]*>", _page(name).read_text(encoding="utf-8"))
+    eager = [tag[:120] for tag in images if 'loading="lazy"' not in tag]
+    assert not eager, f"{name}: images without loading=lazy: {eager[:3]}"
+
+
+def test_icon_fonts_hold_only_the_icons_in_use(html_dir):
+    fonts = sorted((html_dir / "_static").rglob("fa-*.*"))
+    assert fonts, "no Font Awesome font in _static"
+    big = {f.name: f.stat().st_size for f in fonts if f.stat().st_size > 20_000}
+    assert not big, f"Font Awesome fonts not cut down to the icons in use: {big}"
+    # ... and still hold every icon a stylesheet names that the theme's own fonts have
+    from fontTools.ttLib import TTFont
+    import pydata_sphinx_theme
+
+    theme = (Path(pydata_sphinx_theme.__file__).parent / "theme" / "pydata_sphinx_theme"
+             / "static" / "vendor" / "fontawesome" / "webfonts")
+    had = set().union(*(TTFont(f).getBestCmap() for f in theme.glob("fa-*.ttf")))
+    have = set().union(*(TTFont(f).getBestCmap() for f in fonts))
+    named = set()
+    for sheet in (html_dir / "_static").rglob("*.css"):
+        css = sheet.read_text(encoding="utf-8", errors="replace")
+        named |= {ord(c) for c in css if 0xE000 <= ord(c) <= 0xF8FF}
+        named |= {int(h, 16) for h in re.findall(r"\\([0-9a-fA-F]{4,6})", css)
+                  if 0xE000 <= int(h, 16) <= 0xF8FF}
+    lost = sorted(hex(c) for c in (named & had) - have)
+    assert not lost, f"icons named by the stylesheets but missing from the fonts: {lost}"
 
 
 @pytest.mark.parametrize("name", PAGES)

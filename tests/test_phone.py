@@ -5,7 +5,13 @@ On every page of ``_toc.yml``:
 * no formula is wider than its text column: an in-line formula's every line box
   stays inside the column (MathJax 4 breaks long ones at their operators), and a
   display formula keeps to the column and scrolls inside its own box;
-* the page itself never scrolls sideways.
+* the page itself never scrolls sideways;
+* every box that scrolls sideways (code, an output, a table, a display formula) is a
+  keyboard stop, so that it can be scrolled without a mouse;
+* while a page loads, its scripts measure at most the boxes on its first screen, not
+  every box: measuring them all lays out the whole page at once, seconds of a
+  phone's time on a long chapter (``_static/mlhw-site.js``; ``make audit`` reports
+  the resulting Lighthouse scores).
 """
 
 from __future__ import annotations
@@ -38,3 +44,23 @@ def test_no_formula_wider_than_the_column(phone, name):
 def test_page_does_not_scroll_sideways(phone, name):
     assert not phone[f"{name}.html"]["page_scrolls_sideways"], (
         f"{name} is wider than a 390-px phone screen")
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_boxes_that_scroll_are_keyboard_stops(phone, name):
+    missing = phone[f"{name}.html"]["unfocusable_scrollers"]
+    assert not missing, (f"{name}: {len(missing)} boxes scroll sideways at 390 px but are not "
+                         "keyboard stops: " + "; ".join(repr(m) for m in missing[:5]))
+
+
+# The first screen of a page (844 px) holds a handful of boxes at most.
+FIRST_SCREEN_BOXES = 8
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_scripts_measure_only_the_first_screen_at_load(phone, name):
+    result = phone[f"{name}.html"]
+    assert 0 <= result["measured_at_load"] <= FIRST_SCREEN_BOXES, (
+        f"{name}: scripts measured {result['measured_at_load']} of {result['boxes']} boxes "
+        f"while the page loaded (at most {FIRST_SCREEN_BOXES}: those on the first screen); "
+        "measuring every box lays out the whole page at once")

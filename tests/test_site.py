@@ -4,7 +4,8 @@
 * no page loads a script, stylesheet, font or image from another host;
 * in headless Chromium, MathJax typesets every formula (no ``mjx-merror``)
   and every ``<img>`` loads;
-* every internal link resolves to an existing file and anchor.
+* every internal link resolves to an existing file and anchor;
+* the search page finds a chapter.
 """
 
 from __future__ import annotations
@@ -17,20 +18,26 @@ import pytest
 from bs4 import BeautifulSoup
 
 from conftest import HTML, ROOT, toc_files
+from site_server import browser_checks, html_server  # noqa: F401  (fixtures)
 
 PAGES = toc_files()
 REMOTE = re.compile(r"^(?:[a-z][a-z0-9+.-]*:)?//", re.IGNORECASE)
 
-# A probe appended to a copy of each page: after `load`, it records on every
-# <img> whether the browser decoded it, so --dump-dom shows the result.
+# A probe appended to a copy of each page: after `load`, it loads every <img>'s
+# file now (the page's images are lazy: those below the first screen wait for the
+# reader) and records whether the browser decoded it, so --dump-dom shows the result.
 PROBE = """
 <script>
 window.addEventListener('load', function () {
-  document.querySelectorAll('img').forEach(function (img) {
-    img.setAttribute('data-probe-loaded',
-      (img.complete && img.naturalWidth > 0) ? 'yes' : 'no');
-  });
-  document.body.setAttribute('data-probe-done', 'yes');
+  var images = Array.prototype.slice.call(document.querySelectorAll('img'));
+  Promise.all(images.map(function (img) {
+    return new Promise(function (done) {
+      var copy = new Image();
+      copy.onload = function () { done(copy.naturalWidth > 0); };
+      copy.onerror = function () { done(false); };
+      copy.src = img.src;
+    }).then(function (ok) { img.setAttribute('data-probe-loaded', ok ? 'yes' : 'no'); });
+  })).then(function () { document.body.setAttribute('data-probe-done', 'yes'); });
 });
 </script>
 """
@@ -155,3 +162,11 @@ def test_no_stray_dollar_signs(html_dir, name):
     text = article.get_text(" ")
     stray = [text[max(0, m.start() - 40):m.end() + 40] for m in re.finditer(r"\$", text)]
     assert not stray, f"{name}: stray '$' in the text: {stray[:3]}"
+
+
+def test_search_finds_a_chapter(html_dir, chromium, browser_checks):
+    """Content pages do not load the search index (``_ext/site_speed.py``); the search
+    page does, and finds the chapters."""
+    found = browser_checks("search", ["search.html?q=Jensen"])["search.html?q=Jensen"]
+    assert any("em_elbo_kl.html" in href for href in found), (
+        f"searching for 'Jensen' did not find the ELBO chapter: {found[:5]}")
