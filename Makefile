@@ -80,7 +80,15 @@ _build/config-%.yml: _config.yml tools/book_config.py $(VENV)/.installed
 	mkdir -p _build
 	$(BIN)/python tools/book_config.py $* $@
 
-book: $(VENV)/.installed _extra/.installed _extra/slides/.built _build/.lib-stamp \
+# Sphinx does not notice a change in the extensions (_ext/): when they change, the
+# site and the LaTeX are written again from scratch (every page is post-processed anew).
+EXT_SOURCES := $(sort $(wildcard _ext/*.py _ext/*.mjs _ext/static/*))
+_build/.ext-stamp: $(EXT_SOURCES)
+	mkdir -p _build
+	rm -rf $(HTML) _build/latex
+	touch $@
+
+book: $(VENV)/.installed _extra/.installed _extra/slides/.built _build/.lib-stamp _build/.ext-stamp \
       $(if $(BOOK_CONFIG),_build/config-ci.yml)
 	$(JB) build . $(JB_FLAGS) $(BOOK_CONFIG)
 	$(MAKE) --no-print-directory slides
@@ -96,7 +104,7 @@ _build/student/.built: _build/config-student.yml $(NOTEBOOKS) $(BOOK_SOURCES) \
 	@echo "Student edition: $(CURDIR)/_build/student/_build/html/index.html"
 
 # The PDF (xelatex through latexmk); see README for the Debian packages.
-pdf: $(VENV)/.installed _build/.lib-stamp $(if $(BOOK_CONFIG),_build/config-ci.yml)
+pdf: $(VENV)/.installed _build/.lib-stamp _build/.ext-stamp $(if $(BOOK_CONFIG),_build/config-ci.yml)
 	$(JB) build . --builder pdflatex $(JB_FLAGS) $(BOOK_CONFIG)
 	@echo "PDF: $(CURDIR)/_build/latex/mlhw-book.pdf"
 

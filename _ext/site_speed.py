@@ -28,7 +28,8 @@ After the HTML builder has written the site, every page is post-processed:
   their width: ``prerender_math.mjs``) and ``static/mlhw-site.js`` corrects the
   mark of a box when it comes into view.
 * **Images load lazily** (``loading="lazy"``): a chapter's figures are not fetched
-  before its first screen is painted.
+  before its first screen is painted; their size becomes ``width``/``height``
+  attributes, so a figure shrunk to a phone's column keeps its shape.
 * **No source maps** are shipped (``*.map`` removed, their comments stripped).
 * **No search index on content pages**: the theme loads the whole index
   (``searchindex.js``) on every page for a search-as-you-type box that is off.
@@ -289,8 +290,22 @@ def _font_awesome(outdir: Path) -> None:
     theme_css.write_text(css, encoding="utf-8")
 
 
-def _lazy_images(html: str) -> str:
-    return re.sub(r"<img(?![^>]*\sloading=)", '<img loading="lazy" decoding="async"', html)
+IMG_SIZE_STYLE = re.compile(r'\sstyle="width:\s*(\d+)px;\s*height:\s*(\d+)px;?"')
+
+
+def _images(html: str) -> str:
+    """Images load lazily, and keep their shape when the column is narrower than they
+    are: myst-nb writes a figure's size as an in-line style (``width: 890px; height:
+    329px``), whose fixed height beats ``height: auto`` and stretches a shrunk figure;
+    as ``width``/``height`` attributes the browser keeps the aspect ratio (and reserves
+    the space before the image arrives)."""
+    def one(match: re.Match) -> str:
+        tag = match.group(0)
+        tag = IMG_SIZE_STYLE.sub(r' width="\1" height="\2"', tag)
+        if " loading=" not in tag:
+            tag = tag.replace("<img", '<img loading="lazy" decoding="async"', 1)
+        return tag
+    return re.sub(r"<img\b[^>]*>", one, html)
 
 
 def _strip_mathjax(html: str) -> str:
@@ -378,7 +393,7 @@ def _finish(app, exception):
             continue
         html = _drop_search_scripts(_strip_scripts(html))
         html = _accessibility(_unique_ids(ICON_TAG.sub(_svg, html)))
-        html = _scripts_to_end(_lazy_images(_scroll_marks(html)))
+        html = _scripts_to_end(_images(_scroll_marks(html)))
         if 'class="math notranslate' not in html:
             html = _strip_mathjax(html)
         html = html.replace("<head>", "<head>\n" + MARK, 1)

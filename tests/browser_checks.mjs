@@ -109,6 +109,10 @@ try {
             && getComputedStyle(m).overflowX === 'auto').length,
           page_scrolls_sideways: document.documentElement.scrollWidth > window.innerWidth + 1,
           boxes: document.querySelectorAll(boxes).length,
+          images: [...document.querySelectorAll('article img')].map((img) => {
+            const r = img.getBoundingClientRect();
+            return {src: img.getAttribute('src'), width: r.width, height: r.height};
+          }),
           measured_at_load: measuredAtLoad,
           // a box that scrolls sideways and is not a keyboard stop (a box that holds a
           // link or a button can be scrolled by tabbing to it)

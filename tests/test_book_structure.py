@@ -106,3 +106,33 @@ def test_chapter_links_to_the_api_entries_of_what_it_derives(stem):
     nb = json.loads((BOOK / f"{stem}.ipynb").read_text(encoding="utf-8"))
     assert f"<{API_TARGETS[stem]}>`" in "".join(nb["cells"][0]["source"])
     assert f"({API_TARGETS[stem]})=" in (BOOK / "api.md").read_text(encoding="utf-8")
+
+
+def _figure_cells(path):
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    for index, cell in enumerate(nb["cells"]):
+        if cell["cell_type"] == "code" and any(
+                mime.startswith("image/") for out in cell.get("outputs", [])
+                for mime in out.get("data", {})):
+            yield index, cell
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_figures_have_number_caption_alt_text_and_hidden_code(path):
+    """Every figure a cell draws is a numbered figure (a name to cite it by and a
+    caption), has alt text that describes it (not a file name), and its plotting code
+    is folded away (a toggle shows it) unless the cell is tagged ``show-input``."""
+    problems = []
+    for index, cell in _figure_cells(path):
+        meta = cell["metadata"].get("mystnb", {})
+        figure, image = meta.get("figure", {}), meta.get("image", {})
+        tags = cell["metadata"].get("tags", [])
+        where = f"{path.name} cell {index}"
+        if not figure.get("name") or len(figure.get("caption", "").split()) < 5:
+            problems.append(f"{where}: no figure name or no caption (mystnb.figure)")
+        alt = image.get("alt", "")
+        if len(alt.split()) < 8 or re.search(r"\.(png|svg|jpe?g)\b|_images/", alt):
+            problems.append(f"{where}: no alt text describing the figure (mystnb.image.alt)")
+        if "show-input" not in tags and not {"hide-input", "remove-input"} & set(tags):
+            problems.append(f"{where}: plotting code not hidden (tag hide-input)")
+    assert not problems, "\n".join(problems)

@@ -44,7 +44,9 @@ NON_CALLABLE = {"mlhwlib.__version__", "mlhwlib.plotting.BOOK_COLORS",
 # checks that their arrays are read-only.
 # Public callables without arguments to get wrong (a row would only test Python's own
 # "unexpected keyword argument" error, not mlhwlib).
-NO_ARGUMENTS = {"mlhwlib.plotting.use_book_style"}
+NO_ARGUMENTS = {"mlhwlib.plotting.use_book_style",
+                # a warning category: Python's Warning takes any message
+                "mlhwlib.plotting.FigureLayoutWarning"}
 
 RESULT_TYPES = {"mlhwlib.lstm.LSTMTrace", "mlhwlib.bptt.BPTTResult",
                 "mlhwlib.bptt.VectorBPTTResult", "mlhwlib.adaboost.BoostingResult"}
@@ -249,6 +251,9 @@ rows(numerics.check_callable,
      (dict(value=3, name="f"), T, r"f must be callable or None, got int"))
 
 # ---------------------------------------------------------------- plotting
+rows(plotting.figure_overlaps,
+     (dict(fig="figure.png"), T, r"fig must be a matplotlib Figure, got str"),
+     (dict(fig=None), T, r"fig must be a matplotlib Figure, got NoneType"))
 
 # ---------------------------------------------------------------- book
 rows(book.check_close,

@@ -6,6 +6,8 @@ On every page of ``_toc.yml``:
   stays inside the column (MathJax 4 breaks long ones at their operators), and a
   display formula keeps to the column and scrolls inside its own box;
 * the page itself never scrolls sideways;
+* every figure keeps the shape of its image file when the column is narrower than
+  the figure;
 * every box that scrolls sideways (code, an output, a table, a display formula) is a
   keyboard stop, so that it can be scrolled without a mouse;
 * while a page loads, its scripts measure at most the boxes on its first screen, not
@@ -64,3 +66,20 @@ def test_scripts_measure_only_the_first_screen_at_load(phone, name):
         f"{name}: scripts measured {result['measured_at_load']} of {result['boxes']} boxes "
         f"while the page loaded (at most {FIRST_SCREEN_BOXES}: those on the first screen); "
         "measuring every box lays out the whole page at once")
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_figures_keep_their_shape(phone, name):
+    from PIL import Image
+
+    from conftest import HTML
+
+    bad = []
+    for image in phone[f"{name}.html"]["images"]:
+        with Image.open(HTML / "book" / image["src"]) as png:
+            expected = png.width / png.height
+        shown = image["width"] / image["height"] if image["height"] else float("inf")
+        if abs(shown / expected - 1) > 0.02:
+            bad.append(f"{image['src']}: shown {image['width']:.0f} x {image['height']:.0f} px, "
+                       f"aspect {shown:.2f} instead of {expected:.2f}")
+    assert not bad, f"{name}: figures stretched at 390 px: " + "; ".join(bad)
