@@ -45,8 +45,8 @@ import nbformat
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from myst_to_slides import (BLOCK_MARK, Context, gate, local_labels,  # noqa: E402
-                            render_blocks, render_markdown)
+from myst_to_slides import (BLOCK_MARK, Context, local_labels,  # noqa: E402
+                            outside_solutions, render_blocks, render_markdown, site_references)
 
 ROOT = Path(__file__).resolve().parent.parent
 NODE = ROOT / "node_modules"
@@ -55,6 +55,10 @@ WIDTH, HEIGHT = 1280, 720
 BUDGET = HEIGHT - 130  # px of content a slide may hold (margins, slide number, slack)
 CHARS_PER_LINE, LINE = 92, 34  # body text at 24 px in a 1180-px column
 CODE_CHARS, CODE_LINE = 100, 25  # code at 18 px, wrapped
+# Display formulas are broken into lines of this width (em of the formula's font: 27 px
+# on a 24-px slide, so about 1080 px of the 1200-px column); one that cannot break (a
+# wide matrix) is scaled down in the browser to fit (mlhwFitMath below).
+LINE_WIDTH = "40em"
 
 
 def copy_assets(out: Path) -> None:
@@ -149,7 +153,13 @@ def _image(ctx: Context, out: Path, data: str, ext: str, cell, k: int,
         width, height = int.from_bytes(raw[16:20], "big"), int.from_bytes(raw[20:24], "big")
     width, height = int(width or 640), int(height or 360)
     shown_h = min(460, int(height * min(1.0, 1100 / width) * 1.3))
-    cap = f"<figcaption>{render_markdown(ctx, caption)}</figcaption>" if caption else ""
+    number = site_references(ctx.html_dir).get(
+        "#number:" + mystnb.get("figure", {}).get("name", ""), "")
+    if caption:
+        label = f"<strong>{html.escape(number)}</strong> " if number else ""
+        cap = f"<figcaption>{label}{render_markdown(ctx, caption)}</figcaption>"
+    else:
+        cap = ""
     return (f'<figure><img src="{name}" alt="{html.escape(alt)}" data-h="{shown_h}" '
             f'style="max-height:{shown_h}px">{cap}</figure>')
 
@@ -182,12 +192,14 @@ def outputs_html(ctx: Context, out: Path, cell) -> list[str]:
     return blocks
 
 
-def cell_blocks(ctx: Context, out: Path, cell) -> list[str]:
+def cell_blocks(ctx: Context, out: Path, cell, source: str | None = None) -> list[str]:
+    """The blocks of one cell; ``source`` replaces a markdown cell's text (the part
+    outside gated solutions)."""
     tags = set(cell.metadata.get("tags", []))
     if "remove-cell" in tags:
         return []
     if cell.cell_type == "markdown":
-        return render_blocks(ctx, cell.source)
+        return render_blocks(ctx, cell.source if source is None else source)
     if cell.cell_type != "code":
         return []
     blocks = []
@@ -201,8 +213,8 @@ def cell_blocks(ctx: Context, out: Path, cell) -> list[str]:
 
 
 def _is_running_note(block: str) -> bool:
-    return bool(re.match(r'<div class="box [^"]*"><div class="box-title">Running this chapter',
-                         block))
+    """The "Running this chapter" (or "appendix") note: for readers of the page."""
+    return bool(re.match(r'<div class="box [^"]*"><div class="box-title">Running this ', block))
 
 
 def title_slide(ctx: Context, nb) -> tuple[str, int]:
@@ -226,39 +238,48 @@ def title_slide(ctx: Context, nb) -> tuple[str, int]:
     return f'<section class="title-slide">{body}</section>', used
 
 
+HEADING = re.compile(r"<h([1-4])\b")
+
+
 def slides_of(ctx: Context, out: Path, nb, start: int) -> list[list[list[str]]]:
-    """Horizontal slides, each a list of vertical sub-slides, each a list of blocks."""
+    """Horizontal slides, each a list of vertical sub-slides, each a list of blocks.
+
+    Cells are grouped by their ``slideshow`` metadata, and every heading starts a
+    slide of its own wherever it stands: a level-2 heading (a section) a new
+    horizontal slide, a deeper one a sub-slide."""
     deck: list[list[list[str]]] = []
-    in_solution = False
-    has_meta = any(c.metadata.get("slideshow") for c in nb.cells)
+    hidden = False  # inside a gated solution
     for cell in nb.cells[start:]:
+        source = None
         if cell.cell_type == "markdown":
-            g = gate(cell.source)
-            if g == "start":
-                in_solution = True
+            source, hidden_after = outside_solutions(cell.source, hidden)
+            hidden = hidden_after
+            if not source.strip():
                 continue
-            if g == "end":
-                in_solution = False
-                continue
-        if in_solution:
+        elif hidden:
             continue
         kind = cell.metadata.get("slideshow", {}).get("slide_type", "-")
         if kind == "skip":
             continue
-        blocks = cell_blocks(ctx, out, cell)
+        blocks = cell_blocks(ctx, out, cell, source)
         if not blocks:
             continue
         if kind == "notes":
             if deck:
                 deck[-1][-1].append('<aside class="notes">' + "".join(blocks) + "</aside>")
             continue
-        if not has_meta and cell.cell_type == "markdown" and re.match(r"<h[1-3]", blocks[0]):
-            kind = "slide"
         if kind == "slide" or not deck:
             deck.append([[]])
         elif kind == "subslide":
             deck[-1].append([])
-        deck[-1][-1].extend(blocks)
+        for block in blocks:
+            heading = HEADING.match(block)
+            if heading and deck[-1][-1]:
+                if int(heading.group(1)) <= 2:
+                    deck.append([[]])
+                else:
+                    deck[-1].append([])
+            deck[-1][-1].append(block)
     return deck
 
 
@@ -275,8 +296,72 @@ def _chunk_code(block: str) -> list[str]:
     lines = body.split("\n")
     if len(lines) <= CODE_LINES_PER_SLIDE + 4:
         return [block]
-    return [head + "\n".join(lines[i:i + CODE_LINES_PER_SLIDE]) + tail
-            for i in range(0, len(lines), CODE_LINES_PER_SLIDE)]
+    # cut before a line that starts a statement at the left margin (not inside a loop,
+    # a call or a function), as late as possible in each slide's share of lines
+    chunks, start = [], 0
+    while len(lines) - start > CODE_LINES_PER_SLIDE + 4:
+        end = start + CODE_LINES_PER_SLIDE
+        cut = next((i for i in range(end, start + CODE_LINES_PER_SLIDE // 2, -1)
+                    if lines[i][:1] not in ("", " ", "\t", ")", "]", "}")), end)
+        chunks.append(lines[start:cut])
+        start = cut
+    chunks.append(lines[start:])
+    return [head + "\n".join(chunk) + tail for chunk in chunks]
+
+
+def _masked(text: str) -> str:
+    """``text`` with tags and formulas blanked out (same length): where a sentence may end."""
+    def blank(m: re.Match) -> str:
+        return "x" * len(m.group(0))
+    text = re.sub(r"\\\(.*?\\\)|\\\[.*?\\\]", blank, text, flags=re.DOTALL)
+    return re.sub(r"<[^>]*>", blank, text)
+
+
+def _groups(parts: list[str], wrap, room: int) -> list[str]:
+    """Consecutive ``parts`` gathered into as few blocks ``wrap(joined)`` as fit ``room``."""
+    out, current = [], []
+    for part in parts:
+        if current and estimate(wrap("".join(current + [part]))) > room:
+            out.append(wrap("".join(current)))
+            current = []
+        current.append(part)
+    if current:
+        out.append(wrap("".join(current)))
+    return out
+
+
+def _chunk_text(block: str) -> list[str]:
+    """A paragraph or a list taller than a slide (less a title) becomes several: a
+    paragraph between sentences, a list between its items (numbering continued)."""
+    room = BUDGET - 90
+    if estimate(block) <= room:
+        return [block]
+    para = re.match(r"<p>(.*)</p>\s*$", block, re.DOTALL)
+    if para:
+        text = para.group(1)
+        cuts = [m.end() for m in re.finditer(r"[.!?;:]\s+(?=[A-Z(\\$])", _masked(text))]
+        sentences = [text[a:b] for a, b in zip([0] + cuts, cuts + [len(text)])]
+        return _groups(sentences, lambda t: f"<p>{t.strip()}</p>", room)
+    listing = re.match(r"<(ul|ol)>\s*(.*?)\s*</\1>\s*$", block, re.DOTALL)
+    if listing:
+        kind, inner = listing.groups()
+        items, depth, start = [], 0, 0
+        for m in re.finditer(r"<(/?)(li|ul|ol)\b[^>]*>", inner):
+            depth += -1 if m.group(1) else 1
+            if depth == 0 and m.group(0) == "</li>":
+                items.append(inner[start:m.end()])
+                start = m.end()
+        if len(items) < 2:
+            return [block]
+        out, first = [], 1
+        for group in _groups(items, lambda t: t, room):
+            n = len(re.findall(r"<li\b", group)) - len(re.findall(r"<li\b", "".join(
+                re.findall(r"<(?:ul|ol)\b.*?</(?:ul|ol)>", group, re.DOTALL))))
+            attrs = f' start="{first}"' if kind == "ol" and first > 1 else ""
+            out.append(f"<{kind}{attrs}>{group}</{kind}>")
+            first += n
+        return out
+    return [block]
 
 
 BOX = re.compile(r'^(<div class="box [^"]*"><div class="box-title">)(.*?)(</div>)(.*)</div>$',
@@ -302,25 +387,46 @@ def _chunk_box(block: str) -> list[str]:
             for i, p in enumerate(parts)]
 
 
-def split(blocks: list[str]) -> list[list[str]]:
-    """Split one slide's blocks into pieces that fit the slide (heading repeated)."""
-    blocks = [piece for block in blocks for box in _chunk_box(block) for piece in _chunk_code(box)]
-    pieces, current, used = [], [], 0
-    heading = next((b for b in blocks[:1] if re.match(r"<h[1-4]", b)), None)
+def _continued(heading: str) -> str:
+    return re.sub(r"(</h[1-4]>)", r' <span class="cont">(continued)</span>\1',
+                  re.sub(r' <span class="cont">\(continued\)</span>', "", heading), count=1)
+
+
+def split(blocks: list[str], heading: str | None = None) -> tuple[list[list[str]], str | None]:
+    """Split one slide's blocks into pieces that fit the slide.
+
+    Every piece is titled: a piece that does not open with a heading repeats the
+    latest heading (``heading``, from earlier slides, or the slide's own), marked
+    "(continued)"; a heading is never left alone at the foot of a piece. Returns
+    the pieces and the latest heading."""
+    blocks = [piece for block in blocks for box in _chunk_box(block)
+              for text in _chunk_text(box) for piece in _chunk_code(text)]
+    pieces: list[list[str]] = []
+    current: list[str] = []
+    used = 0
+
+    def fresh() -> tuple[list[str], int]:
+        if heading is None:
+            return [], 0
+        return [_continued(heading)], estimate(heading)
+
+    if blocks and not HEADING.match(blocks[0]):
+        current, used = fresh()
     for block in blocks:
         h = estimate(block)
-        if current and used + h > BUDGET and not block.startswith('<aside class="notes"'):
+        content = [b for b in current if not HEADING.match(b)]
+        if content and used + h > BUDGET and not block.startswith('<aside class="notes"'):
             pieces.append(current)
-            current, used = [], 0
-            if heading is not None:
-                cont = re.sub(r"(</h[1-4]>)", r' <span class="cont">(continued)</span>\1',
-                              heading, count=1)
-                current, used = [cont], estimate(heading)
+            current, used = ([], 0) if HEADING.match(block) else fresh()
+        if HEADING.match(block):
+            heading = block
         current.append(block)
         used += h
-    if current:
+    if any(not HEADING.match(b) for b in current):
         pieces.append(current)
-    return pieces
+    elif pieces and current:  # only a heading left: it belongs to nothing
+        pass
+    return pieces, heading
 
 
 TEMPLATE = """<!DOCTYPE html>
@@ -335,7 +441,7 @@ TEMPLATE = """<!DOCTYPE html>
 <style>
 .reveal {{ font-size: 24px; }}
 .reveal .slides {{ text-align: left; }}
-.reveal .slides section {{ height: 100%; box-sizing: border-box !important; padding: 10px 40px 30px !important; }}
+.reveal .slides section {{ height: 100%; box-sizing: border-box !important; padding: 10px 40px 64px !important; }}
 .reveal h1.deck-title {{ font-size: 1.9em; margin: 30px 0 24px; text-transform: none; }}
 .reveal h1, .reveal h2, .reveal h3, .reveal h4 {{ text-transform: none; margin: 0 0 14px; }}
 .reveal h2 {{ font-size: 1.45em; }} .reveal h3 {{ font-size: 1.2em; }} .reveal h4 {{ font-size: 1.05em; }}
@@ -361,7 +467,8 @@ TEMPLATE = """<!DOCTYPE html>
 .reveal mjx-container[display="true"] {{ max-width: 100%; overflow-x: auto; overflow-y: hidden; }}
 .reveal table {{ display: block; max-width: 100%; overflow-x: auto; }}
 .reveal figure img, .reveal img {{ max-width: 100%; }}
-.reveal .slide-number {{ font-size: 16px; }}
+/* the number at the bottom left, clear of the navigation arrows at the bottom right */
+.reveal .slide-number {{ font-size: 16px; left: 8px; right: auto; bottom: 8px; }}
 .reveal .fit-inner {{ transform-origin: top left; }}
 </style>
 <script>
@@ -381,9 +488,22 @@ window.MathJax = {{
 {slides}
 </div></div>
 <script>
+// A display formula that MathJax could not break to the column (a wide matrix) is set
+// in a smaller font until it fits (data-fit-scale), never below 60 %.
+function mlhwFitMath(slide) {{
+  slide.querySelectorAll('mjx-container[display="true"]').forEach(function (m) {{
+    var box = m.clientWidth, wide = m.scrollWidth;
+    if (box > 0 && wide > box + 1) {{
+      var z = Math.max(0.6, 0.98 * box / wide), size = parseFloat(m.style.fontSize) || 100;
+      m.style.fontSize = (size * z).toFixed(1) + '%';
+      m.dataset.fitScale = z.toFixed(2);
+    }}
+  }});
+}}
 // Fit: a slide still taller than the 1280 x 720 slide is zoomed to fit (data-fit-zoom).
 function mlhwFit(slide) {{
   if (!slide || slide.dataset.fitDone) return;
+  mlhwFitMath(slide);
   slide.style.zoom = '';
   var h = slide.scrollHeight, limit = {height};
   if (h > limit) {{
@@ -416,8 +536,12 @@ window.addEventListener('load', function () {{
 def deck_html(ctx: Context, out: Path, nb, title: str) -> str:
     first, start = title_slide(ctx, nb)
     sections = [first]
+    heading = None
     for horizontal in slides_of(ctx, out, nb, start):
-        verticals = [piece for sub in horizontal for piece in split(sub) if piece]
+        verticals = []
+        for sub in horizontal:
+            pieces, heading = split(sub, heading)
+            verticals.extend(piece for piece in pieces if piece)
         if len(verticals) == 1:
             sections.append("<section>" + "\n".join(verticals[0]) + "</section>")
         elif verticals:
@@ -455,7 +579,7 @@ def prerender(decks: list[Path]) -> bool:
         print("slides: node or node_modules/mathjax4 missing: MathJax runs in the browser")
         return False
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as cfg:
-        json.dump({"macros": mathjax_macros()}, cfg)
+        json.dump({"macros": mathjax_macros(), "lineWidth": LINE_WIDTH}, cfg)
     try:
         # A rare failure of MathJax 4's dynamic font loader in a fresh node_modules
         # (seen once in a fresh clone; the same call then succeeds): retry, as the site does.

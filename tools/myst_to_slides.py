@@ -108,11 +108,15 @@ def site_references(html_dir: str) -> dict[str, str]:
         return out
     link = re.compile(r'<a class="reference internal" href="[^"#]*#([^"]+)"[^>]*>(.*?)</a>',
                       re.DOTALL)
-    block = re.compile(r'id="([^"]+)"[^>]*>\s*<p class="admonition-title">\s*'
+    # a numbered block (theorem, exercise, ...), perhaps behind a MyST target's span
+    block = re.compile(r'id="([^"]+)"[^>]*>\s*(?:<span id="[^"]*"></span>\s*)*'
+                       r'<p class="admonition-title">\s*'
                        r'<span class="caption-number">([^<]*)</span>', re.DOTALL)
+    figure = re.compile(r'<figure[^>]*\sid="([^"]+)"[^>]*>(?:(?!</figure>).)*?'
+                        r'<span class="caption-number">([^<]*)</span>', re.DOTALL)
     for page in sorted(root.glob("book/*.html")):
         text = page.read_text(encoding="utf-8")
-        for anchor, number in block.findall(text):
+        for anchor, number in block.findall(text) + figure.findall(text):
             out.setdefault("#number:" + anchor, number.strip())
         for anchor, inner in link.findall(text):
             if "<mjx-" in inner:  # a formula in the link text: keep the plain text
@@ -256,6 +260,31 @@ def _split_options(body: str) -> tuple[dict[str, str], str]:
     return options, "\n".join(lines[i:])
 
 
+def _included(arg: str, options: dict[str, str]) -> str | None:
+    """The code a ``literalinclude`` shows: the whole file, its ``:lines:`` (``a-b``) or
+    the source of its ``:pyobject:`` (a function or class, with its decorators)."""
+    import ast
+
+    path = (ROOT / "book" / arg.strip()).resolve()
+    if not path.is_file():
+        return None
+    text = path.read_text(encoding="utf-8")
+    lines = text.splitlines()
+    if "pyobject" in options:
+        name = options["pyobject"]
+        node = next((n for n in ast.walk(ast.parse(text))
+                     if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+                     and n.name == name), None)
+        if node is None:
+            return None
+        first = min([node.lineno] + [d.lineno for d in node.decorator_list])
+        return "\n".join(lines[first - 1:node.end_lineno])
+    if "lines" in options:
+        first, _, last = options["lines"].partition("-")
+        return "\n".join(lines[int(first) - 1:int(last or first)])
+    return text.rstrip("\n")
+
+
 def _directive(ctx: Context, info: str, body: str) -> str:
     match = re.match(r"^\{([A-Za-z0-9_:-]+)\}\s*(.*)$", info.strip())
     if not match:  # a plain code fence
@@ -270,6 +299,11 @@ def _directive(ctx: Context, info: str, body: str) -> str:
         return '<div class="display-math">\\[' + html.escape(content.strip()) + "\\]</div>"
     if name in ("code-block", "code", "sourcecode"):
         return f'<pre class="code"><code>{html.escape(content)}</code></pre>'
+    if name == "literalinclude":
+        code = _included(arg, options)
+        if code is None:
+            return html.escape(ctx._missing(name, arg))
+        return f'<pre class="code"><code class="language-python">{html.escape(code)}</code></pre>'
     if name in ("figure", "image") and arg:
         src = (ROOT / "book" / arg).resolve()
         alt = options.get("alt", "")
@@ -346,14 +380,28 @@ def render_markdown(ctx: Context, markdown: str) -> str:
     return "".join(render_blocks(ctx, markdown))
 
 
-def gate(markdown: str) -> str | None:
-    """``"start"``/``"end"`` if the cell opens or closes a gated solution, else None."""
+def outside_solutions(markdown: str, hidden: bool) -> tuple[str, bool]:
+    """The part of a markdown cell outside gated solutions, and whether a solution is
+    still open at its end. ``hidden`` says whether one was open at its start.
+
+    A cell may hold an exercise and the ``{solution-start}`` of its solution (whose
+    text follows in the same cell), or end a solution and go on with the chapter:
+    only the lines between the gates are dropped."""
+    lines = markdown.split("\n")
+    kept: list[str] = []
+    pos = 0
     for tok in _parser().parse(markdown, {}):
-        if tok.type in ("fence", "colon_fence"):
-            m = re.match(r"^\{(solution-start|solution-end)\}", tok.info.strip())
-            if m:
-                return "start" if m.group(1) == "solution-start" else "end"
-    return None
+        if tok.level != 0 or tok.map is None or tok.type not in ("fence", "colon_fence"):
+            continue
+        m = re.match(r"^\{(solution-start|solution-end)\}", tok.info.strip())
+        if m:
+            if not hidden:
+                kept.extend(lines[pos:tok.map[0]])
+            pos = tok.map[1]
+            hidden = m.group(1) == "solution-start"
+    if not hidden:
+        kept.extend(lines[pos:])
+    return "\n".join(kept), hidden
 
 
 def local_labels(markdowns: list[str]) -> dict[str, str]:
