@@ -18,7 +18,14 @@ LaTeX builder has written ``<target>.tex`` (and before Jupyter Book runs
 * unnumbered display equations go through ``\\mlhwdisplay`` (defined in the
   preamble of ``_config.yml``), which shrinks a display wider than the line to
   the line width and says so in the LaTeX log (``mlhw: display scaled``), so
-  nothing runs off the page and ``tests/test_pdf.py`` can report the formula.
+  nothing runs off the page and ``tests/test_pdf.py`` can report the formula;
+* a heading with a formula gets a plain-text twin for the PDF's bookmarks
+  (``\\texorpdfstring``): hyperref cannot put TeX math in a bookmark;
+* a Latin quotation mark next to a CJK character is boxed, so that xeCJK does not
+  put its Latin–CJK space between them (“第三個”, not “ 第三個 ”).
+
+Before that, the LaTeX builder's doctrees lose the code of cells tagged
+``hide-input`` (on the site it is folded away; on paper it would fill pages).
 
 The rewrite is idempotent and only touches the LaTeX builder's output.
 """
@@ -104,6 +111,51 @@ def _displays(tex: str) -> str:
     return DISPLAY.sub(wrap, tex)
 
 
+# TeX in a heading -> the text of its bookmark
+BOOKMARK_TEXT = {
+    "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "varepsilon": "ε",
+    "epsilon": "ε", "theta": "θ", "btheta": "θ", "lambda": "λ", "mu": "μ", "bmu": "μ",
+    "pi": "π", "bpi": "π", "sigma": "σ", "Sigma": "Σ", "bSigma": "Σ", "partial": "∂",
+    "ge": "≥", "geq": "≥", "le": "≤", "leq": "≤", "ne": "≠", "neq": "≠", "approx": "≈",
+    "mid": "|", "ast": "*", "times": "×", "cdot": "·", "infty": "∞", "to": "→",
+    "ELBO": "L", "KL": "KL", "sech": "sech", "tanh": "tanh", "log": "log", "exp": "exp",
+}
+SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def _plain(math: str) -> str:
+    """A readable plain-text form of a short formula (for a PDF bookmark)."""
+    text = re.sub(r"\\([A-Za-z]+)\s*", lambda m: BOOKMARK_TEXT.get(m.group(1), ""), math)
+    text = re.sub(r"_\{?(\d+)\}?", lambda m: m.group(1).translate(SUBSCRIPT), text)
+    text = re.sub(r"\^\{?(\d+)\}?", lambda m: m.group(1).translate(SUPERSCRIPT), text)
+    text = re.sub(r"[{}_^\\]", "", text)
+    return " ".join(text.split())
+
+
+HEADING = re.compile(r"^(\\(?:part|chapter|section|subsection|subsubsection)\*?\{)(.*)\}$", re.M)
+HEADING_MATH = re.compile(r"\\protect\\\((.*?)\\protect\\\)")
+
+
+def _bookmarks(tex: str) -> str:
+    def heading(match: re.Match) -> str:
+        title = match.group(2)
+        if "\\protect\\(" not in title or "\\texorpdfstring" in title:
+            return match.group(0)
+        title = HEADING_MATH.sub(lambda m: "\\texorpdfstring{\\protect\\(" + m.group(1)
+                                 + "\\protect\\)}{" + _plain(m.group(1)) + "}", title)
+        return match.group(1) + title + "}"
+    return HEADING.sub(heading, tex)
+
+
+CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef"
+
+
+def _cjk_quotes(tex: str) -> str:
+    tex = re.sub(f"([“‘])(?=[{CJK}])", r"\\mbox{\1}", tex)
+    return re.sub(f"(?<=[{CJK}])([”’])", r"\\mbox{\1}", tex)
+
+
 def _bibliography(tex: str, doc: str) -> str:
     start = _chapter_start(tex, doc)
     if start < 0:
@@ -158,8 +210,8 @@ def rewrite(tex: str, srcdir: Path) -> str:
         for doc in docs:
             if doc.endswith("bibliography"):
                 tex = _bibliography(tex, doc)
-    # 4. Proof blocks and display equations.
-    tex = _displays(_proofs(tex))
+    # 4. Proof blocks, display equations, bookmarks, quotation marks around CJK.
+    tex = _cjk_quotes(_bookmarks(_displays(_proofs(tex))))
     return tex.replace("\\begin{document}", "% mlhw-book layout applied\n\\begin{document}", 1)
 
 
@@ -172,6 +224,20 @@ def _rewrite_latex(app, exception):
             tex_file.write_text(rewrite(text, Path(app.srcdir)), encoding="utf-8")
 
 
+def _drop_hidden_code(app, doctree, docname):
+    """On paper, a cell tagged ``hide-input`` shows its output only."""
+    if app.builder.name != "latex":
+        return
+    from docutils import nodes
+
+    for cell in list(doctree.findall(nodes.container)):
+        if "tag_hide-input" in cell.get("classes", []):
+            for child in list(cell.children):
+                if isinstance(child, nodes.container) and "cell_input" in child.get("classes", []):
+                    cell.remove(child)
+
+
 def setup(app):
+    app.connect("doctree-resolved", _drop_hidden_code)
     app.connect("build-finished", _rewrite_latex)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -103,7 +103,7 @@ def multiclass_alpha(eps, n_classes) -> float:
 
     It minimises :math:`(1-\\varepsilon)e^{-\\alpha} + \\varepsilon e^{\\alpha/(K-1)}`,
     the factor by which one round multiplies the multi-class exponential loss.
-    Derived in :ref:`adaboost-step`.
+    Derived in :prf:ref:`adaboost-thm-alpha`.
 
     Parameters
     ----------

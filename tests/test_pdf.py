@@ -9,6 +9,9 @@
 * the front matter is unnumbered (the first chapter is Chapter 1), the contents
   list the parts of ``_toc.yml``, there is one bibliography and no proof index;
 * no page is blank;
+* the code of cells tagged ``hide-input`` (plotting code) is not printed;
+* every PDF bookmark is plain text (hyperref dropped no token from a heading);
+* no space separates a quotation mark from the Chinese text it quotes;
 * the student PDF has no solution.
 """
 
@@ -174,8 +177,8 @@ def test_one_bibliography_and_no_proof_index(pdf_pages):
 
 
 def test_bibliography_is_author_year(pdf_pages):
-    page = next(p for p in pdf_pages if "Hochreiter" in p and "Long short-term memory" in p
-                and "Schmidhuber. Long" in p)
+    page = next(p for p in pdf_pages if "Long short-term memory" in p
+                and re.search(r"Hochreiter, S\. and Schmidhuber, J\.\s+\(1997\)\.", p))
     assert not re.search(r"^\s*\[\d+\]", page, re.M), "numbered bibliography entries"
 
 
@@ -193,3 +196,42 @@ def test_student_pdf_has_no_solutions(pdf_text):
     # every exercise is still there
     heads = re.compile(r"^\s*Exercise \d+", re.M)
     assert len(heads.findall(student)) == len(heads.findall(pdf_text)) > 0
+
+
+def _hidden_code() -> list[list[str]]:
+    """The lines of every cell tagged hide-input (plotting code) that are long (28
+    letters or more) and appear nowhere else in the book's sources."""
+    hidden, shown = [], []
+    for nb in sorted((ROOT / "book").glob("*.ipynb")):
+        for cell in json.loads(nb.read_text(encoding="utf-8"))["cells"]:
+            source = "".join(cell["source"])
+            if cell["cell_type"] == "code" and "hide-input" in cell["metadata"].get("tags", []):
+                hidden.append(source.splitlines())
+            else:
+                shown.append(_key(source))
+    elsewhere = "|".join(shown)
+    return [[line for line in cell if len(_key(line)) >= 28 and _key(line) not in elsewhere]
+            for cell in hidden]
+
+
+def test_hidden_plotting_code_is_not_printed(pdf_text):
+    cells = _hidden_code()
+    assert len(cells) >= 15
+    text = _key(pdf_text)
+    printed = [next(line for line in cell if _key(line) in text) for cell in cells
+               if any(_key(line) in text for line in cell)]
+    assert not printed, (f"code of {len(printed)} hide-input cells printed in the PDF, e.g. "
+                         f"{printed[:3]}")
+
+
+def test_bookmarks_are_plain_text():
+    dropped = re.findall(r"Token not allowed in a PDF string.*?\n.*?removing `([^']*)'", _log(),
+                         re.DOTALL)
+    assert not dropped, f"headings whose PDF bookmark lost TeX: {len(dropped)} tokens removed"
+
+
+def test_no_space_inside_quotation_marks_around_chinese(pdf_text):
+    cjk = "\u3400-\u4dbf\u4e00-\u9fff"
+    spaced = re.findall(f"[“‘] +[{cjk}].{{0,12}}|.{{0,12}}[{cjk}] +[”’]", pdf_text)
+    assert "第三個" in pdf_text
+    assert not spaced, f"a space between a quotation mark and Chinese text: {spaced[:3]}"
