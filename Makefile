@@ -80,12 +80,13 @@ _build/config-%.yml: _config.yml tools/book_config.py $(VENV)/.installed
 	mkdir -p _build
 	$(BIN)/python tools/book_config.py $* $@
 
-# Sphinx does not notice a change in the extensions (_ext/): when they change, the
-# site and the LaTeX are written again from scratch (every page is post-processed anew).
+# Sphinx does not notice a change in the extensions (_ext/), nor every change of
+# _config.yml (the bibliography style, for one): when they change, the
+# site and the LaTeX are built again from scratch (every page read and post-processed anew).
 EXT_SOURCES := $(sort $(wildcard _ext/*.py _ext/*.mjs _ext/static/*))
-_build/.ext-stamp: $(EXT_SOURCES)
+_build/.ext-stamp: $(EXT_SOURCES) _config.yml
 	mkdir -p _build
-	rm -rf $(HTML) _build/latex
+	rm -rf $(HTML) _build/latex _build/.doctrees
 	touch $@
 
 book: $(VENV)/.installed _extra/.installed _extra/slides/.built _build/.lib-stamp _build/.ext-stamp \

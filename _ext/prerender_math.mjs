@@ -3,7 +3,9 @@
 //
 //   node _ext/prerender_math.mjs CONFIG.json PAGE.html [PAGE.html ...]
 //
-// CONFIG.json: {"macros": {...}, "fontURL": "<path of the woff2 folder from a page in book/>"}.
+// CONFIG.json: {"macros": {...}} and, for the slides, {"lineWidth": "40em"}: display
+// formulas are then broken into lines of at most that width (a slide's width is known;
+// a page's is not), and not marked as scrolling boxes.
 // Each page is rewritten in place. MathJax 4 breaks long in-line formulas at their
 // top-level operators (the browser wraps them like words); display formulas keep
 // their width and scroll inside their box (see _static/mlhw-site.css).
@@ -26,7 +28,9 @@ await MathJax.init({
     packages: {'[+]': ['boldsymbol', 'noerrors', 'mathtools', 'cancel']},
   },
   chtml: {fontURL: 'FONTURL_PLACEHOLDER', adaptiveCSS: true},
-  output: {linebreaks: {inline: true}, displayOverflow: 'overflow'},
+  output: config.lineWidth
+    ? {linebreaks: {inline: true, width: config.lineWidth}, displayOverflow: 'linebreak'}
+    : {linebreaks: {inline: true}, displayOverflow: 'overflow'},
   options: {
     ignoreHtmlClass: 'tex2jax_ignore|mathjax_ignore|document',
     processHtmlClass: 'tex2jax_process|mathjax_process|math|output_area',
@@ -40,7 +44,8 @@ const adaptor = MathJax.startup.adaptor;
 // the narrowest column a display formula sits in at 390 px is 269 px (a formula in a
 // proof; 358 px in plain text), i.e. 16.8 em of 16-px text. Such a formula is made a
 // keyboard stop here, at build time, so that no script has to measure every formula
-// when a page loads; _static/mlhw-site.js refines the mark when the formula comes into view.
+// when a page loads; _static/mlhw-site.js corrects the marks at the first Tab key press.
+// (Screen readers read the formula itself: it gets no role or label of its own.)
 const WIDE_EM = 16;
 
 // MathJax writes the TeX of every sub-expression (data-latex) for its run-time menu,
@@ -63,10 +68,9 @@ for (const page of pages) {
     const root = item.typesetRoot;
     adaptor.removeAttribute(root, 'data-latex');
     for (const child of adaptor.childNodes(root)) dropLatex(child, adaptor.kind(child) === 'mjx-math');
-    if (item.display && doc.outputJax.getBBox(item, doc).w * item.metrics.scale > WIDE_EM) {
+    if (!config.lineWidth && item.display
+        && doc.outputJax.getBBox(item, doc).w * item.metrics.scale > WIDE_EM) {
       adaptor.setAttribute(root, 'tabindex', '0');
-      adaptor.setAttribute(root, 'role', 'region');
-      adaptor.setAttribute(root, 'aria-label', 'formula, scrolls sideways');
       wide += 1;
     }
     total += 1;

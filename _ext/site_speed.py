@@ -25,8 +25,9 @@ After the HTML builder has written the site, every page is post-processed:
   that scroll keyboard stops), which lays out the whole page: seconds on a phone.
   That sweep is removed from the theme's script; the build marks every box that may
   scroll on a 390-px phone (code by its longest line, tables, display formulas by
-  their width: ``prerender_math.mjs``) and ``static/mlhw-site.js`` corrects the
-  mark of a box when it comes into view.
+  their width: ``prerender_math.mjs``) and ``static/mlhw-site.js`` measures every
+  box once, at the first Tab key press, and corrects the marks (only keyboard users
+  pay for that layout, once).
 * **Images load lazily** (``loading="lazy"``): a chapter's figures are not fetched
   before its first screen is painted; their size becomes ``width``/``height``
   attributes, so a figure shrunk to a phone's column keeps its shape.
@@ -301,11 +302,22 @@ def _images(html: str) -> str:
     the space before the image arrives)."""
     def one(match: re.Match) -> str:
         tag = match.group(0)
-        tag = IMG_SIZE_STYLE.sub(r' width="\1" height="\2"', tag)
+        tag = IMG_SIZE_STYLE.sub(r' width="\1" height="\2" style="--mlhw-figure-width: \1px"',
+                                 tag)
         if " loading=" not in tag:
             tag = tag.replace("<img", '<img loading="lazy" decoding="async"', 1)
         return tag
     return re.sub(r"<img\b[^>]*>", one, html)
+
+
+INLINE_MATH_END = re.compile(r"</mjx-container></span>([.,;:!?)\]’”]{1,3})")
+
+
+def _punctuation_with_formula(html: str) -> str:
+    """A full stop or comma right after an in-line formula moves into the formula's
+    span, which does not wrap (mlhw-site.css): when MathJax breaks a long formula,
+    the punctuation stays on the formula's last line instead of starting the next."""
+    return INLINE_MATH_END.sub(r"</mjx-container>\1</span>", html)
 
 
 def _strip_mathjax(html: str) -> str:
@@ -370,6 +382,7 @@ def _prerender(app, pages: list[Path], outdir: Path) -> bool:
     for page in pages:
         rel = os.path.relpath(target, page.parent).replace(os.sep, "/")
         text = page.read_text(encoding="utf-8").replace("FONTURL_PLACEHOLDER", rel)
+        text = _punctuation_with_formula(text)
         # formulas show in a fallback font until their font arrives (no invisible text)
         text = re.sub(r"(@font-face(?:\s*/\*[^*]*\*/)?\s*\{)", r"\1 font-display: swap;", text)
         page.write_text(_strip_mathjax(text), encoding="utf-8")

@@ -6,12 +6,16 @@
 //   phone   390 x 844 phone viewport: per page, the formulas wider than the text column
 //           (every line box of an in-line formula, the box of a display formula),
 //           whether the page itself scrolls sideways, the boxes (code, tables, display
-//           formulas) that scroll sideways but are not keyboard stops, and how many
-//           boxes the page's scripts measured while it loaded.
+//           formulas) that scroll sideways but are not keyboard stops, how many boxes
+//           the page's scripts measured while it loaded, and the elements that reach
+//           past the column with every section laid out.
 //   axe     axe-core (npm) on every page: violations of impact serious or critical.
 //   slides  every slide of a reveal.js deck at 1280 x 720: height of the slide's content
 //           against the 720 px slide, and unresolved references left in its text.
-//   search  the site's search page: PATH is search.html?q=WORD; the result links
+//   keyboard PATH@WIDTHxHEIGHT: after the first Tab key press, the boxes that are keyboard
+//           stops but fit, and those that scroll but are not stops
+//   search  the site's search page on a phone: PATH is search.html?q=WORD; the result
+//           links and snippets, and whether the page scrolls sideways
 //   shot    screenshots: PATH=OUT.png@URL_PATH@WIDTHxHEIGHT[@SLIDE_INDEX]
 import fs from 'node:fs';
 import path from 'node:path';
@@ -54,6 +58,59 @@ function countMeasuredBoxes(boxes) {
     if (!window.__measuring && this.matches(boxes)) window.__measured.add(this);
     return rect.call(this);
   };
+}
+
+// Every section laid out (the site lays out far sections only when they near the screen).
+async function layOutEverything(page) {
+  await page.evaluate(() => {
+    const style = document.createElement('style');
+    style.textContent = 'article section { content-visibility: visible !important; }';
+    document.head.appendChild(style);
+  });
+}
+
+// Press Tab once (the site then measures every box: _static/mlhw-site.js) and list the
+// boxes that are keyboard stops but fit, and those that scroll but are not stops.
+async function afterFirstTab(page) {
+  await page.keyboard.press('Tab');
+  await layOutEverything(page);
+  return page.evaluate((boxes) => {
+    const say = (b) => b.tagName.toLowerCase() + ': ' + b.textContent.trim().slice(0, 50);
+    const fit = [], missed = [];
+    for (const b of document.querySelectorAll(boxes)) {
+      if (!b.getClientRects().length) continue;  // folded away
+      const scrolls = b.scrollWidth > b.clientWidth + 1 ||
+        (b.tagName !== 'MJX-CONTAINER' && b.scrollHeight > b.clientHeight + 1);
+      const stop = b.getAttribute('tabindex') === '0';
+      if (stop && !scrolls) fit.push(say(b));
+      if (scrolls && !stop && !b.querySelector('a[href], button')) missed.push(say(b));
+    }
+    return {stops_that_fit: fit, scrollers_not_stops: missed};
+  }, BOXES);
+}
+
+// Elements that reach past the right edge of the text column (with every section laid
+// out): on a phone, what a section does not show and cannot scroll to.
+async function stickingOut(page) {
+  await layOutEverything(page);
+  return page.evaluate(() => {
+    const article = document.querySelector('article.bd-article');
+    if (!article) return {sticking_out: []};
+    const style = getComputedStyle(article);
+    const right = article.getBoundingClientRect().right - parseFloat(style.paddingRight);
+    const out = [];
+    for (const el of article.querySelectorAll('*')) {
+      // scrolling boxes and MathJax's parts are measured by their own checks
+      if (el.closest('pre, mjx-container, .pst-scrollable-table-container, ' +
+                     '.cell_output > .output, figure > a, .math')) continue;
+      const r = el.getBoundingClientRect();
+      if (r.width > 0 && r.right > right + 1) {
+        out.push(el.tagName.toLowerCase() + '.' + [...el.classList].slice(0, 2).join('.') + ' +' +
+                 Math.round(r.right - right) + 'px: ' + (el.textContent || '').trim().slice(0, 60));
+      }
+    }
+    return {sticking_out: out};
+  });
 }
 
 async function open(url, viewport, init) {
@@ -111,8 +168,27 @@ try {
           boxes: document.querySelectorAll(boxes).length,
           images: [...document.querySelectorAll('article img')].map((img) => {
             const r = img.getBoundingClientRect();
-            return {src: img.getAttribute('src'), width: r.width, height: r.height};
+            return {src: img.getAttribute('src'), width: r.width, height: r.height,
+                    natural: parseFloat(img.getAttribute('width') || '0')};
           }),
+          // punctuation right after an in-line formula that starts a line of its own
+          punctuation_alone: [...document.querySelectorAll('span.math > mjx-container:not([display])')]
+            .flatMap((m) => {
+              let node = m.nextSibling || m.parentElement.nextSibling;
+              if (!node || node.nodeType !== 3 || !/^[.,;:!?)]/.test(node.textContent)) return [];
+              const range = document.createRange();
+              range.setStart(node, 0); range.setEnd(node, 1);
+              const p = range.getBoundingClientRect();
+              // the formula's last piece: the last top-level part of its line(s)
+              const parts = [...m.querySelector('mjx-math').children]
+                .filter((c) => c.tagName !== 'MJX-BREAK');
+              const last = parts.length && parts[parts.length - 1].getBoundingClientRect();
+              if (!last || last.height === 0 || p.height === 0) return [];
+              const top = last.top - 4, bottom = last.bottom + 4;
+              const middle = (p.top + p.bottom) / 2;
+              return (middle < top || middle > bottom)
+                ? [(m.firstElementChild?.getAttribute('data-latex') || '').slice(0, 50) + ' ' + node.textContent[0]] : [];
+            }),
           measured_at_load: measuredAtLoad,
           // a box that scrolls sideways and is not a keyboard stop (a box that holds a
           // link or a button can be scrolled by tabbing to it)
@@ -123,6 +199,7 @@ try {
             .map((b) => b.tagName.toLowerCase() + ': ' + b.textContent.slice(0, 60)),
         };
       }, BOXES);
+      Object.assign(results[p], await stickingOut(page));
       await page.close();
     }
   } else if (mode === 'axe') {
@@ -168,20 +245,39 @@ try {
                     number: document.querySelector('.slide-number')?.innerText || '',
                     unresolved: (text.match(/\?\?|\(see the chapter\)|\{(?:ref|numref|prf:ref|eq|doc|glue:text|glue|cite:p|cite:t|term)\}|[A-Za-z0-9_-]+\.(?:ipynb|md)\b|\$\$|\\\(|\\\[/g) || []),
                     merror: s.querySelectorAll('mjx-merror').length,
+                    // display formulas still wider than their box (cut off on a projector),
+                    // and how far the deck had to shrink one to fit
+                    cut_formulas: [...s.querySelectorAll('mjx-container[display="true"]')]
+                      .filter((m) => m.scrollWidth > m.clientWidth + 1).length,
+                    min_formula_scale: Math.min(1, ...[...s.querySelectorAll('mjx-container[data-fit-scale]')]
+                      .map((m) => parseFloat(m.dataset.fitScale))),
+                    headed: !!s.querySelector('h1, h2, h3, h4'),
                     title: (s.querySelector('h1,h2,h3')?.innerText || '').slice(0, 60)});
         }
         return out;
       });
       await page.close();
     }
+  } else if (mode === 'keyboard') {
+    // PATH@WIDTHxHEIGHT: the keyboard stops after the first Tab at that window size
+    for (const spec of paths) {
+      const [p, size] = spec.split('@');
+      const [w, h] = size.split('x').map(Number);
+      const page = await open(base + p, {width: w, height: h, isMobile: w < 500, hasTouch: w < 500});
+      results[spec] = await afterFirstTab(page);
+      await page.close();
+    }
   } else if (mode === 'search') {
     for (const p of paths) {
-      const page = await open(base + p, {width: 1280, height: 900});
-      await page.waitForFunction(() => document.querySelectorAll('ul.search li a').length > 0
+      const page = await open(base + p, {width: 390, height: 844, isMobile: true, hasTouch: true});
+      await page.waitForFunction(() => document.querySelectorAll('ul.search li p.context').length > 0
         || /did not match|no results/i.test(document.querySelector('#search-results')?.innerText || ''),
         {timeout: 30000});
-      results[p] = await page.evaluate(() => [...document.querySelectorAll('ul.search li a')]
-        .map((a) => a.getAttribute('href')));
+      results[p] = await page.evaluate(() => ({
+        links: [...document.querySelectorAll('ul.search li a')].map((a) => a.getAttribute('href')),
+        snippets: [...document.querySelectorAll('ul.search li p.context')].map((c) => c.textContent),
+        page_scrolls_sideways: document.documentElement.scrollWidth > window.innerWidth + 1,
+      }));
       await page.close();
     }
   } else if (mode === 'shot') {

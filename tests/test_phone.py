@@ -8,8 +8,14 @@ On every page of ``_toc.yml``:
 * the page itself never scrolls sideways;
 * every figure keeps the shape of its image file when the column is narrower than
   the figure;
+* nothing reaches past the column with every section laid out (a section clips what
+  sticks out of it: long code names, paths and signatures must wrap);
+* punctuation after an in-line formula stays on the formula's last line;
+* figures are shown at three quarters of their size or more (a wider one scrolls
+  sideways in its own box);
 * every box that scrolls sideways (code, an output, a table, a display formula) is a
-  keyboard stop, so that it can be scrolled without a mouse;
+  keyboard stop, so that it can be scrolled without a mouse; after the first Tab key
+  press (at 390 and at 1280 px) exactly those boxes are stops;
 * while a page loads, its scripts measure at most the boxes on its first screen, not
   every box: measuring them all lays out the whole page at once, seconds of a
   phone's time on a long chapter (``_static/mlhw-site.js``; ``make audit`` reports
@@ -83,3 +89,40 @@ def test_figures_keep_their_shape(phone, name):
             bad.append(f"{image['src']}: shown {image['width']:.0f} x {image['height']:.0f} px, "
                        f"aspect {shown:.2f} instead of {expected:.2f}")
     assert not bad, f"{name}: figures stretched at 390 px: " + "; ".join(bad)
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_nothing_reaches_past_the_column(phone, name):
+    out = phone[f"{name}.html"]["sticking_out"]
+    assert not out, f"{name}: {len(out)} elements reach past the 390-px column: " + "; ".join(
+        out[:6])
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_punctuation_stays_with_its_formula(phone, name):
+    split = phone[f"{name}.html"]["punctuation_alone"]
+    assert not split, f"{name}: punctuation carried to the next line: {split[:5]}"
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_figures_stay_readable(phone, name):
+    small = [f"{i['src']}: {i['width'] / i['natural']:.0%}" for i in phone[f"{name}.html"]["images"]
+             if i["natural"] and i["width"] < 0.74 * i["natural"]]
+    assert not small, f"{name}: figures shrunk below three quarters at 390 px: {small}"
+
+
+@pytest.fixture(scope="module")
+def keyboard(chromium, browser_checks):
+    return browser_checks("keyboard", [f"{name}.html@{size}" for name in PAGES
+                                       for size in ("390x844", "1280x900")])
+
+
+@pytest.mark.parametrize("size", ["390x844", "1280x900"])
+@pytest.mark.parametrize("name", PAGES)
+def test_after_the_first_tab_exactly_the_scrolling_boxes_are_stops(keyboard, name, size):
+    result = keyboard[f"{name}.html@{size}"]
+    assert not result["scrollers_not_stops"], (
+        f"{name} at {size}: boxes that scroll but are not keyboard stops: "
+        f"{result['scrollers_not_stops'][:4]}")
+    assert not result["stops_that_fit"], (
+        f"{name} at {size}: keyboard stops on boxes that fit: {result['stops_that_fit'][:4]}")

@@ -5,7 +5,8 @@
 * in headless Chromium, MathJax typesets every formula (no ``mjx-merror``)
   and every ``<img>`` loads;
 * every internal link resolves to an existing file and anchor;
-* the search page finds a chapter.
+* the search page finds a chapter, fits a phone, and shows each formula of a
+  snippet once.
 """
 
 from __future__ import annotations
@@ -168,5 +169,20 @@ def test_search_finds_a_chapter(html_dir, chromium, browser_checks):
     """Content pages do not load the search index (``_ext/site_speed.py``); the search
     page does, and finds the chapters."""
     found = browser_checks("search", ["search.html?q=Jensen"])["search.html?q=Jensen"]
-    assert any("em_elbo_kl.html" in href for href in found), (
-        f"searching for 'Jensen' did not find the ELBO chapter: {found[:5]}")
+    assert any("em_elbo_kl.html" in href for href in found["links"]), (
+        f"searching for 'Jensen' did not find the ELBO chapter: {found['links'][:5]}")
+    # on a phone: the results fit, and a formula in a snippet is there once
+    assert not found["page_scrolls_sideways"], "the search results scroll sideways at 390 px"
+    repeated = [m.group(0) for s in found["snippets"] for m in re.finditer(r"(\S{5,})\1", s)]
+    assert not repeated, f"text repeated in a search snippet: {repeated[:3]}"
+
+
+def test_bibliography_is_author_year(html_dir):
+    """Each entry: authors, last name first, then the year: "Akaike, H. (1974). ..."."""
+    soup = soup_of(page_path("book/bibliography"))
+    for label in soup.select("div.citation > span.label"):
+        label.decompose()  # the hidden label ("Akaike, 1974")
+    entries = [" ".join(c.get_text(" ").split()) for c in soup.select("div.citation")]
+    assert len(entries) >= 20
+    bad = [e[:80] for e in entries if not re.match(r"^[^()\d]+ \(\d{4}[a-z]?\)\.", e)]
+    assert not bad, f"entries not in author-year form: {bad[:3]}"

@@ -76,3 +76,11 @@ def test_student_edition_publishes_no_sources_or_notebook_downloads(student_file
     assert not (html / "_sources").exists(), "student edition publishes page sources"
     downloads = [p.name for p in student_files if p.suffix == ".ipynb"]
     assert not downloads, f"student edition ships notebooks with solutions: {downloads}"
+
+
+def test_every_student_page_names_the_edition(student_files):
+    pages = [p for p in student_files if p.suffix == ".html" and p.parent.name == "book"]
+    assert pages
+    unnamed = [p.name for p in pages
+               if "Student edition: the exercises without their solutions." not in student_files[p]]
+    assert not unnamed, f"student pages without the edition's banner: {unnamed}"

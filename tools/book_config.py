@@ -39,7 +39,10 @@ def variant(name: str) -> dict:
     if name == "ci":
         config["execute"]["execute_notebooks"] = "force"
     elif name == "student":
-        config["title"] = config["title"] + " (student edition)"
+        # the site's title stays short (a longer one wraps to three lines in the
+        # sidebar); a banner on every page names the edition
+        sphinx_config.setdefault("html_theme_options", {})["announcement"] = (
+            "Student edition: the exercises without their solutions.")
         latex_docs = config.setdefault("latex", {}).setdefault("latex_documents", {})
         if "title" in latex_docs:
             latex_docs["title"] = latex_docs["title"] + " (student edition)"
