@@ -8,7 +8,8 @@ Chromium (puppeteer-core, npm) walks every slide of every deck at 1280 x 720:
 * no display formula is cut off at the slide's edge (MathJax breaks long ones;
   one that cannot break is set smaller, not below 60 %);
 * every slide has a title (a section's slides repeat it, "(continued)"), and every
-  section starts a slide of its own;
+  section starts a slide of its own; nothing lies outside the slide's box or under
+  the navigation arrows;
 * no unresolved reference ("??", a raw role, a file name), no raw TeX and no
   MathJax error is left on a slide;
 * every deck opens with a title slide (the chapter's title and learning goals)
@@ -82,6 +83,15 @@ def test_no_formula_cut_off_and_every_slide_titled(walked, stem):
     assert not small, f"{stem}: formulas shrunk below 60 %: {small}"
     untitled = [f"{s['h']}.{s['v']}" for s in slides[1:] if not s["headed"]]
     assert not untitled, f"{stem}: slides without a title: {untitled}"
+
+
+@pytest.mark.parametrize("stem", DECKS)
+def test_content_inside_the_slide_and_clear_of_the_arrows(walked, stem):
+    slides = walked[f"slides/{stem}.slides.html"]
+    outside = [f"{s['h']}.{s['v']}" for s in slides if s["outside_slide"]]
+    assert not outside, f"{stem}: content outside the slide's box on {outside}"
+    under = [f"{s['h']}.{s['v']}" for s in slides if s["under_arrows"]]
+    assert not under, f"{stem}: content under the navigation arrows on {under}"
 
 
 @pytest.mark.parametrize("stem", DECKS)

@@ -268,6 +268,8 @@ def slides_of(ctx: Context, out: Path, nb, start: int) -> list[list[list[str]]]:
             if deck:
                 deck[-1][-1].append('<aside class="notes">' + "".join(blocks) + "</aside>")
             continue
+        if kind == "slide" and deck and not HEADING.match(blocks[0]):
+            kind = "subslide"  # more of the same section: below it, not beside it
         if kind == "slide" or not deck:
             deck.append([[]])
         elif kind == "subslide":
@@ -296,17 +298,46 @@ def _chunk_code(block: str) -> list[str]:
     lines = body.split("\n")
     if len(lines) <= CODE_LINES_PER_SLIDE + 4:
         return [block]
-    # cut before a line that starts a statement at the left margin (not inside a loop,
-    # a call or a function), as late as possible in each slide's share of lines
+    depth = _bracket_depths(html.unescape(re.sub(r"<[^>]+>", "", body)).split("\n"))
     chunks, start = [], 0
     while len(lines) - start > CODE_LINES_PER_SLIDE + 4:
-        end = start + CODE_LINES_PER_SLIDE
-        cut = next((i for i in range(end, start + CODE_LINES_PER_SLIDE // 2, -1)
-                    if lines[i][:1] not in ("", " ", "\t", ")", "]", "}")), end)
+        cut = _cut(lines, depth, start)
         chunks.append(lines[start:cut])
         start = cut
     chunks.append(lines[start:])
     return [head + "\n".join(chunk) + tail for chunk in chunks]
+
+
+def _bracket_depths(lines: list[str]) -> list[int]:
+    """How many brackets are open at the start of each line (strings and comments aside)."""
+    out, depth = [], 0
+    for line in lines:
+        out.append(depth)
+        code = re.sub(r"#.*$", "", re.sub(r"(\"[^\"]*\"|'[^']*')", "", line))
+        depth = max(0, depth + sum(code.count(c) for c in "([{") - sum(code.count(c) for c in ")]}"))
+    return out
+
+
+def _cut(lines: list[str], depth: list[int], start: int) -> int:
+    """Where the next slide's code begins: before a statement outside any bracket, as
+    little indented as possible (a top-level statement before one inside a loop), not
+    right after a comment (which belongs to the code below it), as late as possible
+    in the slide's share of lines."""
+    def text(i):
+        return re.sub(r"<[^>]+>", "", lines[i])
+
+    candidates = []
+    for i in range(start + 8, min(start + CODE_LINES_PER_SLIDE + 4, len(lines) - 3) + 1):
+        line, before = text(i), text(i - 1)
+        if not line.strip() or depth[i] or before.rstrip().endswith(("\\", ",")):
+            continue
+        if before.lstrip().startswith(("#", "@")) or line.lstrip().startswith((")", "]", "}")):
+            continue
+        indent = len(line) - len(line.lstrip())
+        candidates.append((indent, -i))
+    if not candidates:
+        return start + CODE_LINES_PER_SLIDE
+    return -min(candidates)[1]
 
 
 def _masked(text: str) -> str:
@@ -441,7 +472,12 @@ TEMPLATE = """<!DOCTYPE html>
 <style>
 .reveal {{ font-size: 24px; }}
 .reveal .slides {{ text-align: left; }}
-.reveal .slides section {{ height: 100%; box-sizing: border-box !important; padding: 10px 40px 64px !important; }}
+/* only a slide's own box is padded (a stack of sub-slides is not): its content stays
+   within 40 px of the sides and clear of the navigation arrows at the bottom right */
+.reveal .slides section:not(.stack) {{ height: 100%; box-sizing: border-box !important;
+  padding: 10px 40px 72px !important; }}
+.reveal .slides section.stack {{ padding: 0 !important; }}
+.reveal .controls {{ transform: scale(0.5); transform-origin: bottom right; }}
 .reveal h1.deck-title {{ font-size: 1.9em; margin: 30px 0 24px; text-transform: none; }}
 .reveal h1, .reveal h2, .reveal h3, .reveal h4 {{ text-transform: none; margin: 0 0 14px; }}
 .reveal h2 {{ font-size: 1.45em; }} .reveal h3 {{ font-size: 1.2em; }} .reveal h4 {{ font-size: 1.05em; }}

@@ -196,7 +196,11 @@ def _role(ctx: Context, name: str, content: str) -> str:
         title = chapter_title(stem)
         return f"<em>{html.escape(title)}</em>" if title else html.escape(ctx._missing(name, target))
     if name in ("ref", "numref", "prf:ref", "eq", "download", "any"):
-        return html.escape(ctx.ref(name, target))
+        text = ctx.ref(name, target)
+        # a section's title (not "Theorem 3", "Fig. 2", "(4)") reads as a title
+        if name in ("ref", "any") and not re.match(r"^\(?[A-Z][a-z]*\.? ?[\dA-Z]+(\.\d+)*\)?$|^\(", text):
+            return f"<em>{html.escape(text)}</em>"
+        return html.escape(text)
     if name in ("term", "abbr", "sub", "sup", "kbd", "code", "samp", "file", "guilabel",
                 "command", "program", "dfn", "strong", "emphasis", "index"):
         word = re.sub(r"\s*\(.*\)$", "", target) if name == "abbr" else target
