@@ -198,6 +198,10 @@ def _complete_api_page(app, docname, source):
         for name in missing:
             doc = (importlib.import_module(name).__doc__ or "").strip().splitlines()
             title = doc[0].rstrip(".") if doc else name
+            # a heading is plain text: roles become their text, a closing remark in
+            # brackets ("(chapter :ref:`adaboost`)") goes
+            title = re.sub(r"\s*\([^()]*:\w+:`[^`]*`[^()]*\)\s*$", "", title)
+            title = re.sub(r":[\w:]+:`~?([^`<]*?)(?:\s*<[^>]*>)?`", r"\1", title)
             parts.append(f"\n### `{name}`: {title}\n\n```{{eval-rst}}\n.. automodule:: {name}\n"
                          "   :members:\n   :undoc-members:\n   :show-inheritance:\n```\n")
         text += "".join(parts)

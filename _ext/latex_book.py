@@ -120,16 +120,26 @@ BOOKMARK_TEXT = {
     "mid": "|", "ast": "*", "times": "×", "cdot": "·", "infty": "∞", "to": "→",
     "ELBO": "L", "KL": "KL", "sech": "sech", "tanh": "tanh", "log": "log", "exp": "exp",
 }
-SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+SUBSCRIPT = str.maketrans("0123456789aeijklmnoprstuvx", "₀₁₂₃₄₅₆₇₈₉ₐₑᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ")
 SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+ACCENTS = {"hat": "\u0302", "tilde": "\u0303", "bar": "\u0304", "dot": "\u0307"}
+RELATIONS = {"ge", "geq", "le", "leq", "ne", "neq", "approx", "mid", "to"}
 
 
 def _plain(math: str) -> str:
     """A readable plain-text form of a short formula (for a PDF bookmark)."""
-    text = re.sub(r"\\([A-Za-z]+)\s*", lambda m: BOOKMARK_TEXT.get(m.group(1), ""), math)
-    text = re.sub(r"_\{?(\d+)\}?", lambda m: m.group(1).translate(SUBSCRIPT), text)
+    text = re.sub(r"\\(hat|tilde|bar|dot)\s*\{?\s*(\w)\s*\}?\s*",
+                  lambda m: m.group(2) + ACCENTS[m.group(1)], math)
+    text = text.replace("\\{", "\x01").replace("\\}", "\x02")
+    text = re.sub(r"\\([A-Za-z]+)\s*", lambda m: (f" {BOOKMARK_TEXT[m.group(1)]} "
+                                                  if m.group(1) in RELATIONS
+                                                  else BOOKMARK_TEXT.get(m.group(1), "")), text)
+    text = re.sub(r"_\{?(\d+|[aeijklmnoprstuvx])\}?", lambda m: m.group(1).translate(SUBSCRIPT),
+                  text)
     text = re.sub(r"\^\{?(\d+)\}?", lambda m: m.group(1).translate(SUPERSCRIPT), text)
-    text = re.sub(r"[{}_^\\]", "", text)
+    text = re.sub(r"[{}_^\\]", "", text).replace("\x01", "{").replace("\x02", "}")
     return " ".join(text.split())
 
 

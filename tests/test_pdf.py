@@ -12,6 +12,8 @@
 * the code of cells tagged ``hide-input`` (plotting code) is not printed;
 * every PDF bookmark is plain text (hyperref dropped no token from a heading);
 * no space separates a quotation mark from the Chinese text it quotes;
+* the indicator prints as the double-struck one, and figures are numbered 1, 2, ...
+  through the book, as on the site;
 * the student PDF has no solution.
 """
 
@@ -235,3 +237,11 @@ def test_no_space_inside_quotation_marks_around_chinese(pdf_text):
     spaced = re.findall(f"[“‘] +[{cjk}].{{0,12}}|.{{0,12}}[{cjk}] +[”’]", pdf_text)
     assert "第三個" in pdf_text
     assert not spaced, f"a space between a quotation mark and Chinese text: {spaced[:3]}"
+
+
+def test_indicator_and_figure_numbers(pdf_text):
+    """The indicator is the double-struck one (amssymb's \\mathbb{1} prints another
+    symbol, U+22AE), and figures are numbered through the book as on the site."""
+    assert "\u22ae" not in pdf_text and "\U0001d7d9" in pdf_text
+    numbers = [int(n) for n in re.findall(r"^\s*Fig\. (\d+):", pdf_text, re.M)]
+    assert numbers == list(range(1, len(numbers) + 1)) and len(numbers) >= 20, numbers
