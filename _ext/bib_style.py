@@ -31,7 +31,8 @@ from sphinxcontrib.bibtex.style.referencing.author_year import AuthorYearReferen
 
 
 def _round() -> BracketStyle:
-    return BracketStyle(left="(", right=")")
+    """(Bishop, 2006; Dempster et al., 1977): citations separated by semicolons."""
+    return BracketStyle(left="(", right=")", sep="; ", sep2="; ", last_sep="; ")
 
 
 @dataclasses.dataclass

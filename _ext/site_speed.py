@@ -96,8 +96,13 @@ def _svg(match: re.Match) -> str:
     if icon is None:
         return match.group(0)
     width, height, path = icon
-    return (f'<svg class="{" ".join(classes)} mlhw-icon" aria-hidden="true" focusable="false" '
-            f'viewBox="0 0 {width} {height}"><path fill="currentColor" d="{path}"/></svg>')
+    # the icon's own attributes stay (the colour-mode icons are shown by their data-mode);
+    # a title would only be a tooltip on an icon hidden from screen readers
+    extra = re.sub(r'\s(?:title|aria-hidden|focusable)="[^"]*"', "", match.group(3)).strip()
+    extra = f" {extra}" if extra else ""
+    return (f'<svg class="{" ".join(classes)} mlhw-icon"{extra} aria-hidden="true" '
+            f'focusable="false" viewBox="0 0 {width} {height}"><path fill="currentColor" '
+            f'd="{path}"/></svg>')
 
 
 def _strip_scripts(html: str) -> str:

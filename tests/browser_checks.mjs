@@ -12,8 +12,10 @@
 //   axe     axe-core (npm) on every page: violations of impact serious or critical.
 //   slides  every slide of a reveal.js deck at 1280 x 720: height of the slide's content
 //           against the 720 px slide, and unresolved references left in its text.
-//   keyboard PATH@WIDTHxHEIGHT: after the first Tab key press, the boxes that are keyboard
-//           stops but fit, and those that scroll but are not stops
+//   keyboard PATH@WIDTHxHEIGHT: walking the page with the Tab key, the boxes the focus
+//           stopped on that fit, and the boxes that scroll but were passed by
+//   chrome  PATH@WIDTHxHEIGHT: whether the visible sidebar buttons open their sidebar and
+//           the colour-mode button shows its icon
 //   search  the site's search page on a phone: PATH is search.html?q=WORD; the result
 //           links and snippets, and whether the page scrolls sideways
 //   shot    screenshots: PATH=OUT.png@URL_PATH@WIDTHxHEIGHT[@SLIDE_INDEX]
@@ -69,23 +71,41 @@ async function layOutEverything(page) {
   });
 }
 
-// Press Tab once (the site then measures every box: _static/mlhw-site.js) and list the
-// boxes that are keyboard stops but fit, and those that scroll but are not stops.
-async function afterFirstTab(page) {
-  await page.keyboard.press('Tab');
+// Walk the page with the Tab key (the site corrects its boxes' stops as the focus
+// moves: _static/mlhw-site.js) and list the boxes the focus stopped on that do not
+// scroll, and the boxes that scroll but that the walk passed by.
+async function tabWalk(page, presses = 600) {
+  await page.evaluate((boxes) => {
+    window.__visited = [];
+    document.addEventListener('focusin', (e) => {
+      if (e.target.matches && e.target.matches(boxes)) window.__visited.push(e.target);
+      window.__lastFocus = e.target;
+    }, true);
+  }, BOXES);
+  let previous = null;
+  for (let i = 0; i < presses; i++) {
+    await page.keyboard.press('Tab');
+    const where = await page.evaluate(() => {
+      const a = document.activeElement;
+      return a && a !== document.body ? (a.id || '') + a.tagName + (a.textContent || '').slice(0, 30) + a.getBoundingClientRect().top : null;
+    });
+    // the end of the page: the focus leaves the document or comes back to the top
+    if (where === null || (previous !== null && i > 5 && where.startsWith('pst-skip-link'))) break;
+    previous = where;
+  }
   await layOutEverything(page);
   return page.evaluate((boxes) => {
     const say = (b) => b.tagName.toLowerCase() + ': ' + b.textContent.trim().slice(0, 50);
-    const fit = [], missed = [];
-    for (const b of document.querySelectorAll(boxes)) {
-      if (!b.getClientRects().length) continue;  // folded away
-      const scrolls = b.scrollWidth > b.clientWidth + 1 ||
-        (b.tagName !== 'MJX-CONTAINER' && b.scrollHeight > b.clientHeight + 1);
-      const stop = b.getAttribute('tabindex') === '0';
-      if (stop && !scrolls) fit.push(say(b));
-      if (scrolls && !stop && !b.querySelector('a[href], button')) missed.push(say(b));
-    }
-    return {stops_that_fit: fit, scrollers_not_stops: missed};
+    const scrolls = (b) => b.scrollWidth > b.clientWidth + 1 ||
+      (b.tagName !== 'MJX-CONTAINER' && b.scrollHeight > b.clientHeight + 1);
+    const visited = new Set(window.__visited);
+    const last = window.__lastFocus;
+    const fit = [...visited].filter((b) => !scrolls(b)).map(say);
+    const missed = [...document.querySelectorAll(boxes)].filter((b) =>
+      b.checkVisibility({visibilityProperty: true}) && !b.closest('details:not([open])')
+      && scrolls(b) && !visited.has(b) && !b.querySelector('a[href], button')
+      && (!last || last.compareDocumentPosition(b) & Node.DOCUMENT_POSITION_PRECEDING)).map(say);
+    return {stops_that_fit: fit, scrollers_not_stops: missed, visited: visited.size};
   }, BOXES);
 }
 
@@ -252,6 +272,22 @@ try {
                     min_formula_scale: Math.min(1, ...[...s.querySelectorAll('mjx-container[data-fit-scale]')]
                       .map((m) => parseFloat(m.dataset.fitScale))),
                     headed: !!s.querySelector('h1, h2, h3, h4'),
+                    // content outside the slide's box, or under the navigation arrows
+                    ...(() => {
+                      const box = s.getBoundingClientRect();
+                      const arrows = document.querySelector('.reveal .controls').getBoundingClientRect();
+                      let outside = 0, under = 0;
+                      for (const el of s.querySelectorAll('*')) {
+                        if (el.closest('aside.notes') || el.parentElement.closest('mjx-container, pre, table, .output-html')) continue;
+                        const r = el.getBoundingClientRect();
+                        if (!r.width || !r.height) continue;
+                        if (r.right > box.right + 1 || r.bottom > box.bottom + 1 || r.left < box.left - 1) outside++;
+                        if (arrows.width && r.right > arrows.left && r.left < arrows.right
+                            && r.bottom > arrows.top && r.top < arrows.bottom
+                            && (el.children.length === 0 || el.tagName === 'MJX-CONTAINER' || el.tagName === 'PRE')) under++;
+                      }
+                      return {outside_slide: outside, under_arrows: under};
+                    })(),
                     title: (s.querySelector('h1,h2,h3')?.innerText || '').slice(0, 60)});
         }
         return out;
@@ -264,7 +300,35 @@ try {
       const [p, size] = spec.split('@');
       const [w, h] = size.split('x').map(Number);
       const page = await open(base + p, {width: w, height: h, isMobile: w < 500, hasTouch: w < 500});
-      results[spec] = await afterFirstTab(page);
+      results[spec] = await tabWalk(page);
+      await page.close();
+    }
+  } else if (mode === 'chrome') {
+    // PATH@WIDTHxHEIGHT: the header's buttons work: the visible sidebar buttons open their
+    // sidebar, and the colour-mode button shows an icon
+    for (const spec of paths) {
+      const [p, size] = spec.split('@');
+      const [w, h] = size.split('x').map(Number);
+      const page = await open(base + p, {width: w, height: h, isMobile: w < 500, hasTouch: w < 500});
+      const out = {};
+      for (const side of ['primary', 'secondary']) {
+        const button = await page.evaluateHandle((side) => [...document.querySelectorAll('.' + side + '-toggle')]
+          .find((b) => b.getClientRects().length && getComputedStyle(b).visibility !== 'hidden'), side);
+        if (!(await button.evaluate((b) => !!b))) { out[side] = 'no visible button'; continue; }
+        await button.click();
+        await new Promise((r) => setTimeout(r, 300));
+        // a phone opens the sidebar as a dialog; a wide screen folds the sidebar away
+        out[side] = await page.evaluate((side) => {
+          const sidebar = document.getElementById(`pst-${side}-sidebar`);
+          return document.getElementById(`pst-${side}-sidebar-modal`)?.open ? 'opens'
+            : sidebar && sidebar.classList.contains('pst-sidebar-hidden') ? 'folds' : 'does nothing';
+        }, side);
+        await page.keyboard.press('Escape');
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      out.colour_mode_icon = await page.evaluate(() => [...document.querySelectorAll('.theme-switch-button .theme-switch')]
+        .some((i) => getComputedStyle(i).display !== 'none' && i.getBoundingClientRect().width > 0));
+      results[spec] = out;
       await page.close();
     }
   } else if (mode === 'search') {

@@ -6,7 +6,8 @@
   and every ``<img>`` loads;
 * every internal link resolves to an existing file and anchor;
 * the search page finds a chapter, fits a phone, and shows each formula of a
-  snippet once.
+  snippet once;
+* the header's buttons work (sidebars, colour mode).
 """
 
 from __future__ import annotations
@@ -186,3 +187,17 @@ def test_bibliography_is_author_year(html_dir):
     assert len(entries) >= 20
     bad = [e[:80] for e in entries if not re.match(r"^[^()\d]+ \(\d{4}[a-z]?\)\.", e)]
     assert not bad, f"entries not in author-year form: {bad[:3]}"
+
+
+@pytest.mark.parametrize("size", ["390x844", "1280x900"])
+def test_header_buttons_work(html_dir, chromium, browser_checks, size):
+    """The sidebar buttons (chapters, and the page's contents) open their sidebar, and the
+    colour-mode button shows its icon (site_speed.py turns the icons into SVG)."""
+    found = browser_checks("chrome", [f"book/em_elbo_kl.html@{size}"])[f"book/em_elbo_kl.html@{size}"]
+    phone = size.startswith("390")
+    assert found["primary"] == ("opens" if phone else "folds"), (
+        f"the chapters button at {size}: {found['primary']}")
+    # on a wide screen the page's contents are a column of their own, with no button
+    assert found["secondary"] == ("opens" if phone else "no visible button"), (
+        f"the contents button at {size}: {found['secondary']}")
+    assert found["colour_mode_icon"], f"the colour-mode button at {size} shows no icon"
