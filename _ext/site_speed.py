@@ -16,7 +16,10 @@ After the HTML builder has written the site, every page is post-processed:
   screen readers; pages load no MathJax script, nothing is typeset on the
   reader's phone and formulas are not tab stops. MathJax 4 breaks long in-line
   formulas at top-level operators; display formulas scroll inside their own
-  box (``static/mlhw-site.css``). The woff2 fonts are copied to ``mathjax4/``.
+  box (``static/mlhw-site.css``). The woff2 fonts are copied to
+  ``mathjax4/woff2`` (for the slides) and, cut down to the characters the pages'
+  formulas show, to ``mathjax4/subset`` (for the pages: the main font is 94 kB
+  whole, and a phone on a slow network may wait for it before its first paint).
   Without node or ``node_modules`` the pages keep the MathJax 3 script (a
   warning says so).
 * **No layout of the whole page at load.** Long chapters lay out a section only when
@@ -25,9 +28,9 @@ After the HTML builder has written the site, every page is post-processed:
   that scroll keyboard stops), which lays out the whole page: seconds on a phone.
   That sweep is removed from the theme's script; the build marks every box that may
   scroll on a 390-px phone (code by its longest line, tables, display formulas by
-  their width: ``prerender_math.mjs``) and ``static/mlhw-site.js`` measures every
-  box once, at the first Tab key press, and corrects the marks (only keyboard users
-  pay for that layout, once).
+  their width: ``prerender_math.mjs``) and ``static/mlhw-site.js``, at each Tab
+  key press, measures the boxes the focus may reach next and corrects their marks
+  (only keyboard users pay for that layout, a few boxes at a time).
 * **Images load lazily** (``loading="lazy"``): a chapter's figures are not fetched
   before its first screen is painted; their size becomes ``width``/``height``
   attributes, so a figure shrunk to a phone's column keeps its shape.
@@ -384,8 +387,9 @@ def _prerender(app, pages: list[Path], outdir: Path) -> bool:
         raise RuntimeError("prerender_math.mjs failed (full output in " f"{log}):\n"
                            + "\n".join(lines[-30:]))
     logger.info(done.stdout.strip())
+    subset = outdir / "mathjax4" / "subset"
     for page in pages:
-        rel = os.path.relpath(target, page.parent).replace(os.sep, "/")
+        rel = os.path.relpath(subset, page.parent).replace(os.sep, "/")
         text = page.read_text(encoding="utf-8").replace("FONTURL_PLACEHOLDER", rel)
         text = _punctuation_with_formula(text)
         # formulas show in a fallback font until their font arrives (no invisible text)
@@ -421,6 +425,59 @@ def _finish(app, exception):
             math_pages.append(page)
     if math_pages:
         _prerender(app, math_pages, outdir)
+    _subset_math_fonts(outdir, Path(app.srcdir) / FONTS)
+
+
+MJX_MATH = re.compile(r"<mjx-math\b[^>]*>(.*?)</mjx-math>", re.DOTALL)
+MJX_FONT_URL = re.compile(r'url\("[^"]*/mathjax4/subset/([\w-]+\.woff2)"\)')
+
+
+def math_characters(html: str) -> set[int]:
+    """Every character a page's typeset formulas show (the text of its mjx-math
+    elements; MathJax's CHTML sets each glyph as text in the element's font)."""
+    chars = set()
+    for body in MJX_MATH.findall(html):
+        chars |= {ord(c) for c in unescape(re.sub(r"<[^>]+>", "", body))}
+    return chars
+
+
+def _subset_math_fonts(outdir: Path, fonts: Path) -> None:
+    """The site's pages load MathJax's fonts cut to the characters their formulas
+    show (the main one, 94 kB whole, is about 20 kB; a phone on a slow network waits
+    for it before the page's first paint). All pages share one set of cut fonts, from
+    the characters of every page, so a page rebuilt alone still finds its glyphs. The
+    slides typeset at build time with the whole fonts (``mathjax4/woff2``)."""
+    names, chars = set(), set()
+    for page in _pages(outdir):
+        html = page.read_text(encoding="utf-8")
+        if "<mjx-math" not in html:
+            continue
+        names |= set(MJX_FONT_URL.findall(html))
+        chars |= math_characters(html)
+    if not names:
+        return
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    target = outdir / "mathjax4" / "subset"
+    target.mkdir(parents=True, exist_ok=True)
+    stamp = target / "characters.txt"
+    wanted = "".join(map(chr, sorted(chars)))
+    if (stamp.exists() and stamp.read_text(encoding="utf-8") == wanted
+            and all((target / name).exists() for name in names)):
+        return
+    for name in sorted(names):
+        font = TTFont(fonts / name)
+        options = subset.Options()
+        options.flavor = "woff2"
+        options.name_IDs = ["*"]
+        options.notdef_outline = True
+        subsetter = subset.Subsetter(options)
+        subsetter.populate(unicodes=chars)
+        subsetter.subset(font)
+        font.flavor = "woff2"
+        font.save(target / name)
+    stamp.write_text(wanted, encoding="utf-8")
 
 
 def _static_path(app):

@@ -5,6 +5,8 @@
 * in headless Chromium, MathJax typesets every formula (no ``mjx-merror``)
   and every ``<img>`` loads;
 * every internal link resolves to an existing file and anchor;
+* the math fonts, cut to the characters the formulas show, lost no glyph a page
+  shows;
 * the search page finds a chapter, fits a phone, and shows each formula of a
   snippet once;
 * the header's buttons work (sidebars, colour mode).
@@ -96,6 +98,44 @@ def test_stylesheets_load_nothing_from_another_host(html_dir):
 def test_mathjax_is_served_locally(html_dir):
     assert (html_dir / "mathjax" / "tex-mml-chtml.js").is_file()
     assert any((html_dir / "mathjax" / "output" / "chtml" / "fonts" / "woff-v2").glob("*.woff"))
+
+
+MATH_FONTS = ROOT / "node_modules" / "@mathjax" / "mathjax-newcm-font" / "chtml" / "woff2"
+
+
+def test_cut_math_fonts_keep_every_glyph_a_page_shows(html_dir):
+    """The pages load MathJax's fonts cut down to the characters their formulas
+    show: each font a page names still has every glyph of that page's formulas that
+    the whole font has."""
+    TTFont = pytest.importorskip("fontTools.ttLib").TTFont
+    if not MATH_FONTS.is_dir():
+        pytest.fail(f"{MATH_FONTS} missing: run `make assets`")
+    cmaps: dict[Path, set[int]] = {}
+
+    def cmap(path: Path) -> set[int]:
+        if path not in cmaps:
+            cmaps[path] = set(TTFont(path).getBestCmap() or ())  # none: no character kept
+        return cmaps[path]
+    checked, lost = 0, []
+    for page in sorted(html_dir.rglob("*.html")):
+        if "slides" in page.parts or page.name.startswith("_probe_"):
+            continue
+        text = page.read_text(encoding="utf-8")
+        if "<mjx-math" not in text:
+            continue
+        shown = {ord(c) for m in BeautifulSoup(text, "html.parser").find_all("mjx-math")
+                 for c in m.get_text()}
+        for url in re.findall(r'url\("([^"]+\.woff2)"\)', text):
+            font = (page.parent / url).resolve()
+            assert font.is_file(), f"{page.relative_to(html_dir)} names a missing font {url}"
+            whole = MATH_FONTS / font.name
+            missing = (cmap(whole) & shown) - cmap(font)
+            checked += 1
+            if missing:
+                lost.append(f"{page.relative_to(html_dir)}: {font.name} lacks "
+                            + "".join(sorted(map(chr, missing))))
+    assert checked > 100, f"only {checked} page fonts checked"
+    assert not lost, "cut fonts lost glyphs:\n" + "\n".join(lost)
 
 
 @pytest.mark.parametrize("name", PAGES)

@@ -84,6 +84,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--html", default=str(ROOT / "_build" / "html"))
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "audit"))
+    parser.add_argument("--runs", type=int, default=3,
+                        help="Lighthouse runs per page; the report gives the median run")
     args = parser.parse_args()
     html = Path(args.html)
     if not (html / "index.html").exists():
@@ -96,7 +98,11 @@ def main() -> None:
         rows = {}
         for name in names:
             print(f"lighthouse {name} ...", flush=True)
-            rows[name] = lighthouse(base + f"{name}.html", chrome)
+            runs = sorted((lighthouse(base + f"{name}.html", chrome) for _ in range(args.runs)),
+                          key=lambda r: r["performance"])
+            rows[name] = runs[len(runs) // 2]  # the median run (Lighthouse's advice)
+            rows[name]["performance_runs"] = [r["performance"] for r in runs]
+            rows[name]["accessibility_runs"] = [r["accessibility"] for r in runs]
             rows[name]["first_load_bytes_from_files"] = page_cost(html / f"{name}.html")
             rows[name]["axe_serious_or_critical"] = [
                 v["id"] for v in violations[f"{name}.html"] if v["impact"] in ("serious", "critical")]
@@ -124,19 +130,26 @@ def main() -> None:
         f"{meta['preset']}; served by a {meta['server']}. Scores vary with the machine: "
         "this is a report (`make audit`), not a test; `make test` checks the byte budget, "
         "axe-core and unique ids.", "",
-        "| Page | Performance | Accessibility | FCP (s) | LCP (s) | TBT (ms) | CLS | "
+        f"Each page is measured {args.runs} times; the table gives the median run, and "
+        "the performance of every run in brackets. The runs differ because Chromium "
+        "sometimes shows a page's first frame up to a second after the page painted it "
+        "(seen in the traces on this 2-core machine); Lighthouse then simulates the whole "
+        "load, fonts and scripts included, as the time to first paint.", "",
+        "| Page | Performance (runs) | Accessibility | FCP (s) | LCP (s) | TBT (ms) | CLS | "
         "Transferred (kB) | axe serious/critical |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for name, r in rows.items():
         lines.append(
-            f"| {name} | {r['performance']:.2f} | {r['accessibility']:.2f} | "
+            f"| {name} | {r['performance']:.2f} "
+            f"({', '.join(f'{x:.2f}' for x in r['performance_runs'])}) | "
+            f"{r['accessibility']:.2f} | "
             f"{r['fcp_ms'] / 1000:.1f} | {r['lcp_ms'] / 1000:.1f} | {r['tbt_ms']:.0f} | "
             f"{r['cls']:.3f} | {r['transfer_bytes'] / 1000:.0f} | "
             f"{len(r['axe_serious_or_critical'])} |")
-    worst_p = min(r["performance"] for r in rows.values())
-    worst_a = min(r["accessibility"] for r in rows.values())
-    lines += ["", f"Lowest performance {worst_p:.2f}, lowest accessibility {worst_a:.2f} "
+    worst_p = min(min(r["performance_runs"]) for r in rows.values())
+    worst_a = min(min(r["accessibility_runs"]) for r in rows.values())
+    lines += ["", f"Lowest performance of any run {worst_p:.2f}, lowest accessibility {worst_a:.2f} "
               "(goal: at least 0.90 and 1.00 on every page)."]
     failed = {n: r["failed_accessibility_audits"] for n, r in rows.items()
               if r["failed_accessibility_audits"]}
