@@ -142,6 +142,13 @@ async function open(url, viewport, init) {
   return page;
 }
 
+// PATH@WIDTHxHEIGHT -> the page opened in a window of that size (a phone below 500 px)
+async function openSized(spec) {
+  const [p, size] = spec.split('@');
+  const [w, h] = size.split('x').map(Number);
+  return open(base + p, {width: w, height: h, isMobile: w < 500, hasTouch: w < 500});
+}
+
 try {
   if (mode === 'phone') {
     for (const p of paths) {
@@ -297,9 +304,7 @@ try {
   } else if (mode === 'keyboard') {
     // PATH@WIDTHxHEIGHT: the keyboard stops after the first Tab at that window size
     for (const spec of paths) {
-      const [p, size] = spec.split('@');
-      const [w, h] = size.split('x').map(Number);
-      const page = await open(base + p, {width: w, height: h, isMobile: w < 500, hasTouch: w < 500});
+      const page = await openSized(spec);
       results[spec] = await tabWalk(page);
       await page.close();
     }
@@ -307,9 +312,7 @@ try {
     // PATH@WIDTHxHEIGHT: the header's buttons work: the visible sidebar buttons open their
     // sidebar, and the colour-mode button shows an icon
     for (const spec of paths) {
-      const [p, size] = spec.split('@');
-      const [w, h] = size.split('x').map(Number);
-      const page = await open(base + p, {width: w, height: h, isMobile: w < 500, hasTouch: w < 500});
+      const page = await openSized(spec);
       const out = {};
       for (const side of ['primary', 'secondary']) {
         const button = await page.evaluateHandle((side) => [...document.querySelectorAll('.' + side + '-toggle')]
