@@ -20,6 +20,7 @@ Any other file under ``tests/`` is a library test.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -33,6 +34,12 @@ ROOT = Path(__file__).resolve().parent.parent
 HTML = ROOT / "_build" / "html"
 STUDENT_HTML = ROOT / "_build" / "student" / "_build" / "html"
 IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+# The five source notes are files named like 000_b358372b585ad7a0.txt; readers see them
+# by the readable names of the errata's table of sources, never by file name or number.
+SOURCE_FILE_NAME = re.compile(r"\b00[0-4](?:_[0-9a-f]{16}(?:\.txt)?|\.txt)\b|"
+                              r"\b(?:source|note|notes|file|seed|error in)\s+00[0-4]\b", re.I)
 
 
 def toc_files() -> list[str]:

@@ -14,7 +14,8 @@
 * no space separates a quotation mark from the Chinese text it quotes;
 * the indicator prints as the double-struck one, and figures are numbered 1, 2, ...
   through the book, as on the site;
-* the student PDF has no solution.
+* the student PDF has no solution;
+* no source note is named by its file name.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ import unicodedata
 import pytest
 import yaml
 
-from conftest import IN_CI, ROOT, toc_files
+from conftest import IN_CI, ROOT, SOURCE_FILE_NAME, toc_files
 
 PDF = ROOT / "_build" / "latex" / "mlhw-book.pdf"
 LOG = PDF.with_suffix(".log")
@@ -245,3 +246,8 @@ def test_indicator_and_figure_numbers(pdf_text):
     assert "\u22ae" not in pdf_text and "\U0001d7d9" in pdf_text
     numbers = [int(n) for n in re.findall(r"^\s*Fig\. (\d+):", pdf_text, re.M)]
     assert numbers == list(range(1, len(numbers) + 1)) and len(numbers) >= 20, numbers
+
+
+def test_no_source_is_named_by_its_file_name(pdf_text):
+    found = [m.group(0) for m in SOURCE_FILE_NAME.finditer(pdf_text)]
+    assert not found, f"the PDF names sources by file name: {found[:10]}"

@@ -5,6 +5,7 @@
 * in headless Chromium, MathJax typesets every formula (no ``mjx-merror``)
   and every ``<img>`` loads;
 * every internal link resolves to an existing file and anchor;
+* no source note is named by its file name (site pages and slides);
 * the math fonts, cut to the characters the formulas show, lost no glyph a page
   shows;
 * the search page finds a chapter, fits a phone, and shows each formula of a
@@ -21,7 +22,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 from bs4 import BeautifulSoup
 
-from conftest import HTML, ROOT, toc_files
+from conftest import HTML, ROOT, SOURCE_FILE_NAME, toc_files
 from site_server import browser_checks, html_server  # noqa: F401  (fixtures)
 
 PAGES = toc_files()
@@ -136,6 +137,31 @@ def test_cut_math_fonts_keep_every_glyph_a_page_shows(html_dir):
                             + "".join(sorted(map(chr, missing))))
     assert checked > 100, f"only {checked} page fonts checked"
     assert not lost, "cut fonts lost glyphs:\n" + "\n".join(lost)
+
+
+def test_no_source_is_named_by_its_file_name(html_dir):
+    """Site pages and slides (text, titles, alt text) name the sources readably."""
+    pages = [p for p in sorted(html_dir.rglob("*.html")) if not p.name.startswith("_probe_")]
+    assert len(pages) > 20
+    found = []
+    for page in pages:
+        soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+        for tag in soup(["script", "style"]):
+            tag.decompose()
+        shown = soup.get_text(" ") + " ".join(
+            str(v) for t in soup.find_all(True) for k, v in t.attrs.items()
+            if k in ("alt", "title", "aria-label"))
+        found += [f"{page.relative_to(html_dir)}: {m.group(0)!r}"
+                  for m in SOURCE_FILE_NAME.finditer(shown)]
+    assert not found, "sources named by file name:\n" + "\n".join(found[:20])
+
+
+def test_source_file_name_pattern_catches_file_names():
+    for text in ("see 000_b358372b585ad7a0.txt", "the error in 002", "source 004 says",
+                 "003_0aeb92cac6b7d8cd"):
+        assert SOURCE_FILE_NAME.search(text), text
+    for text in ("Homework 4 solutions (Chinese)", "tol = 0.002", "N = 1000", "x_002"):
+        assert not SOURCE_FILE_NAME.search(text), text
 
 
 @pytest.mark.parametrize("name", PAGES)

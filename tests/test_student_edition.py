@@ -11,7 +11,7 @@ import re
 import pytest
 from bs4 import BeautifulSoup
 
-from conftest import HTML, STUDENT_HTML, require_build
+from conftest import HTML, SOURCE_FILE_NAME, STUDENT_HTML, require_build
 
 
 def _normalise(text: str) -> str:
@@ -84,3 +84,16 @@ def test_every_student_page_names_the_edition(student_files):
     unnamed = [p.name for p in pages
                if "Student edition: the exercises without their solutions." not in student_files[p]]
     assert not unnamed, f"student pages without the edition's banner: {unnamed}"
+
+
+def test_no_source_is_named_by_its_file_name(student_files):
+    pages = [p for p in student_files if p.suffix == ".html"]
+    assert pages
+    found = []
+    for page in pages:
+        soup = BeautifulSoup(student_files[page], "html.parser")
+        for tag in soup(["script", "style"]):
+            tag.decompose()
+        found += [f"{page.name}: {m.group(0)!r}"
+                  for m in SOURCE_FILE_NAME.finditer(soup.get_text(" "))]
+    assert not found, "student pages name sources by file name:\n" + "\n".join(found[:20])
