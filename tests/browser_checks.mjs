@@ -308,6 +308,25 @@ try {
       results[spec] = await tabWalk(page);
       await page.close();
     }
+  } else if (mode === 'code') {
+    // PATH@WIDTHxHEIGHT: every box of code or printed output that scrolls sideways (every
+    // section laid out): its longest line, and whether its scroll cue is painted
+    for (const spec of paths) {
+      const page = await openSized(spec);
+      results[spec] = await page.evaluate(() => {
+        document.querySelectorAll('section').forEach((s) => { s.style.contentVisibility = 'visible'; });
+        const pres = [...document.querySelectorAll('article pre')];
+        return {boxes: pres.length, scrolling: pres.filter((pre) => pre.scrollWidth > pre.clientWidth + 1)
+          .map((pre) => ({
+            longest: Math.max(...pre.textContent.split('\n').map((line) => line.length)),
+            input: !!pre.closest('.cell_input'),
+            cue: getComputedStyle(pre).backgroundImage.includes('radial-gradient')
+              && getComputedStyle(pre).backgroundAttachment.includes('local'),
+            start: pre.textContent.slice(0, 50),
+          }))};
+      });
+      await page.close();
+    }
   } else if (mode === 'chrome') {
     // PATH@WIDTHxHEIGHT: the header's buttons work: the visible sidebar buttons open their
     // sidebar, and the colour-mode button shows an icon

@@ -20,7 +20,9 @@ On every page of ``_toc.yml``:
 * while a page loads, its scripts measure at most the boxes on its first screen, not
   every box: measuring them all lays out the whole page at once, seconds of a
   phone's time on a long chapter (``_static/mlhw-site.js``; ``make audit`` reports
-  the resulting Lighthouse scores).
+  the resulting Lighthouse scores);
+* on a wide screen (1280 px), code and printed output whose lines fit the column
+  (80 characters) do not scroll, and a box that scrolls shows a cue (shadows).
 """
 
 from __future__ import annotations
@@ -132,3 +134,23 @@ def test_tab_stops_on_every_box_that_scrolls_and_no_other(keyboard, name, size):
         f"{result['scrollers_not_stops'][:4]}")
     assert not result["stops_that_fit"], (
         f"{name} at {size}: the Tab key stopped on boxes that fit: {result['stops_that_fit'][:4]}")
+
+
+# On a wide screen (1280 px, both sidebars open) the column holds a line of 80
+# characters of code; a box with a longer line scrolls and shows that it does.
+WIDE_CODE_CHARS = 80
+
+
+@pytest.fixture(scope="module")
+def wide_code(chromium, browser_checks):
+    return browser_checks("code", [f"{name}.html@1280x900" for name in PAGES])
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_code_fits_a_wide_screen_or_shows_it_scrolls(wide_code, name):
+    result = wide_code[f"{name}.html@1280x900"]
+    needless = [b["start"] for b in result["scrolling"] if b["longest"] <= WIDE_CODE_CHARS]
+    assert not needless, (f"{name}: boxes with lines of at most {WIDE_CODE_CHARS} characters "
+                          f"scroll at 1280 px: {needless[:5]}")
+    no_cue = [b["start"] for b in result["scrolling"] if not b["cue"]]
+    assert not no_cue, f"{name}: boxes scroll at 1280 px without a visible cue: {no_cue[:5]}"
