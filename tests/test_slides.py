@@ -271,3 +271,36 @@ def test_literalinclude_shows_the_code():
     html = render_markdown(Context(stem="x"), "```{literalinclude} ../tools/experiments/"
                            "rnn_recall.py\n:language: python\n:pyobject: train\n```")
     assert "def train(" in html and "return" in html and "Literalinclude" not in html
+
+
+def test_long_code_stays_in_the_chapter_and_prints_join(tmp_path):
+    """A cell of more code than two slides hold shows its output and a line pointing
+    to the chapter (unless tagged ``slides-show-code``); what a cell printed around a
+    glue call is one box, as on the site."""
+    import nbformat
+    import sys
+    sys.path.insert(0, str(ROOT / "tools"))
+    import build_slides
+
+    long = "\n".join(f"value_{i} = {i}" for i in range(build_slides.SLIDE_CODE_MAX + 1))
+    out_text = nbformat.v4.new_output("stream", name="stdout", text="LONG OUTPUT\n")
+    glue = nbformat.v4.new_output("display_data", data={"text/plain": "'x'"},
+                                  metadata={"scrapbook": {"name": "x"}})
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("# T\n\nIntro."),
+                nbformat.v4.new_code_cell(long, outputs=[out_text]),
+                nbformat.v4.new_code_cell(long.replace("value_", "shown_"), outputs=[]),
+                nbformat.v4.new_code_cell("print(1); glue(); print(2)", outputs=[
+                    nbformat.v4.new_output("stream", name="stdout", text="row one\n"), glue,
+                    nbformat.v4.new_output("stream", name="stdout", text="row two\n")])]
+    nb.cells[2].metadata["tags"] = ["slides-show-code"]
+    path = tmp_path / "t.ipynb"
+    nbformat.write(nb, path)
+    out = tmp_path / "out"
+    out.mkdir()
+    build_slides.build(out, path, tmp_path / "no-site")
+    deck = (out / "t.slides.html").read_text(encoding="utf-8")
+    assert "value_1 =" not in deck and "LONG OUTPUT" in deck
+    assert f"({build_slides.SLIDE_CODE_MAX + 1} lines)" in deck and "../book/t.html" in deck
+    assert "shown_1 =" in deck
+    assert re.search(r'<pre class="output">row one\nrow two</pre>', deck)

@@ -15,7 +15,9 @@ Each notebook becomes ``OUT_DIR/<name>.slides.html`` (images in ``OUT_DIR/img``)
   the book, glued values from the notebook's outputs, no solutions);
 * everything between a ``{solution-start}`` and a ``{solution-end}`` cell is left
   out, as are ``remove-cell`` cells; cells tagged ``hide-input`` or
-  ``remove-input`` show their output only, unless tagged ``slides-show-code``;
+  ``remove-input`` show their output only, unless tagged ``slides-show-code``, and
+  so do cells of more code than two slides hold (``SLIDE_CODE_MAX`` lines: a line
+  says the code is in the chapter);
   glue outputs (``glue(..., display=False)``) are not shown;
 * a slide whose estimated height exceeds the 1280 x 720 slide is split into
   vertical sub-slides (the heading repeated); long code lines wrap; a slide that
@@ -54,7 +56,8 @@ THEME = "white"  # uses fonts shipped with reveal.js (no web fonts)
 WIDTH, HEIGHT = 1280, 720
 BUDGET = HEIGHT - 130  # px of content a slide may hold (margins, slide number, slack)
 CHARS_PER_LINE, LINE = 92, 34  # body text at 24 px in a 1180-px column
-CODE_CHARS, CODE_LINE = 100, 25  # code at 18 px, wrapped
+CODE_CHARS, CODE_LINE = 100, 25  # code at 18 px, wrapped (a line measures 23.3 px)
+OUTPUT_LINE = 21  # printed output, smaller (a line measures 19.7 px)
 # Display formulas are broken into lines of this width (em of the formula's font: 27 px
 # on a 24-px slide, so about 1080 px of the 1200-px column); one that cannot break (a
 # wide matrix) is scaled down in the browser to fit (mlhwFitMath below).
@@ -90,7 +93,8 @@ def estimate(block: str) -> int:
     """A rough height of one rendered block; the browser has the last word (zoom)."""
     if block.startswith('<pre class="code"') or block.startswith('<pre class="output"'):
         text = html.unescape(re.sub(r"<[^>]+>", "", block))
-        return _text_height(text.rstrip("\n"), CODE_CHARS, CODE_LINE) + 24
+        line = CODE_LINE if block.startswith('<pre class="code"') else OUTPUT_LINE
+        return _text_height(text.rstrip("\n"), CODE_CHARS, line) + 24
     height = 0
     for match in re.finditer(r'<img[^>]*data-h="(\d+)"', block):
         height += int(match.group(1)) + 10
@@ -164,15 +168,30 @@ def _image(ctx: Context, out: Path, data: str, ext: str, cell, k: int,
             f'style="max-height:{shown_h}px">{cap}</figure>')
 
 
-def outputs_html(ctx: Context, out: Path, cell) -> list[str]:
-    blocks = []
-    for k, o in enumerate(cell.get("outputs", [])):
+def _shown_outputs(cell) -> list[dict]:
+    """The outputs a slide shows, in order: no glue records (their values are inserted
+    where the prose names them), no stderr, and what the cell printed in a row as one
+    output (a glue call between two prints splits the notebook's stream, as does the
+    kernel's timing; the site merges them too, ``nb_merge_streams``)."""
+    shown: list[dict] = []
+    for o in cell.get("outputs", []):
         if o.get("metadata", {}).get("scrapbook"):
-            continue  # glued values are inserted where the prose names them
-        kind = o.get("output_type")
-        if kind == "stream":
+            continue
+        if o.get("output_type") == "stream":
             if o.get("name") == "stderr":
                 continue
+            if shown and shown[-1].get("output_type") == "stream":
+                shown[-1] = {**shown[-1], "text": shown[-1]["text"] + o["text"]}
+                continue
+        shown.append(o)
+    return shown
+
+
+def outputs_html(ctx: Context, out: Path, cell) -> list[str]:
+    blocks = []
+    for k, o in enumerate(_shown_outputs(cell)):
+        kind = o.get("output_type")
+        if kind == "stream":
             blocks.append(f'<pre class="output">{html.escape(o["text"].rstrip())}</pre>')
         elif kind in ("display_data", "execute_result"):
             data, meta = o.get("data", {}), o.get("metadata", {})
@@ -204,7 +223,14 @@ def cell_blocks(ctx: Context, out: Path, cell, source: str | None = None) -> lis
         return []
     blocks = []
     hidden = tags & {"hide-input", "remove-input", "hide-cell"}
-    if cell.source.strip() and (not hidden or "slides-show-code" in tags):
+    n_lines = len(cell.source.strip().split("\n"))
+    if cell.source.strip() and "slides-show-code" not in tags and (
+            not hidden and n_lines > SLIDE_CODE_MAX):
+        # more code than two slides hold: a lecture shows what it printed; the code
+        # is a click away in the chapter
+        blocks.append(f'<p class="code-note">The code of this cell ({n_lines} lines) is in '
+                      f'<a href="../book/{ctx.stem}.html">the chapter</a>.</p>')
+    elif cell.source.strip() and (not hidden or "slides-show-code" in tags):
         blocks.append(f'<pre class="code"><code class="language-python">'
                       f"{html.escape(cell.source)}</code></pre>")
     if "remove-output" not in tags:
@@ -286,6 +312,7 @@ def slides_of(ctx: Context, out: Path, nb, start: int) -> list[list[list[str]]]:
 
 
 CODE_LINES_PER_SLIDE = 20
+SLIDE_CODE_MAX = 2 * (CODE_LINES_PER_SLIDE + 4)  # longer code is not put on slides
 
 
 def _chunk_code(block: str) -> list[str]:
@@ -487,6 +514,7 @@ TEMPLATE = """<!DOCTYPE html>
 .reveal pre {{ width: auto; box-sizing: border-box; margin: 6px 0 12px; box-shadow: none; font-size: 17px; }}
 .reveal pre code {{ white-space: pre-wrap; word-break: break-word; max-height: none;
   padding: 8px 12px; background: #f5f5f5; line-height: 1.4; }}
+.reveal p.code-note {{ font-size: .75em; color: #555; font-style: italic; }}
 .reveal pre.output {{ white-space: pre-wrap; word-break: break-word; background: #fbfbf2;
   padding: 6px 12px; border-left: 3px solid #ccc; }}
 .reveal .box {{ border: 1px solid #c9d6df; border-left: 5px solid #0a5f6e; border-radius: 4px;
