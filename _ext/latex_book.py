@@ -182,6 +182,27 @@ def _bibliography(tex: str, doc: str) -> str:
             + rest[begin_end:])
 
 
+CODE_THEN_OUTPUT = re.compile(
+    r"(\\begin\{sphinxuseclass\}\{cell_input\})(\s*\\begin\{sphinxVerbatim\}"
+    r"(?:(?!\\end\{sphinxVerbatim\}).)*"  # within this cell's code
+    r"\\end\{sphinxVerbatim\}\s*\\end\{sphinxuseclass\}\s*"
+    r"\\begin\{sphinxuseclass\}\{cell_output\})", re.DOTALL)
+
+
+def _output_with_code(tex: str) -> str:
+    """A cell's printed output starts on the page where its code ends: no page break
+    between the code's box and the output (the lists that set code and output end and
+    begin with penalties that invite one; around this pair they forbid it). Long code
+    still breaks between its lines, taking its last lines to the output's page: no
+    output line is left alone at the top of a page, as one was before Appendix B."""
+    return CODE_THEN_OUTPUT.sub(
+        lambda m: (m.group(1) + NO_BREAK.format("end") + m.group(2)
+                   + NO_BREAK.format("begin")), tex)
+
+
+NO_BREAK = "\\csname @{}parpenalty\\endcsname=10000\\relax"
+
+
 def rewrite(tex: str, srcdir: Path) -> str:
     if "% mlhw-book layout applied" in tex:
         return tex
@@ -222,6 +243,8 @@ def rewrite(tex: str, srcdir: Path) -> str:
                 tex = _bibliography(tex, doc)
     # 4. Proof blocks, display equations, bookmarks, quotation marks around CJK.
     tex = _cjk_quotes(_bookmarks(_displays(_proofs(tex))))
+    # 5. A cell's output starts on the page where its code ends.
+    tex = _output_with_code(tex)
     return tex.replace("\\begin{document}", "% mlhw-book layout applied\n\\begin{document}", 1)
 
 

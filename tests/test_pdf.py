@@ -15,6 +15,7 @@
 * the indicator prints as the double-struck one, and figures are numbered 1, 2, ...
   through the book, as on the site;
 * the student PDF has no solution;
+* a cell's output starts on the page where its code ends;
 * no source note is named by its file name.
 """
 
@@ -251,3 +252,22 @@ def test_indicator_and_figure_numbers(pdf_text):
 def test_no_source_is_named_by_its_file_name(pdf_text):
     found = [m.group(0) for m in SOURCE_FILE_NAME.finditer(pdf_text)]
     assert not found, f"the PDF names sources by file name: {found[:10]}"
+
+
+def test_output_starts_on_the_page_where_its_code_ends():
+    """The LaTeX rewrite forbids a page break between a cell's code and its output
+    (the lists that set them invite one) and leaves a cell without output alone."""
+    import sys
+    sys.path.insert(0, str(ROOT / "_ext"))
+    import latex_book
+
+    verbatim = "\\begin{sphinxVerbatim}[commandchars=\\\\\\{\\}]\nx = 1\n\\end{sphinxVerbatim}\n"
+    with_output = ("\\begin{sphinxuseclass}{cell_input}\n" + verbatim + "\n\\end{sphinxuseclass}\n"
+                   "\\begin{sphinxuseclass}{cell_output}\n" + verbatim + "\\end{sphinxuseclass}\n")
+    alone = "\\begin{sphinxuseclass}{cell_input}\n" + verbatim + "\\end{sphinxuseclass}\nText.\n"
+    out = latex_book._output_with_code(alone + with_output)
+    assert out.startswith(alone), "a cell without output was changed"
+    kept = out[len(alone):]
+    assert kept.index("@endparpenalty\\endcsname=10000") < kept.index("\\begin{sphinxVerbatim}")
+    assert (kept.index("{cell_output}") < kept.index("@beginparpenalty\\endcsname=10000")
+            < kept.rindex("\\begin{sphinxVerbatim}"))
