@@ -210,13 +210,26 @@ def test_long_slides_are_split():
     assert "(continued)" in pieces[1][0]
 
 
+def _deck_of(tmp_path, nb) -> str:
+    """The deck that tools/build_slides.py makes of notebook ``nb`` (no site)."""
+    import sys
+
+    import nbformat
+    sys.path.insert(0, str(ROOT / "tools"))
+    import build_slides
+
+    path = tmp_path / "t.ipynb"
+    nbformat.write(nb, path)
+    out = tmp_path / "out"
+    out.mkdir()
+    build_slides.build(out, path, tmp_path / "no-site")
+    return (out / "t.slides.html").read_text(encoding="utf-8")
+
+
 def test_exercise_beside_its_solution_start_reaches_the_slide(tmp_path):
     """An exercise and the {solution-start} of its solution may share a cell: the
     exercise is shown, the solution's text (here and in the next cells) is not."""
     import nbformat
-    import sys
-    sys.path.insert(0, str(ROOT / "tools"))
-    import build_slides
 
     md = nbformat.v4.new_markdown_cell
     nb = nbformat.v4.new_notebook()
@@ -225,12 +238,7 @@ def test_exercise_beside_its_solution_start_reaches_the_slide(tmp_path):
                    "````{solution-start} t-ex\n:class: dropdown\n````\nSECRET one."),
                 nbformat.v4.new_code_cell("print('SECRET two')"),
                 md("````{solution-end}\n````\nAfter the solution, in the same cell.")]
-    path = tmp_path / "t.ipynb"
-    nbformat.write(nb, path)
-    out = tmp_path / "out"
-    out.mkdir()
-    build_slides.build(out, path, tmp_path / "no-site")
-    deck = (out / "t.slides.html").read_text(encoding="utf-8")
+    deck = _deck_of(tmp_path, nb)
     assert "Do it." in deck and "After the solution, in the same cell." in deck
     assert "SECRET" not in deck
 
@@ -294,12 +302,7 @@ def test_long_code_stays_in_the_chapter_and_prints_join(tmp_path):
                     nbformat.v4.new_output("stream", name="stdout", text="row one\n"), glue,
                     nbformat.v4.new_output("stream", name="stdout", text="row two\n")])]
     nb.cells[2].metadata["tags"] = ["slides-show-code"]
-    path = tmp_path / "t.ipynb"
-    nbformat.write(nb, path)
-    out = tmp_path / "out"
-    out.mkdir()
-    build_slides.build(out, path, tmp_path / "no-site")
-    deck = (out / "t.slides.html").read_text(encoding="utf-8")
+    deck = _deck_of(tmp_path, nb)
     assert "value_1 =" not in deck and "LONG OUTPUT" in deck
     assert f"({build_slides.SLIDE_CODE_MAX + 1} lines)" in deck and "../book/t.html" in deck
     assert "shown_1 =" in deck
