@@ -189,6 +189,9 @@ CODE_THEN_OUTPUT = re.compile(
     r"\\begin\{sphinxuseclass\}\{cell_output\})", re.DOTALL)
 
 
+NO_BREAK = "\\csname @{}parpenalty\\endcsname=10000\\relax"
+
+
 def _output_with_code(tex: str) -> str:
     """A cell's printed output starts on the page where its code ends: no page break
     between the code's box and the output (the lists that set code and output end and
@@ -199,8 +202,6 @@ def _output_with_code(tex: str) -> str:
         lambda m: (m.group(1) + NO_BREAK.format("end") + m.group(2)
                    + NO_BREAK.format("begin")), tex)
 
-
-NO_BREAK = "\\csname @{}parpenalty\\endcsname=10000\\relax"
 
 
 def rewrite(tex: str, srcdir: Path) -> str:

@@ -42,6 +42,20 @@ SOURCE_FILE_NAME = re.compile(r"\b00[0-4](?:_[0-9a-f]{16}(?:\.txt)?|\.txt)\b|"
                               r"\b(?:source|note|notes|file|seed|error in)\s+00[0-4]\b", re.I)
 
 
+def source_file_names(html: str) -> list[str]:
+    """The file names of source notes a page shows a reader: in its text and in the
+    alt text, titles and labels of its elements (not in scripts or styles)."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(html, "html.parser")
+    for tag in soup(["script", "style"]):
+        tag.decompose()
+    shown = soup.get_text(" ") + " ".join(
+        str(v) for t in soup.find_all(True) for k, v in t.attrs.items()
+        if k in ("alt", "title", "aria-label"))
+    return [m.group(0) for m in SOURCE_FILE_NAME.finditer(shown)]
+
+
 def toc_files() -> list[str]:
     """Every page named in ``_toc.yml`` (e.g. ``book/intro``), in order."""
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))

@@ -22,7 +22,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 from bs4 import BeautifulSoup
 
-from conftest import HTML, ROOT, SOURCE_FILE_NAME, toc_files
+from conftest import HTML, ROOT, SOURCE_FILE_NAME, source_file_names, toc_files
 from site_server import browser_checks, html_server  # noqa: F401  (fixtures)
 
 PAGES = toc_files()
@@ -143,16 +143,8 @@ def test_no_source_is_named_by_its_file_name(html_dir):
     """Site pages and slides (text, titles, alt text) name the sources readably."""
     pages = [p for p in sorted(html_dir.rglob("*.html")) if not p.name.startswith("_probe_")]
     assert len(pages) > 20
-    found = []
-    for page in pages:
-        soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
-        for tag in soup(["script", "style"]):
-            tag.decompose()
-        shown = soup.get_text(" ") + " ".join(
-            str(v) for t in soup.find_all(True) for k, v in t.attrs.items()
-            if k in ("alt", "title", "aria-label"))
-        found += [f"{page.relative_to(html_dir)}: {m.group(0)!r}"
-                  for m in SOURCE_FILE_NAME.finditer(shown)]
+    found = [f"{page.relative_to(html_dir)}: {name!r}" for page in pages
+             for name in source_file_names(page.read_text(encoding="utf-8"))]
     assert not found, "sources named by file name:\n" + "\n".join(found[:20])
 
 

@@ -11,7 +11,7 @@ import re
 import pytest
 from bs4 import BeautifulSoup
 
-from conftest import HTML, SOURCE_FILE_NAME, STUDENT_HTML, require_build
+from conftest import HTML, STUDENT_HTML, require_build, source_file_names
 
 
 def _normalise(text: str) -> str:
@@ -89,11 +89,6 @@ def test_every_student_page_names_the_edition(student_files):
 def test_no_source_is_named_by_its_file_name(student_files):
     pages = [p for p in student_files if p.suffix == ".html"]
     assert pages
-    found = []
-    for page in pages:
-        soup = BeautifulSoup(student_files[page], "html.parser")
-        for tag in soup(["script", "style"]):
-            tag.decompose()
-        found += [f"{page.name}: {m.group(0)!r}"
-                  for m in SOURCE_FILE_NAME.finditer(soup.get_text(" "))]
+    found = [f"{page.name}: {name!r}" for page in pages
+             for name in source_file_names(student_files[page])]
     assert not found, "student pages name sources by file name:\n" + "\n".join(found[:20])

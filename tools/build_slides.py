@@ -224,13 +224,13 @@ def cell_blocks(ctx: Context, out: Path, cell, source: str | None = None) -> lis
     blocks = []
     hidden = tags & {"hide-input", "remove-input", "hide-cell"}
     n_lines = len(cell.source.strip().split("\n"))
-    if cell.source.strip() and "slides-show-code" not in tags and (
-            not hidden and n_lines > SLIDE_CODE_MAX):
+    shown = cell.source.strip() and (not hidden or "slides-show-code" in tags)
+    if shown and n_lines > SLIDE_CODE_MAX and "slides-show-code" not in tags:
         # more code than two slides hold: a lecture shows what it printed; the code
         # is a click away in the chapter
         blocks.append(f'<p class="code-note">The code of this cell ({n_lines} lines) is in '
                       f'<a href="../book/{ctx.stem}.html">the chapter</a>.</p>')
-    elif cell.source.strip() and (not hidden or "slides-show-code" in tags):
+    elif shown:
         blocks.append(f'<pre class="code"><code class="language-python">'
                       f"{html.escape(cell.source)}</code></pre>")
     if "remove-output" not in tags:
