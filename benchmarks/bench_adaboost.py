@@ -9,7 +9,7 @@ the last 5 000 test; 200 rounds of depth-1 stumps.
 * mlhwlib:      MultiClassAdaBoost(n_estimators=200, criterion="gini") (sklearn's split rule)
 
 Times are fit times, the minimum over ``--repeats`` runs (each library run in turn).
-Results go to ``benchmarks/results_adaboost.json``.
+Results go to ``mlhwlib/data/results_adaboost.json`` (shipped with the package).
 
 Usage:  python benchmarks/bench_adaboost.py [--repeats 3] [--out PATH]
 """
@@ -63,7 +63,7 @@ def timed_fit(make, X, y):
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results_adaboost.json")
+    parser.add_argument("--out", type=Path, default=ROOT / "mlhwlib" / "data" / "results_adaboost.json")
     args = parser.parse_args(argv)
 
     Xtr, ytr, Xte, yte = data()

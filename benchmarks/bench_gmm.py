@@ -1,6 +1,6 @@
 """Benchmark: mlhwlib.gmm.GaussianMixture against sklearn.mixture.GaussianMixture.
 
-Three measurements, written to ``benchmarks/results_gmm.json``:
+Three measurements, written to ``mlhwlib/data/results_gmm.json`` (shipped with the package):
 
 1. the target case (issue 9): full covariances, N = 100 000, d = 8, K = 8,
    10 EM iterations from the same initial parameters (tol = 0, reg_covar = 1e-6);
@@ -197,7 +197,7 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="fewer repeats and sizes")
     ap.add_argument("--repeats", type=int, default=None, help="repeats of the target case")
-    ap.add_argument("--out", default=str(Path(__file__).with_name("results_gmm.json")))
+    ap.add_argument("--out", default=str(Path(__file__).resolve().parent.parent / "mlhwlib" / "data" / "results_gmm.json"))
     args = ap.parse_args(argv)
     repeats = args.repeats or (3 if args.quick else 7)
     t0 = time.perf_counter()

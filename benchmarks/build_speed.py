@@ -1,6 +1,7 @@
 """Measure how long the book takes to build and each notebook to execute.
 
-Writes ``benchmarks/results_build.json``; the performance appendix shows it.
+Writes ``mlhwlib/data/results_build.json`` (shipped with the package); the
+"Running this chapter" notes and the performance appendix show it.
 
 * each notebook under ``book/`` executed once with nbclient (kernel start
   included), one at a time, in a fresh kernel;
@@ -27,7 +28,7 @@ import nbformat
 from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parent.parent
-OUT = ROOT / "benchmarks" / "results_build.json"
+OUT = ROOT / "mlhwlib" / "data" / "results_build.json"
 
 
 def time_notebook(path: Path) -> float:

@@ -1,8 +1,8 @@
-"""`make bench`: time mlhwlib against scikit-learn and write benchmarks/results.md.
+"""`make bench`: time mlhwlib against scikit-learn and write mlhwlib/data/results.md.
 
-Runs the two benchmark scripts (each prints its progress and writes its JSON
-next to this file), then writes one table, with the machine's description, to
-``benchmarks/results.md``, and re-executes ``book/performance.ipynb``. The book's performance appendix reads the committed
+Runs the two benchmark scripts (each prints its progress and writes its JSON to
+``mlhwlib/data``, where the results ship with the package), then writes one
+table, with the machine's description, to ``mlhwlib/data/results.md``, and re-executes ``book/performance.ipynb``. The book's performance appendix reads the committed
 JSON files; the book build never reruns a benchmark. Timings are the minimum
 over repeats; they are not asserted anywhere in the test suite.
 
@@ -22,6 +22,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+DATA = HERE.parent / "mlhwlib" / "data"  # the results ship with the package
 PYTHON = sys.executable
 
 
@@ -98,17 +99,17 @@ def report(gmm: dict, boost: dict) -> str:
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--report", action="store_true", help="only rewrite results.md")
+    ap.add_argument("--report", action="store_true", help="only rewrite mlhwlib/data/results.md")
     args = ap.parse_args(argv)
     if not args.report:
         run("bench_gmm.py", *(["--quick"] if args.quick else []))
         run("bench_adaboost.py", *(["--repeats", "2"] if args.quick else []))
-    gmm = json.loads((HERE / "results_gmm.json").read_text(encoding="utf-8"))
-    boost = json.loads((HERE / "results_adaboost.json").read_text(encoding="utf-8"))
+    gmm = json.loads((DATA / "results_gmm.json").read_text(encoding="utf-8"))
+    boost = json.loads((DATA / "results_adaboost.json").read_text(encoding="utf-8"))
     text = report(gmm, boost)
-    (HERE / "results.md").write_text(text, encoding="utf-8")
+    (DATA / "results.md").write_text(text, encoding="utf-8")
     print("\n" + text)
-    print(f"written: {HERE / 'results.md'}")
+    print(f"written: {DATA / 'results.md'}")
     from build_speed import execute_in_place
 
     execute_in_place(HERE.parent / "book" / "performance.ipynb")

@@ -7,23 +7,34 @@ committed outputs (see the README, "What the tests cover").
   :func:`check_close` asserts ``max |a - b| <= atol + rtol * |b|`` and returns
   the sentence "agree to within 1e-12" (the tolerance, not the error), so the
   output is the same on every CPU.
-* **Numbers in prose come from cells.** :func:`glue_running_time` glues the
-  measured execution time of a notebook (from ``benchmarks/results_build.json``,
-  written by ``benchmarks/build_speed.py``) for the "Running this chapter" note.
+* **Numbers in prose come from cells.** :func:`glue` is myst-nb's ``glue``
+  when the book is built and a plain display elsewhere, so a downloaded
+  notebook runs without myst-nb; :func:`glue_running_time` glues the measured
+  execution time of a notebook for the "Running this chapter" note.
+* **Nothing is read from the repository.** The committed results the chapters
+  show (experiment results, benchmark and build timings) ship with the package
+  in ``mlhwlib/data``; :func:`result` reads them.
+* **PyTorch is optional.** The cross-checks against PyTorch run when the book
+  is built; :func:`torch_available` lets a chapter skip them, with one printed
+  line, where PyTorch is not installed.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
-from pathlib import Path
+from importlib import resources
 
 import numpy as np
 
 from .numerics import as_float_array
 
-__all__ = ["check_close", "running_time", "glue_running_time"]
+__all__ = ["check_close", "glue", "result", "result_names", "running_time",
+           "glue_running_time", "torch_available", "NO_TORCH"]
 
-_BUILD_RECORD = Path(__file__).resolve().parent.parent / "benchmarks" / "results_build.json"
+#: The line a skipped PyTorch cross-check prints (see :func:`torch_available`).
+NO_TORCH = ("PyTorch not installed: this check ran when the book was built; "
+            "`pip install torch` to rerun it.")
 
 
 def check_close(actual, expected, *, atol: float = 0.0, rtol: float = 0.0, what: str = "") -> str:
@@ -80,21 +91,110 @@ def check_close(actual, expected, *, atol: float = 0.0, rtol: float = 0.0, what:
     return f"{what}: {sentence}" if what else sentence
 
 
+def _data():
+    return resources.files("mlhwlib").joinpath("data")
+
+
+def result_names() -> list[str]:
+    """The names of the result files shipped with mlhwlib, sorted."""
+    return sorted(f.name for f in _data().iterdir()
+                  if f.is_file() and f.name.endswith((".json", ".md")))
+
+
+def result(name: str):
+    """A committed result shipped with the package (``mlhwlib/data/<name>``).
+
+    Parameters
+    ----------
+    name : str
+        The file's name, one of :func:`result_names`, e.g.
+        ``"rnn_recall_results.json"``.
+
+    Returns
+    -------
+    dict or str
+        The parsed JSON of a ``.json`` file; the text of a ``.md`` file.
+
+    Raises
+    ------
+    TypeError
+        When ``name`` is not a str.
+    ValueError
+        When no result of that name ships with the package.
+
+    Examples
+    --------
+    >>> from mlhwlib.book import result
+    >>> result("results_build.json")["machine"]["cores"]
+    2
+    """
+    if not isinstance(name, str):
+        raise TypeError(f"result: name must be a str, got {type(name).__name__}")
+    names = result_names()
+    if name not in names:
+        raise ValueError(f"result: name {name!r} is not a result shipped with mlhwlib; "
+                         f"expected one of {names}")
+    text = _data().joinpath(name).read_text(encoding="utf-8")
+    return json.loads(text) if name.endswith(".json") else text
+
+
+def glue(name: str, variable, display: bool = True) -> None:
+    """Glue ``variable`` under ``name`` for the book's prose (myst-nb), or just show it.
+
+    When the book is built, myst-nb is installed and this is
+    ``myst_nb.glue(name, variable, display)``: the value is stored in the
+    cell's output and the page inserts it where the prose says
+    ``{glue:text}`name```. In a plain Jupyter (a downloaded notebook, whose prose
+    already has the values written in) myst-nb is not needed: the value is
+    displayed when ``display`` is true, and nothing happens otherwise.
+    """
+    if not isinstance(name, str):
+        raise TypeError(f"glue: name must be a str, got {type(name).__name__}")
+    if not name:
+        raise ValueError("glue: name must not be empty")
+    try:
+        from myst_nb import glue as myst_glue
+    except ImportError:
+        if display:
+            try:
+                from IPython.display import display as show
+            except ImportError:  # outside IPython: print it
+                print(variable)
+            else:
+                show(variable)
+        return
+    myst_glue(name, variable, display)
+
+
+def torch_available() -> bool:
+    """Whether PyTorch can be imported; if not, print :data:`NO_TORCH` once for this check.
+
+    The book's cross-checks against PyTorch are written
+    ``if torch_available(): ...``: they run wherever PyTorch is installed (the
+    book build always has it) and are skipped with one printed line elsewhere.
+    """
+    if importlib.util.find_spec("torch") is not None:
+        return True
+    print(NO_TORCH)
+    return False
+
+
 def running_time(notebook: str) -> str:
     """The measured execution time of ``book/<notebook>.ipynb``, e.g. ``"9 s on 2 cores"``.
 
-    Read from ``benchmarks/results_build.json`` (``benchmarks/build_speed.py``
-    measures each notebook in a fresh kernel on the book's reference machine,
-    2 cores). Rounded up to whole seconds.
+    Read from the shipped result ``results_build.json`` (written by the
+    repository's ``benchmarks/build_speed.py``, which measures each notebook in a
+    fresh kernel on the book's reference machine, 2 cores). Rounded up to whole
+    seconds.
     """
     if not isinstance(notebook, str):
         raise TypeError(f"running_time: notebook must be a str, got {type(notebook).__name__}")
-    record = json.loads(_BUILD_RECORD.read_text(encoding="utf-8"))
+    record = result("results_build.json")
     name = notebook if notebook.endswith(".ipynb") else f"{notebook}.ipynb"
     try:
         seconds = float(record["notebooks_s"][name])
     except KeyError:
-        raise ValueError(f"running_time: notebook {name!r} is not in {_BUILD_RECORD.name}; "
+        raise ValueError(f"running_time: notebook {name!r} is not in results_build.json; "
                          "run benchmarks/build_speed.py") from None
     cores = record.get("machine", {}).get("cores")
     where = f" on {cores} cores" if cores else ""
@@ -103,8 +203,6 @@ def running_time(notebook: str) -> str:
 
 def glue_running_time(notebook: str, key: str = "running_time") -> str:
     """Glue :func:`running_time` under ``key`` (no display) and return it."""
-    from myst_nb import glue
-
     text = running_time(notebook)
     glue(key, text, display=False)
     return text

@@ -624,16 +624,14 @@ def test_perfect_first_round_gets_samme_weight_one():
 
 
 def test_zhu_simulation_results_file_reproduces_one_configuration():
-    # tools/experiments/adaboost_zhu_simulation.py wrote the file the chapter reads;
-    # re-run one of its configurations (error stump, data seed 2) and compare exactly
-    import json
-    from pathlib import Path
-
+    # tools/experiments/adaboost_zhu_simulation.py wrote the file the chapter reads
+    # (shipped in mlhwlib/data); re-run one of its configurations (error stump, data
+    # seed 2) and compare exactly
     from sklearn.datasets import make_gaussian_quantiles
 
-    path = (Path(__file__).resolve().parents[1] / "tools" / "experiments"
-            / "adaboost_zhu_results.json")
-    res = json.loads(path.read_text(encoding="utf-8"))
+    from mlhwlib.book import result
+
+    res = result("adaboost_zhu_results.json")
     seed = 2
     i = res["seeds"].index(seed)
     X, y = make_gaussian_quantiles(n_samples=13000, n_features=10, n_classes=3,

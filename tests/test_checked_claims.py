@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
+from mlhwlib.book import result
 
 sys.path.insert(0, str(ROOT / "tools"))
 import claims  # noqa: E402
@@ -78,7 +79,7 @@ def test_experiments_report_at_least_five_seeds(path):
 def test_running_time_is_glued_from_the_build_record(path):
     problems = claims.running_time_problems(load(path), path.stem)
     assert not problems, f"{path.name}:\n" + "\n".join(problems)
-    record = json.loads((ROOT / "benchmarks" / "results_build.json").read_text())
+    record = result("results_build.json")
     assert f"{path.stem}.ipynb" in record["notebooks_s"], (
         f"{path.name} has no measured time: run benchmarks/build_speed.py")
 

@@ -35,7 +35,7 @@ OBJ = np.array([[1.0, None]], dtype=object)          # an object array
 STR2 = np.array([["a", "b"], ["c", "d"]])            # a string array
 
 # Public names that are not callable: each must be acknowledged here.
-NON_CALLABLE = {"mlhwlib.__version__", "mlhwlib.plotting.BOOK_COLORS",
+NON_CALLABLE = {"mlhwlib.__version__", "mlhwlib.plotting.BOOK_COLORS", "mlhwlib.book.NO_TORCH",
                 "mlhwlib.stump.TIE_RTOL", "mlhwlib.numerics.SUM_TO_ONE_ATOL",
                 "mlhwlib.numerics.SYMMETRY_RTOL"}
 
@@ -45,6 +45,7 @@ NON_CALLABLE = {"mlhwlib.__version__", "mlhwlib.plotting.BOOK_COLORS",
 # Public callables without arguments to get wrong (a row would only test Python's own
 # "unexpected keyword argument" error, not mlhwlib).
 NO_ARGUMENTS = {"mlhwlib.plotting.use_book_style",
+                "mlhwlib.book.result_names", "mlhwlib.book.torch_available",
                 # a warning category: Python's Warning takes any message
                 "mlhwlib.plotting.FigureLayoutWarning"}
 
@@ -265,6 +266,12 @@ rows(book.check_close,
 rows(book.running_time,
      (dict(notebook="no_such_chapter"), V, r"notebook 'no_such_chapter.ipynb' is not in"),
      (dict(notebook=3), T, r"notebook must be a str, got int"))
+rows(book.result,
+     (dict(name="no_such_result.json"), V, r"name 'no_such_result.json' is not a result shipped"),
+     (dict(name=3), T, r"name must be a str, got int"))
+rows(book.glue,
+     (dict(name=None, variable=1.0), T, r"name must be a str, got NoneType"),
+     (dict(name="", variable=1.0), V, r"name must not be empty"))
 rows(book.glue_running_time,
      (dict(notebook="no_such_chapter"), V, r"notebook 'no_such_chapter.ipynb' is not in"),
      (dict(notebook=None), T, r"notebook must be a str, got NoneType"))

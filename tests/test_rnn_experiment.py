@@ -1,8 +1,8 @@
-"""The committed results of ``tools/experiments/rnn_recall.py`` are reproducible.
+"""The committed results of :mod:`mlhwlib.experiments.rnn_recall` are reproducible.
 
-The LSTM chapter reads ``tools/experiments/rnn_recall_results.json`` instead of
-training 480 networks at build time. These tests re-run parts of the script
-and compare with the file: one full training run (400 steps), the gradient ratios
+The LSTM chapter reads ``mlhwlib/data/rnn_recall_results.json`` (written by
+``tools/experiments/rnn_recall.py``) instead of training 480 networks at build
+time. These tests re-run parts of the experiment and compare with the file: one full training run (400 steps), the gradient ratios
 at initialisation, and the file's consistency with the script's configuration.
 The training run is deterministic on one thread (``torch.use_deterministic_algorithms``)
 on one machine, but not from machine to machine: torch picks float32 kernels by the
@@ -16,7 +16,6 @@ outcome does not depend on rounding; some runs of the experiment do (see
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import subprocess
@@ -27,22 +26,20 @@ import numpy as np
 import pytest
 import torch
 
+from mlhwlib.book import result
+from mlhwlib.experiments import rnn_recall
+
 ROOT = Path(__file__).resolve().parent.parent
-SCRIPT = ROOT / "tools" / "experiments" / "rnn_recall.py"
-RESULTS = ROOT / "tools" / "experiments" / "rnn_recall_results.json"
 
 
 @pytest.fixture(scope="module")
 def rr():
-    spec = importlib.util.spec_from_file_location("rnn_recall", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return rnn_recall
 
 
 @pytest.fixture(scope="module")
 def results():
-    return json.loads(RESULTS.read_text(encoding="utf-8"))
+    return result("rnn_recall_results.json")
 
 
 @pytest.fixture
@@ -100,13 +97,11 @@ def _kernels():
 
 
 TRAIN_ONE = """
-import importlib.util, json, sys, torch
+import json, sys, torch
+from mlhwlib.experiments import rnn_recall as rr
 torch.set_num_threads(1)
 torch.use_deterministic_algorithms(True)
-spec = importlib.util.spec_from_file_location("rnn_recall", sys.argv[1])
-rr = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(rr)
-run = rr.train(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
+run = rr.train(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]))
 print(json.dumps({"capability": torch.backends.cpu.get_cpu_capability(),
                   "accuracy": float(run["accuracy"]), "curve": [float(v) for v in run["curve"]]}))
 """
@@ -117,7 +112,7 @@ print(json.dumps({"capability": torch.backends.cpu.get_cpu_capability(),
 def test_one_training_run_reproduces_the_committed_numbers(rr, results, variant, T, seed,
                                                            kernel):
     committed = _run(results, variant, T, seed, rr.LR)
-    done = subprocess.run([sys.executable, "-c", TRAIN_ONE, str(SCRIPT), variant, str(T),
+    done = subprocess.run([sys.executable, "-c", TRAIN_ONE, variant, str(T),
                            str(seed)], capture_output=True, text=True, timeout=600,
                           env={**os.environ, "ATEN_CPU_CAPABILITY": kernel.lower()})
     assert done.returncode == 0, done.stderr[-2000:]
@@ -136,7 +131,7 @@ def test_gradient_ratios_at_initialisation_reproduce(rr, results, one_thread):
 
 
 def test_gradient_ratio_against_a_hand_written_lstm(rr, one_thread):
-    """The script's ratio (torch.nn.LSTM) equals one from an explicit LSTM loop."""
+    """The experiment's ratio (torch.nn.LSTM) equals one from an explicit LSTM loop."""
     seed, T, n = 2, 7, 32
     net = rr.build("LSTM, bias 3", seed).double()
     x, label = rr.make_batch(n, T, torch.Generator().manual_seed(5000 + seed))

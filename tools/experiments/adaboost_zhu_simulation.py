@@ -18,7 +18,7 @@ same staged test errors as scikit-learn's ``AdaBoostClassifier(estimator=tree)``
 
 Usage::
 
-    python tools/experiments/adaboost_zhu_simulation.py   # writes adaboost_zhu_results.json
+    python tools/experiments/adaboost_zhu_simulation.py   # writes mlhwlib/data/adaboost_zhu_results.json
 
 ``tests/test_adaboost.py`` re-runs one configuration and compares with the file.
 """
@@ -42,7 +42,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 from mlhwlib.adaboost import MultiClassAdaBoost  # noqa: E402
 
-OUT = Path(__file__).with_name("adaboost_zhu_results.json")
+OUT = ROOT / "mlhwlib" / "data" / "adaboost_zhu_results.json"  # shipped with mlhwlib
 SEEDS = [1, 2, 3, 4, 5]
 ROUNDS = 400
 N_TRAIN = 3000

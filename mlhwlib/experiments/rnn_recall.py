@@ -1,0 +1,200 @@
+"""First-token recall with an RNN, a GRU and an LSTM: the experiment of the LSTM chapter.
+
+This module needs PyTorch (``pip install torch``), which is not a dependency of
+``mlhwlib``: ``torch`` is imported when a function here is first called, so the
+module itself imports without it. Run the whole experiment from the repository
+root (about 25 minutes on one shared CPU thread; the results file records the
+time in "seconds")::
+
+    .venv/bin/python tools/experiments/rnn_recall.py
+
+It writes ``mlhwlib/data/rnn_recall_results.json``, shipped with the package
+(:func:`mlhwlib.book.result` reads it), which the chapter
+``book/lstm_trace.ipynb`` reads; ``tests/test_rnn_experiment.py`` re-runs one
+configuration and checks that it reproduces the committed numbers.
+
+The task: a sequence of length ``T + 1`` whose first token is one of ``K_SYM``
+symbols and whose ``T`` further tokens are distractors drawn from ``N_DIS``
+other symbols (all one-hot). After the whole sequence the network must name the
+first symbol; chance accuracy is ``1 / K_SYM``.
+
+The variants compared (every one trained with the same optimiser, learning
+rate, batch size and number of steps, over several seeds):
+
+* ``RNN``: Elman RNN with ``HIDDEN`` units (PyTorch's default initialisation);
+* ``RNN (matched)``: Elman RNN with ``HIDDEN_MATCHED`` units, about as many
+  parameters as the LSTM;
+* ``GRU`` and ``LSTM`` with the forget / update gate bias set to 0 or to
+  ``+3`` (the gate block of ``bias_ih`` is filled with the value and the one of
+  ``bias_hh`` with 0; every other weight keeps PyTorch's initialisation).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+
+K_SYM, N_DIS = 4, 4          # symbols to recall, distractor symbols
+HIDDEN, HIDDEN_MATCHED = 16, 36
+STEPS, BATCH, LR, CLIP = 400, 64, 1e-2, 1.0
+N_TEST = 1000
+LENGTHS = (5, 10, 20, 40)
+SEEDS = tuple(range(10))
+LR_SWEEP = (3e-3, 3e-2)     # extra learning rates, tried at the two longest T
+LR_SWEEP_LENGTHS = (20, 40)
+SUCCESS = 0.95               # held-out accuracy counted as "solved"
+CURVE_EVERY = 10             # the loss curve is stored as means of 10 steps
+
+# name -> (torch module, hidden size, forget/update gate bias or None)
+VARIANTS = {
+    "RNN": ("RNN", HIDDEN, None),
+    "RNN (matched)": ("RNN", HIDDEN_MATCHED, None),
+    "GRU, bias 0": ("GRU", HIDDEN, 0.0),
+    "GRU, bias 3": ("GRU", HIDDEN, 3.0),
+    "LSTM, bias 0": ("LSTM", HIDDEN, 0.0),
+    "LSTM, bias 3": ("LSTM", HIDDEN, 3.0),
+}
+
+RESULTS = Path(__file__).resolve().parent.parent / "data" / "rnn_recall_results.json"
+
+__all__ = ["K_SYM", "N_DIS", "HIDDEN", "HIDDEN_MATCHED", "STEPS", "BATCH", "LR", "CLIP",
+           "N_TEST", "LENGTHS", "SEEDS", "LR_SWEEP", "LR_SWEEP_LENGTHS", "SUCCESS",
+           "CURVE_EVERY", "VARIANTS", "make_batch", "build", "n_parameters", "train",
+           "gradient_ratio", "main"]
+
+
+def _torch():
+    try:
+        import torch
+    except ImportError:  # pragma: no cover - depends on the environment
+        raise ImportError("mlhwlib.experiments.rnn_recall needs PyTorch: pip install torch") from None
+    return torch
+
+
+def make_batch(n, T, gen):
+    """One-hot sequences of shape (n, T + 1, K + D) and the first symbol (n,)."""
+    torch = _torch()
+    first = torch.randint(0, K_SYM, (n,), generator=gen)
+    distract = torch.randint(K_SYM, K_SYM + N_DIS, (n, T), generator=gen)
+    seq = torch.cat([first[:, None], distract], dim=1)
+    return torch.nn.functional.one_hot(seq, K_SYM + N_DIS).float(), first
+
+
+@functools.lru_cache(maxsize=None)
+def _recall_class():
+    """The network class, defined on first use (PyTorch is imported then)."""
+    torch = _torch()
+
+    class Recall(torch.nn.Module):
+        """A recurrent layer and a linear read-out of its last output."""
+
+        def __init__(self, kind, hidden, gate_bias=None):
+            super().__init__()
+            self.rnn = getattr(torch.nn, kind)(K_SYM + N_DIS, hidden,
+                                               batch_first=True)
+            self.out = torch.nn.Linear(hidden, K_SYM)
+            if gate_bias is not None:
+                # Second block of H rows: LSTM order (i, f, g, o) -> forget gate;
+                # GRU order (r, z, n) -> update gate (h' = (1 - z) n + z h).
+                with torch.no_grad():
+                    self.rnn.bias_ih_l0[hidden:2 * hidden].fill_(gate_bias)
+                    self.rnn.bias_hh_l0[hidden:2 * hidden].zero_()
+
+        def forward(self, x):
+            outputs, _ = self.rnn(x)
+            return self.out(outputs[:, -1])
+
+    return Recall
+
+
+def build(variant, seed):
+    """The network of ``variant`` initialised with ``torch.manual_seed(seed)``."""
+    kind, hidden, bias = VARIANTS[variant]
+    _torch().manual_seed(seed)
+    return _recall_class()(kind, hidden, bias)
+
+
+def n_parameters(variant):
+    return sum(p.numel() for p in build(variant, 0).parameters())
+
+
+def train(variant, T, seed, lr=LR):
+    """Train one network; return its loss curve and held-out accuracy."""
+    torch = _torch()
+    net = build(variant, seed)
+    gen = torch.Generator().manual_seed(1000 * seed + T)
+    opt = torch.optim.Adam(net.parameters(), lr=lr)
+    losses = []
+    for _ in range(STEPS):
+        x, label = make_batch(BATCH, T, gen)
+        loss = torch.nn.functional.cross_entropy(net(x), label)
+        opt.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(net.parameters(), CLIP)
+        opt.step()
+        losses.append(loss.item())
+    x_test, y_test = make_batch(N_TEST, T, torch.Generator().manual_seed(7))
+    with torch.no_grad():
+        acc = (net(x_test).argmax(dim=1) == y_test).double().mean().item()
+    curve = np.asarray(losses).reshape(-1, CURVE_EVERY).mean(axis=1)
+    return {"accuracy": round(acc, 4),
+            "curve": [round(float(v), 4) for v in curve]}
+
+
+def gradient_ratio(variant, T, seed, n=256):
+    """||dL/dx_1|| / ||dL/dx_(T+1)|| at initialisation, in float64.
+
+    The norms are Frobenius norms over the batch of ``n`` sequences and the
+    input features; the loss is the mean cross-entropy of the untrained net.
+    """
+    torch = _torch()
+    net = build(variant, seed).double()
+    x, label = make_batch(n, T, torch.Generator().manual_seed(5000 + seed))
+    x = x.double().requires_grad_(True)
+    loss = torch.nn.functional.cross_entropy(net(x), label)
+    (grad,) = torch.autograd.grad(loss, x)
+    return float(grad[:, 0].norm() / grad[:, -1].norm())
+
+
+def main(out=RESULTS):
+    """Run the whole experiment (all variants, lengths, seeds) and write ``out``."""
+    torch = _torch()
+    torch.set_num_threads(1)
+    torch.use_deterministic_algorithms(True)
+    start = time.perf_counter()
+    runs = []
+    grid = [(v, T, LR) for v in VARIANTS for T in LENGTHS]
+    grid += [(v, T, lr) for lr in LR_SWEEP for v in VARIANTS
+             for T in LR_SWEEP_LENGTHS]
+    for variant, T, lr in grid:
+        for seed in SEEDS:
+            res = train(variant, T, seed, lr)
+            runs.append({"variant": variant, "T": T, "lr": lr, "seed": seed,
+                         **res})
+            print(f"{variant:14s} T={T:3d} lr={lr:g} seed={seed}: "
+                  f"accuracy {res['accuracy']:.3f}", flush=True)
+    ratios = [{"variant": v, "T": T, "seed": seed,
+               "ratio": gradient_ratio(v, T, seed)}
+              for v in VARIANTS for T in LENGTHS for seed in SEEDS]
+    record = {
+        "config": {"K_SYM": K_SYM, "N_DIS": N_DIS, "HIDDEN": HIDDEN,
+                   "HIDDEN_MATCHED": HIDDEN_MATCHED, "STEPS": STEPS,
+                   "BATCH": BATCH, "LR": LR, "CLIP": CLIP, "N_TEST": N_TEST,
+                   "LENGTHS": list(LENGTHS), "SEEDS": list(SEEDS),
+                   "SUCCESS": SUCCESS, "CURVE_EVERY": CURVE_EVERY,
+                   "LR_SWEEP": list(LR_SWEEP),
+                   "LR_SWEEP_LENGTHS": list(LR_SWEEP_LENGTHS)},
+        "variants": {v: {"module": k, "hidden": h, "gate_bias": b,
+                         "parameters": n_parameters(v)}
+                     for v, (k, h, b) in VARIANTS.items()},
+        "torch": torch.__version__,
+        "seconds": round(time.perf_counter() - start, 1),
+        "runs": runs,
+        "gradient_ratios": ratios,
+    }
+    Path(out).write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
+    print(f"wrote {out} in {record['seconds']} s")
