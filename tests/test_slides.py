@@ -276,7 +276,7 @@ def test_literalinclude_shows_the_code():
     sys.path.insert(0, str(ROOT / "tools"))
     from myst_to_slides import Context, render_markdown
 
-    html = render_markdown(Context(stem="x"), "```{literalinclude} ../tools/experiments/"
+    html = render_markdown(Context(stem="x"), "```{literalinclude} ../mlhwlib/experiments/"
                            "rnn_recall.py\n:language: python\n:pyobject: train\n```")
     assert "def train(" in html and "return" in html and "Literalinclude" not in html
 
