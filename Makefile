@@ -3,9 +3,12 @@
 #   make test   -> every test (library, notebooks via nbval, built site)
 SHELL := /bin/bash
 .DEFAULT_GOAL := book
-.PHONY: book test test-lib lock serve clean execute assets venv slides book-student pdf pdf-student audit bench help
+.PHONY: book test test-lib lock serve clean distclean execute assets venv slides book-student pdf pdf-student audit bench help check-tools dist notebooks
 
 PYTHON ?= python3
+# The lock (requirements.txt) needs Python 3.11 or newer (contourpy 1.3.3, for one);
+# tested with 3.11, 3.12 and 3.13. mlhwlib alone (the wheel) needs 3.10.
+PY_MIN := 3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
 JB     := $(BIN)/jupyter-book
@@ -21,34 +24,68 @@ BOOK_CONFIG :=
 endif
 JB_FLAGS := -W -n --keep-going
 HAVE_LATEX := $(shell command -v latexmk >/dev/null 2>&1 && command -v xelatex >/dev/null 2>&1 && kpsewhich xeCJK.sty >/dev/null 2>&1 && echo yes)
+# With TeX, `make book` also builds the PDF and the site links it (_ext/downloads.py).
+PDF_NAME := mlhw-book.pdf
+ifeq ($(HAVE_LATEX),yes)
+export MLHW_PDF := $(PDF_NAME)
+endif
+VERSION := $(shell sed -n 's/^__version__ = "\(.*\)"/\1/p' mlhwlib/__init__.py)
+WHEEL   := dist/mlhwlib-$(VERSION)-py3-none-any.whl
+SDIST   := dist/mlhwlib-$(VERSION).tar.gz
+STUDENT_HTML := _build/student/_build/html
+# torch is locked to its CPU build (torch==X+cpu), which PyTorch's own index serves:
+# installed first from the configured indexes (a local wheel, if any), else from there.
+TORCH_PIN   := $(shell grep -E '^torch==' requirements.txt | cut -d' ' -f1)
+TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
 
 help:
-	@echo "make book          build the HTML site (and slides) into $(HTML); sets everything up first"
+	@echo "make book          build the HTML site into $(HTML) (slides, notebook downloads; the PDF with TeX); sets everything up first"
 	@echo "make test          every test: library, notebooks (nbval), built site, student edition, PDF"
 	@echo "make test-lib      the library tests only (pytest -m lib): no notebooks, no build, seconds"
 	@echo "make lock          regenerate the exact lock requirements.txt from pyproject.toml (pip-compile)"
 	@echo "make serve         serve $(HTML) on http://127.0.0.1:8000"
 	@echo "make execute       re-execute every notebook in place (commit the result)"
-	@echo "make slides        offline reveal.js slides for every chapter (into _extra/slides)"
+	@echo "make slides        offline reveal.js slides for every chapter (published in $(HTML)/slides)"
+	@echo "make notebooks     clean notebooks for download and mlhw-notebooks.zip, in $(HTML) (and the student site)"
+	@echo "make dist          the mlhwlib wheel and sdist, in dist/"
 	@echo "make book-student  student edition without solutions, into _build/student"
 	@echo "make pdf           the whole book as one PDF: _build/latex/mlhw-book.pdf (needs texlive)"
 	@echo "make pdf-student   the PDF without solutions: $(STUDENT_PDF)"
 	@echo "make audit         Lighthouse (mobile) + axe-core on every page; writes benchmarks/audit.md"
 	@echo "make bench         benchmarks against scikit-learn; writes benchmarks/results.md"
 	@echo "make clean         remove build outputs and offline assets"
+	@echo "make distclean     also remove .venv and node_modules"
 
 # --- environment ----------------------------------------------------------
+# What the long install needs, checked first: a clear message, not pip's
+# "No matching distribution found for click==..." twenty minutes later.
+check-tools:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < tuple(map(int, "$(PY_MIN)".split("."))))' 2>/dev/null || { \
+	  echo "make: the book needs Python $(PY_MIN) or newer (tested: 3.11, 3.12, 3.13); $(PYTHON) is" \
+	    "$$($(PYTHON) -c 'import platform; print(platform.python_version())' 2>/dev/null || echo 'not found')." \
+	    "Name another one: make book PYTHON=python3.12" >&2; exit 1; }
+	@command -v npm >/dev/null 2>&1 || { echo "make: npm not found: the site's MathJax and reveal.js come from npm (install Node.js 18+ and npm)" >&2; exit 1; }
+
 venv: $(VENV)/.installed
+# A .venv made by another (too old) Python is replaced; one whose install failed is
+# removed, so the next `make` starts clean instead of reusing it.
 $(VENV)/.installed: requirements.txt pyproject.toml
+	@$(MAKE) --no-print-directory check-tools
+	@if [ -x $(BIN)/python ] && ! $(BIN)/python -c 'import sys; sys.exit(sys.version_info < tuple(map(int, "$(PY_MIN)".split("."))))'; then \
+	  echo "make: $(VENV) has Python $$($(BIN)/python -c 'import platform; print(platform.python_version())'): replacing it"; rm -rf $(VENV); fi
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt
-	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	$(BIN)/python -m pip install --quiet --upgrade pip || { rm -rf $(VENV); exit 1; }
+	$(BIN)/python -m pip install --quiet --no-deps "$(TORCH_PIN)" 2>/dev/null || \
+	  $(BIN)/python -m pip install --quiet --no-deps --index-url $(TORCH_INDEX) "$(TORCH_PIN)" || \
+	  { echo "make: could not install $(TORCH_PIN) (from PyPI's configured indexes or $(TORCH_INDEX))" >&2; rm -rf $(VENV); exit 1; }
+	$(BIN)/python -m pip install --quiet -r requirements.txt || { rm -rf $(VENV); exit 1; }
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e . || { rm -rf $(VENV); exit 1; }
 	touch $@
 
 # --- offline assets (MathJax 3, reveal.js) from npm -------------------------
 assets: _extra/.installed
 _extra/.installed: package.json package-lock.json
+	@$(MAKE) --no-print-directory check-tools
 	npm ci --no-audit --no-fund --loglevel=error
 	rm -rf _extra/mathjax && mkdir -p _extra/mathjax/output/chtml/fonts _extra/mathjax/input/tex
 	cp node_modules/mathjax/es5/tex-mml-chtml.js _extra/mathjax/
@@ -92,26 +129,53 @@ _build/.ext-stamp: $(EXT_SOURCES) _config.yml
 book: $(VENV)/.installed _extra/.installed _extra/slides/.built _build/.lib-stamp _build/.ext-stamp \
       $(if $(BOOK_CONFIG),_build/config-ci.yml)
 	$(JB) build . $(JB_FLAGS) $(BOOK_CONFIG)
-	$(MAKE) --no-print-directory slides
+	$(MAKE) --no-print-directory slides notebooks $(if $(HAVE_LATEX),pdf)
+	@# the PDF is published beside the site, which links it (when TeX is installed)
+	$(if $(HAVE_LATEX),cp $(PDF_FILE) $(HTML)/$(PDF_NAME))
 	@echo "Book built: $(CURDIR)/$(HTML)/index.html"
+
+# --- the package and the notebook downloads ----------------------------------
+# mlhwlib's wheel and sdist (version from mlhwlib/__init__.py), built from the lock's
+# setuptools without an isolated environment.
+dist: $(WHEEL)
+$(WHEEL): $(LIB_SOURCES) $(wildcard mlhwlib/*/*.py mlhwlib/data/*) pyproject.toml README.md $(VENV)/.installed
+	rm -rf dist build
+	$(BIN)/python -m build --no-isolation --outdir dist . >/dev/null
+	rm -rf build
+	@echo "dist: $(WHEEL) $(SDIST)"
+
+# Clean notebooks (plain Markdown, no MyST) and mlhw-notebooks.zip beside each site:
+# after the site, whose numbers and anchors they read (tools/build_notebooks.py).
+notebooks: $(WHEEL)
+	$(BIN)/python tools/build_notebooks.py --html $(HTML) --wheel $(WHEEL) $(NOTEBOOKS)
+	@if [ -f _build/student/.built ]; then \
+	  $(BIN)/python tools/build_notebooks.py --student --html $(STUDENT_HTML) --wheel $(WHEEL) $(NOTEBOOKS); fi
 
 # The student edition: no solutions anywhere (pages, sources, search index, downloads).
 book-student: _build/student/.built
 _build/student/.built: _build/config-student.yml $(NOTEBOOKS) $(BOOK_SOURCES) \
-    _extra/.installed _extra/slides/.built
+    _extra/.installed _extra/slides/.built $(WHEEL) tools/build_notebooks.py
 	rm -rf _build/student
 	$(JB) build . $(JB_FLAGS) --config _build/config-student.yml --path-output _build/student
+	$(BIN)/python tools/build_notebooks.py --student --html $(STUDENT_HTML) --wheel $(WHEEL) $(NOTEBOOKS)
+	@# with TeX, the student PDF too, published beside the student site, which links it
+	$(if $(HAVE_LATEX),$(MAKE) --no-print-directory pdf-student && cp $(STUDENT_PDF) $(STUDENT_HTML)/$(PDF_NAME))
 	touch $@
 	@echo "Student edition: $(CURDIR)/_build/student/_build/html/index.html"
 
 # The PDF (xelatex through latexmk); see README for the Debian packages.
-pdf: $(VENV)/.installed _build/.lib-stamp _build/.ext-stamp $(if $(BOOK_CONFIG),_build/config-ci.yml)
+# Built again only when a source changed (`make book` builds it when TeX is installed).
+PDF_FILE := _build/latex/mlhw-book.pdf
+pdf: $(PDF_FILE)
+$(PDF_FILE): $(NOTEBOOKS) $(BOOK_SOURCES) $(VENV)/.installed _build/.lib-stamp _build/.ext-stamp \
+    $(if $(BOOK_CONFIG),_build/config-ci.yml)
 	$(JB) build . --builder pdflatex $(JB_FLAGS) $(BOOK_CONFIG)
-	@echo "PDF: $(CURDIR)/_build/latex/mlhw-book.pdf"
+	@echo "PDF: $(CURDIR)/$(PDF_FILE)"
 
 # The student PDF: no solutions (the student configuration, committed outputs).
 STUDENT_PDF := _build/student-pdf/_build/latex/mlhw-book.pdf
-pdf-student: _build/config-student.yml $(VENV)/.installed
+pdf-student: $(STUDENT_PDF)
+$(STUDENT_PDF): _build/config-student.yml $(NOTEBOOKS) $(BOOK_SOURCES) $(VENV)/.installed
 	rm -rf _build/student-pdf
 	$(JB) build . --builder pdflatex $(JB_FLAGS) --config _build/config-student.yml \
 	  --path-output _build/student-pdf
@@ -157,4 +221,7 @@ serve: book
 	$(BIN)/python -m http.server --bind 127.0.0.1 --directory $(HTML) 8000
 
 clean:
-	rm -rf _build _extra .pytest_cache
+	rm -rf _build _extra .pytest_cache dist build
+
+distclean: clean
+	rm -rf $(VENV) node_modules

@@ -6,12 +6,15 @@ in every file of the student site (pages, search index, scripts, downloads).
 
 from __future__ import annotations
 
+import json
 import re
+import zipfile
+from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
 
-from conftest import HTML, STUDENT_HTML, require_build, source_file_names
+from conftest import HTML, ROOT, STUDENT_HTML, require_build, source_file_names
 
 
 def _normalise(text: str) -> str:
@@ -36,11 +39,21 @@ def teacher_solutions() -> list[tuple[str, str]]:
 
 @pytest.fixture(scope="module")
 def student_files():
+    """Every text file of the student site, and every text file inside its zips (the
+    notebook bundle), keyed by path (a zip's member as ``ZIP/member``)."""
     html = require_build(STUDENT_HTML, "make book-student")
-    return {p: p.read_text(encoding="utf-8", errors="replace")
-            for p in sorted(html.rglob("*")) if p.is_file() and p.suffix in
-            {".html", ".js", ".txt", ".md", ".ipynb", ".json"} and "slides" not in p.parts
-            and "mathjax" not in p.parts}
+    files = {p: p.read_text(encoding="utf-8", errors="replace")
+             for p in sorted(html.rglob("*")) if p.is_file() and p.suffix in
+             {".html", ".js", ".txt", ".md", ".ipynb", ".json"} and "slides" not in p.parts
+             and "mathjax" not in p.parts}
+    zips = sorted(html.rglob("*.zip"))
+    assert zips, "the student edition publishes its notebook bundle"
+    for archive in zips:
+        with zipfile.ZipFile(archive) as zf:
+            for name in zf.namelist():
+                if Path(name).suffix in {".ipynb", ".md", ".txt", ".json"}:
+                    files[archive / name] = zf.read(name).decode("utf-8", errors="replace")
+    return files
 
 
 def test_teacher_build_has_solutions():
@@ -71,11 +84,16 @@ def test_no_solution_text_leaks_into_student_files(student_files):
     assert not leaks, "solution text leaks into the student edition:\n" + "\n".join(leaks[:20])
 
 
-def test_student_edition_publishes_no_sources_or_notebook_downloads(student_files):
+def test_student_edition_publishes_no_sources_and_only_student_notebooks(student_files):
     html = STUDENT_HTML
     assert not (html / "_sources").exists(), "student edition publishes page sources"
-    downloads = [p.name for p in student_files if p.suffix == ".ipynb"]
-    assert not downloads, f"student edition ships notebooks with solutions: {downloads}"
+    notebooks = {p: text for p, text in student_files.items() if p.suffix == ".ipynb"}
+    chapters = {p.stem for p in (ROOT / "book").glob("*.ipynb")}
+    # each chapter twice: on the site (notebooks/) and in the bundle
+    assert sorted(p.stem for p in notebooks) == sorted(2 * list(chapters))
+    wrong = [str(p) for p, text in notebooks.items()
+             if json.loads(text)["metadata"].get("mlhw", {}).get("edition") != "student"]
+    assert not wrong, f"notebooks that are not the student edition's: {wrong}"
 
 
 def test_every_student_page_names_the_edition(student_files):

@@ -50,6 +50,8 @@ def variant(name: str) -> dict:
         sphinx_config["hide_solutions"] = True
         sphinx_config["html_copy_source"] = False
         sphinx_config["html_show_sourcelink"] = False
+        # the theme's download menu (page sources, with solutions) stays off in every
+        # edition; _ext/downloads.py offers this edition's own clean notebooks
         sphinx_config.setdefault("html_theme_options", {})["use_download_button"] = False
     else:
         raise SystemExit(f"unknown variant {name!r}; expected 'ci' or 'student'")
