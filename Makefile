@@ -125,8 +125,8 @@ test: book book-student $(if $(HAVE_LATEX),pdf pdf-student)
 test-lib: $(VENV)/.installed
 	$(BIN)/python -m pytest tests -m lib -q -p no:cacheprovider
 
-# The exact lock: requirements.txt from pyproject.toml's dependencies and its extras `book`
-# and `test`, by pip-tools in a throwaway venv. Existing pins are kept; `make lock UPGRADE=1`
+# The exact lock: requirements.txt from pyproject.toml's dependencies and its extras `book`,
+# `course` and `test`, by pip-tools in a throwaway venv. Existing pins are kept; `make lock UPGRADE=1`
 # moves every package to its newest allowed version. Commit both files together.
 PIP_TOOLS := pip-tools==7.6.2
 lock:
@@ -134,7 +134,7 @@ lock:
 	$(PYTHON) -m venv "$$tmp/venv" && \
 	"$$tmp/venv/bin/python" -m pip install --quiet "$(PIP_TOOLS)" && \
 	CUSTOM_COMPILE_COMMAND="make lock" "$$tmp/venv/bin/pip-compile" --quiet \
-	  --extra book --extra test --strip-extras --allow-unsafe --annotation-style=line \
+	  --extra book --extra course --extra test --strip-extras --allow-unsafe --annotation-style=line \
 	  --no-emit-find-links --no-emit-index-url $(if $(UPGRADE),--upgrade) \
 	  --output-file requirements.txt pyproject.toml
 	@echo "requirements.txt regenerated: review the diff, then commit it with pyproject.toml"
