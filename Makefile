@@ -3,7 +3,7 @@
 #   make test   -> every test (library, notebooks via nbval, built site)
 SHELL := /bin/bash
 .DEFAULT_GOAL := book
-.PHONY: book test test-lib lock serve clean execute assets venv slides book-student pdf pdf-student audit bench help
+.PHONY: book test test-lib lock serve clean execute assets venv slides book-student pdf pdf-student audit bench help assignments
 
 PYTHON ?= python3
 VENV   := .venv
@@ -35,6 +35,7 @@ help:
 	@echo "make pdf-student   the PDF without solutions: $(STUDENT_PDF)"
 	@echo "make audit         Lighthouse (mobile) + axe-core on every page; writes benchmarks/audit.md"
 	@echo "make bench         benchmarks against scikit-learn; writes benchmarks/results.md"
+	@echo "make assignments   otter-grader assignments, one per chapter: _build/assignments/<chapter>/{student,autograder}"
 	@echo "make clean         remove build outputs and offline assets"
 
 # --- environment ----------------------------------------------------------
@@ -117,9 +118,19 @@ pdf-student: _build/config-student.yml $(VENV)/.installed
 	  --path-output _build/student-pdf
 	@echo "Student PDF: $(CURDIR)/$(STUDENT_PDF)"
 
-test: book book-student $(if $(HAVE_LATEX),pdf pdf-student)
+test: book book-student assignments $(if $(HAVE_LATEX),pdf pdf-student)
 	$(BIN)/python -m pytest tests book --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg \
 	  -p no:cacheprovider --require-build
+
+# Autograded assignments (otter-grader): `otter assign` on each master notebook
+# assignments/<chapter>.ipynb (committed executed) into _build/assignments/<chapter>/
+# (student/ and autograder/); grading offline: see README "Assignments".
+ASSIGNMENT_MASTERS := $(sort $(wildcard assignments/*.ipynb))
+assignments: _build/assignments/.built
+_build/assignments/.built: $(ASSIGNMENT_MASTERS) tools/build_assignments.py $(VENV)/.installed
+	rm -rf _build/assignments
+	$(BIN)/python tools/build_assignments.py --out _build/assignments $(ASSIGNMENT_MASTERS)
+	touch $@
 
 # The fast loop: the library tests only (marker `lib`, assigned in tests/conftest.py).
 test-lib: $(VENV)/.installed
