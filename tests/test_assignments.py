@@ -24,7 +24,6 @@ derived from the notebook's code and checked against its declaration.
 from __future__ import annotations
 
 import ast
-import importlib.util
 import re
 import sys
 import zipfile
@@ -42,15 +41,10 @@ CHAPTERS = sorted(p.stem for p in MASTERS.glob("*.ipynb"))
 BOOK_CHAPTERS = ("lstm_trace", "bptt", "adaboost", "em_elbo_kl", "gmm_em")
 
 
-def _load_errata():
-    spec = importlib.util.spec_from_file_location("assignment_errata", MASTERS / "errata.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses looks the module up while building the class
-    spec.loader.exec_module(module)
-    return module
+sys.path.insert(0, str(ROOT / "tools"))
+import build_assignments  # noqa: E402  (tools/ is not a package)
 
-
-ERRATA = _load_errata()
+ERRATA = build_assignments.load_errata()
 SUBMISSIONS = ERRATA.SUBMISSIONS
 
 
@@ -59,9 +53,7 @@ def _id(sub) -> str:
 
 
 # --- the masters --------------------------------------------------------------------------------
-def _source(cell) -> str:
-    src = cell["source"]
-    return src if isinstance(src, str) else "".join(src)
+_source = build_assignments.cell_source
 
 
 def master_questions(chapter: str) -> dict:
@@ -200,19 +192,9 @@ def groups(chapter: str) -> list[list]:
 
 
 def erratum_notebook(subs: list, dest: Path) -> Path:
-    """The solution notebook with, for each submission, the cell containing ``sub.cell``
-    replaced by ``sub.code``."""
     chapter = subs[0].chapter
-    nb = solution_notebook(chapter)
-    for sub in subs:
-        hits = [c for c in nb.cells if c.cell_type == "code" and sub.cell in _source(c)]
-        assert len(hits) == 1, f"{_id(sub)}: {len(hits)} cells contain {sub.cell!r}"
-        hits[0].source = sub.code.strip("\n")
-        hits[0].outputs, hits[0].execution_count = [], None
-    dest.mkdir(parents=True)
-    path = dest / f"{chapter}.ipynb"
-    nbformat.write(nb, path)
-    return path
+    return build_assignments.erratum_notebook(
+        BUILD / chapter / "autograder" / f"{chapter}.ipynb", subs, dest)
 
 
 @pytest.fixture(scope="session")
@@ -222,9 +204,6 @@ def grades(built, tmp_path_factory):
     ``solution``, ``student`` or an erratum submission's name."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
-
-    sys.path.insert(0, str(ROOT / "tools"))
-    import build_assignments
 
     root = tmp_path_factory.mktemp("otter")
     jobs = []  # (chapter, kinds, notebook)
