@@ -217,7 +217,7 @@ def grades(built, tmp_path_factory):
                              mp_context=multiprocessing.get_context("spawn")) as pool:
         futures = [(chapter, kinds, pool.submit(
             build_assignments.grade, str(autograder_zip(chapter)), str(path),
-            str(root / "out" / path.parent.name / kinds[0])))
+            str(root / "out" / f"{chapter}-{kinds[0]}")))
             for chapter, kinds, path in jobs]
         out = {}
         for chapter, kinds, future in futures:
