@@ -3,7 +3,7 @@
 #   make test   -> every test (library, notebooks via nbval, built site)
 SHELL := /bin/bash
 .DEFAULT_GOAL := book
-.PHONY: book test test-lib lock serve clean distclean execute assets venv slides book-student pdf pdf-student audit bench help check-tools dist notebooks
+.PHONY: book test test-lib lock serve clean distclean execute assets venv slides book-student pdf pdf-student audit bench help check-tools dist notebooks assignments
 
 PYTHON ?= python3
 # The lock (requirements.txt) needs Python 3.11 or newer (contourpy 1.3.3, for one);
@@ -53,6 +53,7 @@ help:
 	@echo "make pdf-student   the PDF without solutions: $(STUDENT_PDF)"
 	@echo "make audit         Lighthouse (mobile) + axe-core on every page; writes benchmarks/audit.md"
 	@echo "make bench         benchmarks against scikit-learn; writes benchmarks/results.md"
+	@echo "make assignments   otter-grader assignments, one per chapter: _build/assignments/<chapter>/{student,autograder}"
 	@echo "make clean         remove build outputs and offline assets"
 	@echo "make distclean     also remove .venv and node_modules"
 
@@ -181,16 +182,26 @@ $(STUDENT_PDF): _build/config-student.yml $(NOTEBOOKS) $(BOOK_SOURCES) $(VENV)/.
 	  --path-output _build/student-pdf
 	@echo "Student PDF: $(CURDIR)/$(STUDENT_PDF)"
 
-test: book book-student $(if $(HAVE_LATEX),pdf pdf-student)
+test: book book-student assignments $(if $(HAVE_LATEX),pdf pdf-student)
 	$(BIN)/python -m pytest tests book --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg \
 	  -p no:cacheprovider --require-build
+
+# Autograded assignments (otter-grader): `otter assign` on each master notebook
+# assignments/<chapter>.ipynb (committed executed) into _build/assignments/<chapter>/
+# (student/ and autograder/); grading offline: see README "Assignments".
+ASSIGNMENT_MASTERS := $(sort $(wildcard assignments/*.ipynb))
+assignments: _build/assignments/.built
+_build/assignments/.built: $(ASSIGNMENT_MASTERS) tools/build_assignments.py $(VENV)/.installed
+	rm -rf _build/assignments
+	$(BIN)/python tools/build_assignments.py --out _build/assignments $(ASSIGNMENT_MASTERS)
+	touch $@
 
 # The fast loop: the library tests only (marker `lib`, assigned in tests/conftest.py).
 test-lib: $(VENV)/.installed
 	$(BIN)/python -m pytest tests -m lib -q -p no:cacheprovider
 
-# The exact lock: requirements.txt from pyproject.toml's dependencies and its extras `book`
-# and `test`, by pip-tools in a throwaway venv. Existing pins are kept; `make lock UPGRADE=1`
+# The exact lock: requirements.txt from pyproject.toml's dependencies and its extras `book`,
+# `course` and `test`, by pip-tools in a throwaway venv. Existing pins are kept; `make lock UPGRADE=1`
 # moves every package to its newest allowed version. Commit both files together.
 PIP_TOOLS := pip-tools==7.6.2
 lock:
@@ -198,7 +209,7 @@ lock:
 	$(PYTHON) -m venv "$$tmp/venv" && \
 	"$$tmp/venv/bin/python" -m pip install --quiet "$(PIP_TOOLS)" && \
 	CUSTOM_COMPILE_COMMAND="make lock" "$$tmp/venv/bin/pip-compile" --quiet \
-	  --extra book --extra test --strip-extras --allow-unsafe --annotation-style=line \
+	  --extra book --extra course --extra test --strip-extras --allow-unsafe --annotation-style=line \
 	  --no-emit-find-links --no-emit-index-url $(if $(UPGRADE),--upgrade) \
 	  --output-file requirements.txt pyproject.toml
 	@echo "requirements.txt regenerated: review the diff, then commit it with pyproject.toml"
