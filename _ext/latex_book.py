@@ -8,9 +8,10 @@ LaTeX builder has written ``<target>.tex`` (and before Jupyter Book runs
 * the root page (the introduction) and every page of a part captioned
   "Front matter" become unnumbered chapters (their sections unnumbered too), so
   the first chapter of the book is Chapter 1;
-* every other part of ``_toc.yml`` gets an entry in the contents (and a PDF
-  bookmark) before its first chapter; the part captioned "Appendices" starts
-  LaTeX's ``\\appendix`` (chapters A, B, ...);
+* every other part of ``_toc.yml`` with a caption gets an entry in the contents
+  (and a PDF bookmark) before its first chapter; the part captioned "Appendices"
+  starts LaTeX's ``\\appendix`` (chapters A, B, ..., lettered on the site by the
+  part's ``style: alphaupper``);
 * the bibliography page keeps its labels but loses its own (empty) chapter
   heading: the bibliography environment opens the one "Bibliography" chapter;
 * sphinx-proof's untitled proof boxes become a plain ``mlhwproof`` block
@@ -230,7 +231,7 @@ def rewrite(tex: str, srcdir: Path) -> str:
     # 2. Parts in the contents, appendices lettered.
     for caption, docs in main_parts:
         at = _chapter_start(tex, docs[0])
-        if at < 0:
+        if at < 0 or not caption:  # a part without a caption (the bibliography) has no line
             continue
         marker = ""
         if caption.lower() == APPENDIX_CAPTION:

@@ -136,3 +136,40 @@ def test_figures_have_number_caption_alt_text_and_hidden_code(path):
         if "show-input" not in tags and not {"hide-input", "remove-input"} & set(tags):
             problems.append(f"{where}: plotting code not hidden (tag hide-input)")
     assert not problems, "\n".join(problems)
+
+
+# A block of this book is cited by its label ({ref}, {prf:ref}, {numref}), never by a
+# typed number ("see Exercise 12"): numbers change when a chapter gains an exercise
+# (they are numbered within their chapter, tests/test_numbering.py). A number that
+# cites another work says whose: "(ESL Algorithm 10.2)", "(Zhu et al., Lemma 1)",
+# "{cite:t}`goodfellow2016deep` (Section 10.2.2)".
+TYPED_NUMBER = re.compile(
+    r"(?:\b(?:Exercises?|Theorems?|Lemmas?|Propositions?|Corollar(?:y|ies)|Definitions?|"
+    r"Algorithms?|Examples?|Remarks?|Figs?\.|Figures?|Tables?|Sections?|Chapters?|Appendix)"
+    r"\s+|§\s*)(?:\d|[A-Z]\b)")
+ANOTHER_WORK = re.compile(r"(?:\bESL|et al\.,|\btheir|CITE)\s*\(?\s*$")
+
+
+def typed_numbers(markdown: str) -> list[str]:
+    """Typed references to numbered blocks, outside roles, code and math."""
+    text = re.sub(r"\{cite(?::\w+)?\}`[^`]*`", "CITE", markdown)
+    text = re.sub(r"\{[\w:-]+\}`[^`]*`", "ROLE", text)        # {numref}`Fig. %s <x>`
+    text = re.sub(r"`[^`\n]*`|\$\$.*?\$\$|\$[^$\n]*\$", "CODE", text, flags=re.DOTALL)
+    return [text[max(0, m.start() - 30):m.end() + 10].replace("\n", " ")
+            for m in TYPED_NUMBER.finditer(text)
+            if not ANOTHER_WORK.search(text[max(0, m.start() - 20):m.start()])]
+
+
+def test_typed_number_rule():
+    assert len(typed_numbers("As Exercise 12 shows, by Theorem A.1, Fig. 3 and §2.1, ...")) == 4
+    assert not typed_numbers("(ESL Algorithm 10.2), (Zhu et al., Lemma 1), their Section 2.1, "
+                             "ESL (§10.12), {cite:t}`goodfellow2016deep` (Section 10.2.2), "
+                             "{numref}`Fig. %s <fig-x>`, {prf:ref}`thm-y`, `Exercise 3`")
+
+
+@pytest.mark.parametrize("path", sorted(BOOK.rglob("*.md")) + NOTEBOOKS,
+                         ids=lambda p: str(p.relative_to(BOOK)))
+def test_no_typed_reference_numbers(path):
+    text = _markdown(path) if path.suffix == ".ipynb" else path.read_text(encoding="utf-8")
+    found = typed_numbers(text)
+    assert not found, f"{path.name} types the number of a block (use a reference): {found}"

@@ -12,8 +12,9 @@
 * the code of cells tagged ``hide-input`` (plotting code) is not printed;
 * every PDF bookmark is plain text (hyperref dropped no token from a heading);
 * no space separates a quotation mark from the Chinese text it quotes;
-* the indicator prints as the double-struck one, and figures are numbered 1, 2, ...
-  through the book, as on the site;
+* the indicator prints as the double-struck one, and figures are numbered within
+  their chapter, 1.1, 1.2, ..., A.1, as on the site (``tests/test_numbering.py``
+  compares every number with the site's);
 * the student PDF has no solution;
 * a cell's output starts on the page where its code ends;
 * no source note is named by its file name.
@@ -160,7 +161,8 @@ def test_scaled_displays_stay_legible():
 def test_front_matter_is_unnumbered_and_parts_are_listed(pdf_pages):
     contents = _contents(pdf_pages)
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
-    parts = [p for p in toc["parts"] if p.get("caption", "").lower() != "front matter"]
+    # (a part without a caption, the bibliography, has no line of its own)
+    parts = [p for p in toc["parts"] if p.get("caption", "front matter").lower() != "front matter"]
     for part in parts:
         assert re.search(rf"^\s*{re.escape(part['caption'])}\s+\d+\s*$", contents, re.M), (
             f"part {part['caption']!r} is not in the contents")
@@ -198,7 +200,7 @@ def test_student_pdf_has_no_solutions(pdf_text):
     assert not re.search(r"Solution to Exercise", student), "the student PDF shows solutions"
     assert "student edition" in student.lower()
     # every exercise is still there
-    heads = re.compile(r"^\s*Exercise \d+", re.M)
+    heads = re.compile(r"^\s*Exercise (?:\d+|[A-Z])\.\d+\s*$", re.M)
     assert len(heads.findall(student)) == len(heads.findall(pdf_text)) > 0
 
 
@@ -243,10 +245,16 @@ def test_no_space_inside_quotation_marks_around_chinese(pdf_text):
 
 def test_indicator_and_figure_numbers(pdf_text):
     """The indicator is the double-struck one (amssymb's \\mathbb{1} prints another
-    symbol, U+22AE), and figures are numbered through the book as on the site."""
+    symbol, U+22AE), and figures are numbered within their chapter, 1.1, 1.2, ..., as
+    on the site; the appendices' figures are lettered (C.1, not 3.1)."""
     assert "\u22ae" not in pdf_text and "\U0001d7d9" in pdf_text
-    numbers = [int(n) for n in re.findall(r"^\s*Fig\. (\d+):", pdf_text, re.M)]
-    assert numbers == list(range(1, len(numbers) + 1)) and len(numbers) >= 20, numbers
+    numbers = re.findall(r"^\s*Fig\. (\d+|[A-Z])\.(\d+):", pdf_text, re.M)
+    by_chapter = {}
+    for chapter, n in numbers:
+        by_chapter.setdefault(chapter, []).append(int(n))
+    assert len(numbers) >= 20 and all(ns == list(range(1, len(ns) + 1))
+                                      for ns in by_chapter.values()), numbers
+    assert "C" in by_chapter, "appendix C's figure is not lettered"
 
 
 def test_no_source_is_named_by_its_file_name(pdf_text):

@@ -99,7 +99,7 @@ def test_every_exercise_and_numbered_figure_is_on_a_slide(stem):
     deck = (HTML / "slides" / f"{stem}.slides.html").read_text(encoding="utf-8")
     source = (ROOT / "book" / f"{stem}.ipynb").read_text(encoding="utf-8")
     exercises = len(re.findall(r"```\{exercise\}", source))
-    shown = set(re.findall(r'<div class="box-title">Exercise (\d+)', deck))
+    shown = set(re.findall(r'<div class="box-title">Exercise ((?:\d+|[A-Z])\.\d+)', deck))
     assert len(shown) == exercises, (
         f"{stem}: {exercises} exercises in the chapter, {len(shown)} on the slides")
     captions = re.findall(r"<figcaption>(.{0,60})", deck)
@@ -186,6 +186,7 @@ def test_builder_numbers_references_from_the_site(tmp_path):
     site = tmp_path / "site" / "book"
     site.mkdir(parents=True)
     (site / "syn.html").write_text(
+        '<h1><span class="section-number">7. </span>A synthetic chapter</h1>'
         '<div class="theorem admonition" id="syn-thm">\n<p class="admonition-title">'
         '<span class="caption-number">Theorem 12 </span> (Addition)</p></div>'
         '<a class="reference internal" href="#syn-thm" title="x"><span>Theorem 12</span></a>',
@@ -196,6 +197,8 @@ def test_builder_numbers_references_from_the_site(tmp_path):
     deck = (out / "syn.slides.html").read_text(encoding="utf-8")
     assert "by Theorem 12 and Result 12 and" in deck
     assert '<div class="box-title">Theorem 12 (Addition)</div>' in deck
+    # the deck's title carries the chapter's number, as the page's title
+    assert '<h1 class="deck-title"><span class="section-number">7.</span> A synthetic' in deck
 
 
 def test_long_slides_are_split():

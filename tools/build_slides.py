@@ -47,7 +47,7 @@ import nbformat
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from myst_to_slides import (BLOCK_MARK, Context, local_labels,  # noqa: E402
+from myst_to_slides import (BLOCK_MARK, Context, chapter_number, local_labels,  # noqa: E402
                             outside_solutions, render_blocks, render_markdown, site_references)
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -260,6 +260,9 @@ def title_slide(ctx: Context, nb) -> tuple[str, int]:
         if title:
             used = i + 1
             break
+    number = chapter_number(ctx.html_dir, ctx.stem)  # as the site's title: "3. ..."
+    if number:
+        title = f'<span class="section-number">{number}.</span> {title.strip()}'
     body = f'<h1 class="deck-title">{title}</h1>' + "".join(goals)
     return f'<section class="title-slide">{body}</section>', used
 

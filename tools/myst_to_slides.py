@@ -5,7 +5,7 @@ built on markdown-it-py and mdit-py-plugins, the parser Jupyter Book uses), and
 rendered here:
 
 * roles are resolved to what the book shows: ``{prf:ref}``, ``{ref}``,
-  ``{numref}`` and ``{eq}`` to Sphinx's own text ("Theorem 12", "(3)", a
+  ``{numref}`` and ``{eq}`` to Sphinx's own text ("Theorem 3.2", "(3)", a
   section title), read from the built HTML site when there is one (else from
   the chapter's labels, without numbers); ``{doc}`` to the chapter's title;
   ``{cite:p}``/``{cite:t}`` to "(Author, year)"; ``{glue:text}``/``{glue}`` to
@@ -99,7 +99,7 @@ def chapter_title(stem: str) -> str:
 def site_references(html_dir: str) -> dict[str, str]:
     """``anchor -> text`` as Sphinx resolved it in the built site.
 
-    Every internal link's text (``<a href="page.html#anchor">Theorem 12</a>``),
+    Every internal link's text (``<a href="page.html#anchor">Theorem 3.2</a>``),
     and the number of every numbered block (``id="anchor"`` with a caption number).
     """
     out: dict[str, str] = {}
@@ -126,6 +126,18 @@ def site_references(html_dir: str) -> dict[str, str]:
             if plain:
                 out.setdefault(anchor, html.unescape(plain))
     return out
+
+
+@lru_cache(maxsize=None)
+def chapter_number(html_dir: str, stem: str) -> str:
+    """The chapter's number on the site ("3", "A"; "" if unnumbered or no site): the
+    section number of its page's title, from the numbered parts of ``_toc.yml``."""
+    page = Path(html_dir) / "book" / f"{stem}.html"
+    if not page.is_file():
+        return ""
+    match = re.search(r'<h1>\s*<span class="section-number">([^<]*)</span>',
+                      page.read_text(encoding="utf-8"))
+    return match.group(1).strip().rstrip(".") if match else ""
 
 
 @dataclass
