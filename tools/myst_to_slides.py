@@ -289,12 +289,31 @@ def _included(arg: str, options: dict[str, str]) -> str | None:
     return text.rstrip("\n")
 
 
+def code_block(code: str, language: str = "") -> str:
+    """A block of code, highlighted by Pygments (the site's highlighter) when its
+    language is known."""
+    from pygments import highlight
+    from pygments.formatters import HtmlFormatter
+    from pygments.lexers import get_lexer_by_name
+    from pygments.util import ClassNotFound
+
+    language = language.strip().split()[0] if language and language.strip() else ""
+    try:
+        lexer = get_lexer_by_name(language) if language else None
+    except ClassNotFound:
+        lexer = None
+    if lexer is None:
+        return f'<pre class="code"><code>{html.escape(code.strip(chr(10)))}</code></pre>'
+    body = highlight(code.strip("\n"), lexer, HtmlFormatter(nowrap=True)).rstrip()
+    return (f'<pre class="code"><code class="language-{html.escape(language)} highlight">'
+            f"{body}</code></pre>")
+
+
 def _directive(ctx: Context, info: str, body: str) -> str:
     match = re.match(r"^\{([A-Za-z0-9_:-]+)\}\s*(.*)$", info.strip())
     if not match:  # a plain code fence
         lang = info.strip().split()[0] if info.strip() else ""
-        return (f'<pre class="code"><code class="language-{html.escape(lang)}">'
-                f"{html.escape(body)}</code></pre>")
+        return code_block(body, lang)
     name, arg = match.groups()
     options, content = _split_options(body)
     if name in DROP or name in GATES:
@@ -302,12 +321,12 @@ def _directive(ctx: Context, info: str, body: str) -> str:
     if name in ("math",):
         return '<div class="display-math">\\[' + html.escape(content.strip()) + "\\]</div>"
     if name in ("code-block", "code", "sourcecode"):
-        return f'<pre class="code"><code>{html.escape(content)}</code></pre>'
+        return code_block(content, arg.strip() or options.get("language", ""))
     if name == "literalinclude":
         code = _included(arg, options)
         if code is None:
             return html.escape(ctx._missing(name, arg))
-        return f'<pre class="code"><code class="language-python">{html.escape(code)}</code></pre>'
+        return code_block(code, options.get("language", "python"))
     if name in ("figure", "image") and arg:
         src = (ROOT / "book" / arg).resolve()
         alt = options.get("alt", "")
