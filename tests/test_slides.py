@@ -270,6 +270,8 @@ def test_no_solution_on_a_slide_or_in_the_notes(stem):
         if cell.cell_type != "markdown":
             if hidden:
                 secret += [line.strip() for line in cell.source.split("\n") if len(line.strip()) > 30]
+            else:
+                public.append(cell.source)
             continue
         kept, after = outside_solutions(cell.source, hidden)
         dropped = [line for line in cell.source.split("\n") if line not in kept.split("\n")]

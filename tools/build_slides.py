@@ -394,6 +394,9 @@ def goals_slide(deck: Deck) -> Slide | None:
     return None
 
 
+ON_SLIDE = '<p class="on-slide"><em>[on the slide]</em></p>'
+
+
 def assign_notes(deck: Deck, slides: list[Slide]) -> None:
     """Each slide's notes: the chapter's prose from its anchor to the next slide's anchor
     (in the chapter's order), less what any slide shows whole."""
@@ -425,6 +428,8 @@ def assign_notes(deck: Deck, slides: list[Slide]) -> None:
             later = [p for p in starts if p > slide.anchor]
             end = later[0] if later else len(chapter.items)
             for item in chapter.items[slide.anchor:end]:
+                if item.pos in slide.shown and item.is_prose and notes[-1:] != [ON_SLIDE]:
+                    notes.append(ON_SLIDE)  # where the slide's own text stands
                 if not item.is_prose or item.pos in shown or chapter.is_running_note(item):
                     continue
                 if item.kind == "heading":
@@ -438,6 +443,8 @@ def assign_notes(deck: Deck, slides: list[Slide]) -> None:
             # a check's output with no prose of its own: the notes show what it runs
             notes = ['<p class="notes-heading"><strong>The code (not on the slide)</strong></p>']
             notes += slide.code_notes
+        if all(n == ON_SLIDE for n in notes):
+            notes = []  # the slide shows all there is
         text = "".join(notes)
         text = re.sub(r"<figure>.*?</figure>", "", text, flags=re.DOTALL)
         slide.notes = text.replace('<div class="box-title">', '<div class="box-title notes-box">')
@@ -591,6 +598,7 @@ html.mlhw-read .reveal .slides > section {{ display: block !important; position:
   visibility: visible !important; transform: none !important;
   border-bottom: 1px solid #ccc; }}
 html.mlhw-read .reveal .slide-body {{ height: auto; display: block; }}
+html.mlhw-read .reveal section.goals {{ font-size: inherit; }}
 html.mlhw-read .reveal h1.deck-title {{ font-size: 28px; margin: 20px 0 14px; }}
 html.mlhw-read .reveal h2 {{ font-size: 23px; }}
 html.mlhw-read .reveal .deck-sub, html.mlhw-read .reveal .deck-keys,
