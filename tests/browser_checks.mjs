@@ -155,7 +155,7 @@ async function measureDeck(page) {
       const box = s.getBoundingClientRect();
       const bottom = box.bottom - parseFloat(cs.paddingBottom) * scale;
       const right = box.right - parseFloat(cs.paddingRight) * scale;
-      let over_bottom = 0, over_right = 0;
+      let over_bottom = 0, over_right = 0, lowest = box.top;
       const small = [];
       let minFont = Infinity;
       const walker = document.createTreeWalker(s, NodeFilter.SHOW_TEXT);
@@ -175,6 +175,7 @@ async function measureDeck(page) {
         const r = el.getBoundingClientRect();
         if (!r.width || !r.height) continue;
         over_bottom = Math.max(over_bottom, r.bottom - bottom);
+        if (!el.children.length || el.matches('mjx-container, pre, table, img')) lowest = Math.max(lowest, r.bottom);
         over_right = Math.max(over_right, r.right - right);
       }
       const number = document.querySelector('.reveal .slide-number');
@@ -198,6 +199,8 @@ async function measureDeck(page) {
         index: i, title: (s.querySelector('h1, h2')?.innerText || '').slice(0, 80),
         text: s.querySelector('.slide-body')?.innerText || '',
         over_bottom: Math.round(over_bottom), over_right: Math.round(over_right),
+        // how much of the slide's height its content fills
+        fill: Math.round(100 * (lowest - box.top) / (bottom - box.top)) / 100,
         min_font: Math.round(minFont * 10) / 10, small: small.slice(0, 5),
         number: number ? number.innerText : '', number_size: numberSize * 1,
         notes: R.getSlideNotes(s) ? (() => { const d = document.createElement('div');

@@ -9,6 +9,7 @@ deck is opened from there (``file://``) in Chromium (puppeteer-core, npm) at
 * every slide fits the slide, with no text smaller than 24 px, no display formula cut
   off, a title, nothing under the navigation arrows, no unresolved reference;
 * a code cell shows its output on the same slide, highlighted (several colours);
+* at most three slides of a deck are less than 30 % filled;
 * every slide but the title and the learning goals has speaker notes;
 
 and from the decks' HTML and the chapters:
@@ -27,7 +28,6 @@ references, solutions, and a loud failure for every name an outline gets wrong.
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
 import subprocess
@@ -146,6 +146,14 @@ def test_no_unresolved_reference_or_cut_formula(walked, stem):
     bad += [f"{_where(s)}: no title" for s in slides if not s["title"].strip()]
     bad += [f"{_where(s)}: content under the arrows" for s in slides if s["under_arrows"]]
     assert not bad, f"{stem}:\n" + "\n".join(bad)
+
+
+@pytest.mark.parametrize("stem", DECKS)
+def test_few_nearly_empty_slides(walked, stem):
+    """A slide is there to show something: at most three of a deck are less than 30 %
+    filled (the title slide aside)."""
+    empty = [f"{_where(s)}: {s['fill']:.0%}" for s in _slides(walked, stem)[1:] if s["fill"] < 0.3]
+    assert len(empty) <= 3, f"{stem}: {len(empty)} slides under 30 % filled:\n" + "\n".join(empty)
 
 
 @pytest.mark.parametrize("stem", DECKS)
@@ -428,6 +436,7 @@ def _build(tmp_path, outline=OUTLINE, site=None):
 def test_builder_notes_follow_the_chapter(tmp_path):
     deck, notes = _build(tmp_path)
     assert "INTRO prose" in notes["2"] and "PROOF prose" in notes["2"], notes["2"]
+    assert notes["2"].index("INTRO") < notes["2"].index("[on the slide]") < notes["2"].index("PROOF")
     # the paragraph that leads to a cell goes with the cell's slide, and what follows too
     assert "LEADS to the check" in notes["3"] and "AFTER the check" in notes["3"]
     assert "LAST words" in notes["4"] and "Exercises" not in notes["3"]
@@ -473,6 +482,12 @@ def test_builder_fails_loudly_on_a_wrong_name(tmp_path, entry, message):
         _build(tmp_path, outline)
     text = str(err.value)
     assert "lectures/syn.yml, slide 5" in text and message in text, text
+
+
+def test_builder_fails_loudly_on_a_wrong_start(tmp_path):
+    outline = OUTLINE + "  - title: Broken\n    from: syn-gone\n    show:\n      - text: hi\n"
+    with pytest.raises(SystemExit, match=r"slide 5.*'syn-gone'"):
+        _build(tmp_path, outline)
 
 
 def test_builder_refuses_too_many_slides_and_long_code(tmp_path):

@@ -60,7 +60,7 @@ from pathlib import Path
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from chapter_items import Chapter, Item, OutlineError  # noqa: E402
+from chapter_items import Chapter, OutlineError  # noqa: E402
 from myst_to_slides import (Context, _inline, _parser,  # noqa: E402
                             _render_tokens, _split_options, chapter_title, code_block,
                             local_labels,
@@ -439,12 +439,12 @@ def assign_notes(deck: Deck, slides: list[Slide]) -> None:
                                  f"{_inline(deck.ctx, item.title)}</strong></p>")
                     continue
                 notes.append(chapter.html(item))
+        if all(n == ON_SLIDE for n in notes):
+            notes = []  # the slide shows all the chapter says here
         if not notes and slide.code_notes:
             # a check's output with no prose of its own: the notes show what it runs
             notes = ['<p class="notes-heading"><strong>The code (not on the slide)</strong></p>']
             notes += slide.code_notes
-        if all(n == ON_SLIDE for n in notes):
-            notes = []  # the slide shows all there is
         text = "".join(notes)
         text = re.sub(r"<figure>.*?</figure>", "", text, flags=re.DOTALL)
         slide.notes = text.replace('<div class="box-title">', '<div class="box-title notes-box">')
@@ -571,6 +571,8 @@ if (window.matchMedia('(max-width: 600px)').matches
 .reveal table {{ font-size: 24px; border-collapse: collapse; margin: 4px 0 10px; }}
 .reveal table th, .reveal table td {{ padding: 2px 12px; border-bottom: 1px solid #ccc; }}
 .reveal .display-math {{ margin: 6px 0 10px; }}
+.reveal blockquote {{ width: auto; margin: 6px 0 14px; padding: 8px 18px; font-style: normal;
+  background: #f7f7f7; border-left: 6px solid #bbb; box-shadow: none; }}
 .reveal ul.exercises {{ list-style: none; margin-left: 0; }}
 .reveal ul.exercises li {{ margin-bottom: 10px; }}
 .reveal .ex-number {{ font-weight: bold; color: #7a3a00; }}

@@ -25,6 +25,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from pathlib import Path
+
 import nbformat
 
 from myst_to_slides import (Context, _parser, _render_tokens, _split_options,
@@ -100,15 +102,13 @@ def _formulas(tokens, item: int) -> list[Formula]:
                 out.append(Formula(body.strip(), False, options.get("label", ""), item))
             else:
                 out.extend(_formulas(_parser().parse(body, {}), item))
-        if tok.children:
-            pass  # inline tokens hold in-line math only
     return out
 
 
 class Chapter:
     """The items of one chapter notebook and the names that address them."""
 
-    def __init__(self, path, ctx: Context):
+    def __init__(self, path: Path, ctx: Context):
         self.path = path
         self.ctx = ctx
         self.nb = nbformat.read(path, as_version=4)
@@ -174,9 +174,9 @@ class Chapter:
         return item.kind == "directive" and bool(RUNNING_NOTE.search(item.title))
 
     # --- names -------------------------------------------------------------------------
-    def where(self, name: str, what: str = "") -> str:
-        return f"book/{self.path.name if hasattr(self.path, 'name') else self.path}" + (
-            f" ({what})" if what else "")
+    @property
+    def where(self) -> str:
+        return f"book/{self.path.name}"
 
     def find(self, ref) -> Item:
         """The item named ``ref``: a MyST label, a cell id, a figure name, or a heading
@@ -190,23 +190,23 @@ class Chapter:
         else:
             found = [i for i in self.items if ref in (i.label, i.cell_id, i.figure)]
         if not found:
-            raise OutlineError(f"{self.where(ref)} has no label, heading, cell id or figure "
+            raise OutlineError(f"{self.where} has no label, heading, cell id or figure "
                                f"named {ref!r}")
         if len(found) > 1:
-            raise OutlineError(f"{self.where(ref)}: {ref!r} names {len(found)} items")
+            raise OutlineError(f"{self.where}: {ref!r} names {len(found)} items")
         return found[0]
 
     def directive(self, label: str) -> Item:
         item = self.find(label)
         if item.kind != "directive":
-            raise OutlineError(f"{self.where(label)}: {label!r} is not a theorem, "
+            raise OutlineError(f"{self.where}: {label!r} is not a theorem, "
                                "definition, exercise or other directive")
         return item
 
     def code(self, ref: str) -> Item:
         item = self.find(ref)
         if item.kind != "code":
-            raise OutlineError(f"{self.where(ref)}: {ref!r} is not a code cell")
+            raise OutlineError(f"{self.where}: {ref!r} is not a code cell")
         return item
 
     def formula(self, text: str, within: str | None = None) -> Formula:
@@ -219,10 +219,10 @@ class Chapter:
             pool = [f for f in pool if f.item == holder]
         found = [f for f in pool if want in re.sub(r"\s+", "", f.tex)]
         if not found:
-            raise OutlineError(f"{self.where(text)}: no display formula contains {text!r}"
+            raise OutlineError(f"{self.where}: no display formula contains {text!r}"
                                + (f" in {within!r}" if within else ""))
         if len(found) > 1:
-            raise OutlineError(f"{self.where(text)}: {len(found)} display formulas contain "
+            raise OutlineError(f"{self.where}: {len(found)} display formulas contain "
                                f"{text!r}; name the block that holds it with `in:`")
         return found[0]
 
@@ -232,9 +232,9 @@ class Chapter:
         want = _words(phrase)
         found = [i for i in self.items if i.is_prose and want in _words(i.source)]
         if not found:
-            raise OutlineError(f"{self.where(phrase)}: no block of prose contains {phrase!r}")
+            raise OutlineError(f"{self.where}: no block of prose contains {phrase!r}")
         if len(found) > 1:
-            raise OutlineError(f"{self.where(phrase)}: {len(found)} blocks contain {phrase!r}")
+            raise OutlineError(f"{self.where}: {len(found)} blocks contain {phrase!r}")
         return found[0]
 
     def list_item(self, phrase: str) -> tuple[Item, list]:
@@ -257,9 +257,9 @@ class Chapter:
                     if want in _words("\n".join(lines[a - base:b - base])):
                         hits.append((item, item.tokens[start:k + 1]))
         if not hits:
-            raise OutlineError(f"{self.where(phrase)}: no list item contains {phrase!r}")
+            raise OutlineError(f"{self.where}: no list item contains {phrase!r}")
         if len(hits) > 1:
-            raise OutlineError(f"{self.where(phrase)}: {len(hits)} list items contain {phrase!r}")
+            raise OutlineError(f"{self.where}: {len(hits)} list items contain {phrase!r}")
         return hits[0]
 
     def heading_before(self, pos: int) -> Item | None:

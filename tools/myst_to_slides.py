@@ -13,12 +13,13 @@ rendered here:
   anything unresolvable renders as "??" (the slide test fails on it);
 * directives: theorem-like blocks and exercises become titled boxes numbered as
   in the book; ``solution`` blocks are dropped (slides are shown to the class;
-  gated solutions are dropped by :mod:`build_slides`); admonitions become boxes;
+  gated solutions are dropped by :mod:`chapter_items`); admonitions become boxes;
   ``math`` becomes display math; MyST targets and comments disappear;
-* math stays TeX between ``\\(``/``\\)`` and ``\\[``/``\\]`` for MathJax.
+* math stays TeX between ``\\(``/``\\)`` and ``\\[``/``\\]`` for MathJax;
+* code is highlighted by Pygments (:func:`code_block`).
 
-:func:`render_blocks` returns one HTML string per top-level block, so that
-:mod:`build_slides` can split a slide that would be taller than the screen.
+:func:`render_blocks` returns one HTML string per top-level block; the lecture decks
+(:mod:`build_slides`) show the blocks an outline names and put the rest in the notes.
 """
 
 from __future__ import annotations
@@ -52,7 +53,6 @@ KINDS = {
 DROP = {"solution", "toctree", "bibliography", "tableofcontents", "glossary", "include",
         "code-cell", "raw", "only"}
 GATES = {"solution-start", "solution-end"}
-BLOCK_MARK = "<!--block-->"
 
 
 @lru_cache(maxsize=1)
@@ -349,10 +349,8 @@ def _directive(ctx: Context, info: str, body: str) -> str:
         heading, title = title, ""
     css = "box " + name.replace(":", "-") + (" proof" if name == "prf:proof" else "")
     head = heading + (f" ({title})" if title and heading else title)
-    # inner blocks are separated by a marker, so that a box taller than a slide can be
-    # split (build_slides.split)
     return (f'<div class="{css}"><div class="box-title">{head}</div>'
-            + BLOCK_MARK.join(render_blocks(ctx, content)) + "</div>")
+            + "".join(render_blocks(ctx, content)) + "</div>")
 
 
 def _blocks(ctx: Context, tokens: list[Token]) -> list[str]:
