@@ -16,7 +16,8 @@ and from the decks' HTML and the chapters:
 
 * at most 45 slides, never "(continued)"; no plotting or table-formatting code;
 * every paragraph of the chapter is on a slide or in the notes, no solution is in
-  either, every exercise is listed and every figure carries its book number;
+  either, every exercise is listed; every theorem, exercise and figure on a slide, and
+  the chapter on the title slide, carries its number on the site;
 * each deck has a PDF handout with one page per slide, and the chapter page links
   deck and handout;
 * the speaker view (key ``S``) shows the notes, their formulas as MathML;
@@ -292,6 +293,46 @@ def test_no_solution_on_a_slide_or_in_the_notes(stem):
     leaked = [s for s in secret if _normal(s) in words]
     assert secret or stem == "performance", f"{stem}: no solution text found to check"
     assert not leaked, f"{stem}: solution text in the deck: {leaked[:3]}"
+
+
+def _page_numbers(html_dir, stem) -> dict[str, str]:
+    """``anchor -> "Theorem 12"`` for every numbered block and figure of the chapter page."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup((html_dir / "book" / f"{stem}.html").read_text(encoding="utf-8"),
+                         "html.parser")
+    out = {}
+    for span in soup.select("span.caption-number"):
+        owner = next(p for p in span.parents if p.get("id"))
+        out[owner["id"]] = " ".join(span.get_text().split())
+    return out
+
+
+@pytest.mark.parametrize("stem", DECKS)
+def test_numbers_as_on_the_chapter_page(html_dir, stem):
+    """Every theorem, exercise and figure on a slide carries its number on the site, and
+    the title slide the chapter's number."""
+    from bs4 import BeautifulSoup
+
+    numbers = _page_numbers(html_dir, stem)
+    soup = BeautifulSoup(_deck_html(stem), "html.parser")
+    shown = []
+    for box in soup.select(".slides .slide-body [data-label]"):
+        text = box.select_one(".box-title, .ex-number")
+        shown.append((box["data-label"], " ".join(text.get_text().split()) if text else ""))
+    for fig in soup.select(".slides .slide-body figure[data-name]"):
+        number = fig.select_one("figcaption strong")
+        shown.append((fig["data-name"], number.get_text().strip() if number else ""))
+    numbered = [(label, text) for label, text in shown if label in numbers]
+    assert numbered, f"{stem}: no numbered block on the slides"
+    wrong = [f"{label}: {text!r}, the page says {numbers[label]!r}" for label, text in numbered
+             if not text.startswith(numbers[label])]
+    assert not wrong, f"{stem}: numbers unlike the page's:\n" + "\n".join(wrong)
+    page = (html_dir / "book" / f"{stem}.html").read_text(encoding="utf-8")
+    chapter = re.search(r'<h1>\s*<span class="section-number">([^<]*)</span>', page)
+    if chapter:
+        title = soup.select_one("h1.deck-title .section-number")
+        assert title and title.get_text().strip() == chapter.group(1).strip(), f"{stem}: deck title"
 
 
 @pytest.mark.parametrize("stem", DECKS)

@@ -62,7 +62,8 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from chapter_items import Chapter, OutlineError  # noqa: E402
 from myst_to_slides import (Context, _inline, _parser,  # noqa: E402
-                            _render_tokens, _split_options, chapter_title, code_block,
+                            _render_tokens, _split_options, chapter_number, chapter_title,
+                            code_block,
                             local_labels,
                             render_markdown, site_references)
 
@@ -189,7 +190,8 @@ class Deck:
                     cap = f"<figcaption>{label}{first_sentence(self.ctx, caption)}</figcaption>"
                     notes.append(f"<p><strong>{html.escape(number or 'Figure')}</strong> "
                                  f"{render_markdown(self.ctx, caption)}</p>")
-                blocks.append(f'<figure><img src="{src}" alt="{alt}">{cap}</figure>')
+                name = html.escape(figure.get("name", ""))
+                blocks.append(f'<figure data-name="{name}"><img src="{src}" alt="{alt}">{cap}</figure>')
             elif "text/markdown" in data:
                 blocks.append('<div class="output-md">'
                               + render_markdown(self.ctx, data["text/markdown"]) + "</div>")
@@ -347,7 +349,8 @@ def build_slide(deck: Deck, spec: dict, where: str) -> Slide:
                 number = refs.get("#number:" + item.label, "") or "Exercise"
                 options, body = _split_options(item.tokens[0].content)
                 first = next((p for p in re.split(r"\n\s*\n", body.strip()) if p.strip()), "")
-                rows.append(f'<li><span class="ex-number">{html.escape(number)}</span> '
+                rows.append(f'<li data-label="{html.escape(item.label)}">'
+                            f'<span class="ex-number">{html.escape(number)}</span> '
                             f"{first_sentence(ctx, first)}</li>")
                 positions.append(item.pos)
             parts.append('<ul class="exercises">' + "".join(rows) + "</ul>")
@@ -446,7 +449,7 @@ def assign_notes(deck: Deck, slides: list[Slide]) -> None:
             notes = ['<p class="notes-heading"><strong>The code (not on the slide)</strong></p>']
             notes += slide.code_notes
         text = "".join(notes)
-        text = re.sub(r"<figure>.*?</figure>", "", text, flags=re.DOTALL)
+        text = re.sub(r"<figure\b.*?</figure>", "", text, flags=re.DOTALL)
         slide.notes = text.replace('<div class="box-title">', '<div class="box-title notes-box">')
 
 
@@ -467,7 +470,7 @@ def _column_parts(parts: list[str]) -> list[str]:
     rest of what it shows."""
     if len(parts) == 1:
         m = re.match(r'(<div class="cell[^"]*"[^>]*>)(.*)</div>$', parts[0], re.DOTALL)
-        blocks = re.findall(r'<pre class="(?:code|output)".*?</pre>|<figure>.*?</figure>|'
+        blocks = re.findall(r'<pre class="(?:code|output)".*?</pre>|<figure\b.*?</figure>|'
                             r'<div class="output-(?:md|html)">.*?</div>(?=<|$)',
                             m.group(2), re.DOTALL) if m else []
         if len(blocks) >= 2 and "".join(blocks) == m.group(2):
@@ -698,6 +701,9 @@ def build(out: Path, path: Path, html_dir: Path, lectures: Path = LECTURES) -> t
     title = _inline(ctx, chapter_title(path.stem) or path.stem) if (ROOT / "book" / path.name).exists() \
         else _inline(ctx, next((i.title for i in deck.chapter.items
                                 if i.kind == "heading" and i.level == 1), path.stem))
+    number = chapter_number(str(html_dir), path.stem)  # as the page's title: "3. ..."
+    if number:
+        title = f'<span class="section-number">{number}.</span> {title}'
     body, total = deck_html(deck, outline, title)
     for name, src in ctx.images:
         (out / name).parent.mkdir(parents=True, exist_ok=True)

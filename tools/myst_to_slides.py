@@ -128,6 +128,18 @@ def site_references(html_dir: str) -> dict[str, str]:
     return out
 
 
+@lru_cache(maxsize=None)
+def chapter_number(html_dir: str, stem: str) -> str:
+    """The chapter's number on the site ("3", "A"; "" if unnumbered or no site): the
+    section number of its page's title, from the numbered parts of ``_toc.yml``."""
+    page = Path(html_dir) / "book" / f"{stem}.html"
+    if not page.is_file():
+        return ""
+    match = re.search(r'<h1>\s*<span class="section-number">([^<]*)</span>',
+                      page.read_text(encoding="utf-8"))
+    return match.group(1).strip().rstrip(".") if match else ""
+
+
 @dataclass
 class Context:
     """What a chapter's markdown needs to be rendered."""
@@ -349,7 +361,8 @@ def _directive(ctx: Context, info: str, body: str) -> str:
         heading, title = title, ""
     css = "box " + name.replace(":", "-") + (" proof" if name == "prf:proof" else "")
     head = heading + (f" ({title})" if title and heading else title)
-    return (f'<div class="{css}"><div class="box-title">{head}</div>'
+    data = f' data-label="{html.escape(label)}"' if label else ""
+    return (f'<div class="{css}"{data}><div class="box-title">{head}</div>'
             + "".join(render_blocks(ctx, content)) + "</div>")
 
 
