@@ -17,8 +17,9 @@ outline, the slide and the name.
 The chapter's prose becomes **speaker notes** (reveal.js's notes plugin; ``S``
 opens the speaker view): each slide starts where the first thing it names stands in
 the chapter, and its notes are the chapter's prose from there to the start of the
-next slide, less what the slide itself shows (code cells and solutions are never
-notes). So no paragraph of the chapter is lost, and none is on two slides' notes.
+next slide, less what the slides show (solutions never; a code cell only as the notes
+of a slide that shows what it printed and has no prose of its own). So no paragraph of
+the chapter is lost, and none is in two slides' notes.
 
 Per deck ``OUT_DIR/<chapter>.slides.html``, with
 
@@ -408,7 +409,8 @@ def assign_notes(deck: Deck, slides: list[Slide]) -> None:
     # A slide's notes start with what leads up to the first thing it shows: the paragraphs
     # (and code cells no slide shows) right above it and the heading of their section;
     # not a theorem or proof, anything a slide shows, nor the prose of an earlier section.
-    used = set().union(*(s.used for s in slides)) | {s.anchor for s in slides if s.anchor is not None}
+    used = set().union(*(s.used for s in slides)) | shown | {
+        s.anchor for s in slides if s.anchor is not None}
     for slide in sorted((s for s in slides if s.anchor is not None), key=lambda s: s.anchor):
         if slide.fixed:
             continue
