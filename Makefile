@@ -45,7 +45,7 @@ help:
 	@echo "make lock          regenerate the exact lock requirements.txt from pyproject.toml (pip-compile)"
 	@echo "make serve         serve $(HTML) on http://127.0.0.1:8000"
 	@echo "make execute       re-execute every notebook in place (commit the result)"
-	@echo "make slides        offline reveal.js slides for every chapter (published in $(HTML)/slides)"
+	@echo "make slides        lecture decks and PDF handouts, one per chapter: $(HTML)/slides"
 	@echo "make notebooks     clean notebooks for download and mlhw-notebooks.zip, in $(HTML) (and the student site)"
 	@echo "make dist          the mlhwlib wheel and sdist, in dist/"
 	@echo "make book-student  student edition without solutions, into _build/student"
@@ -98,7 +98,9 @@ _extra/.installed: package.json package-lock.json
 slides: _extra/slides/.built
 # Cross-references are numbered as in the built site: `make book` builds the decks
 # again after the site (the first build, without a site, numbers nothing).
-_extra/slides/.built: $(NOTEBOOKS) tools/build_slides.py tools/myst_to_slides.py \
+# The decks are staged in _extra/slides (Sphinx publishes html_extra_path into every edition).
+_extra/slides/.built: $(NOTEBOOKS) $(wildcard lectures/*.yml) tools/build_slides.py \
+    tools/chapter_items.py tools/myst_to_slides.py tools/deck_pdf.mjs \
     _config.yml references.bib _extra/.installed $(VENV)/.installed \
     $(wildcard $(HTML)/book/*.html)
 	rm -rf _extra/slides

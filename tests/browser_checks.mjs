@@ -10,8 +10,13 @@
 //           the page's scripts measured while it loaded, and the elements that reach
 //           past the column with every section laid out.
 //   axe     axe-core (npm) on every page: violations of impact serious or critical.
-//   slides  every slide of a reveal.js deck at 1280 x 720: height of the slide's content
-//           against the 720 px slide, and unresolved references left in its text.
+//   slides  every slide of a lecture deck at 1280 x 720: how far its content reaches past
+//           the slide, its smallest text, notes, code cells and their outputs, code colours,
+//           formulas, unresolved references left in its text.
+//   decks-from-files  the same for decks opened from BASE = file:///FOLDER/ (a copy of
+//           the slides folder alone), with the requests that failed and the fonts' status
+//   speaker PATH@SLIDE[@OUT.png]: the speaker view (key S) of that slide: its notes
+//   deck-phone  a deck on a 390 x 844 phone: read as a page, its smallest text, its width
 //   keyboard PATH@WIDTHxHEIGHT: walking the page with the Tab key, the boxes the focus
 //           stopped on that fit, and the boxes that scroll but were passed by
 //   chrome  PATH@WIDTHxHEIGHT: whether the visible sidebar buttons open their sidebar and
@@ -133,6 +138,95 @@ async function stickingOut(page) {
   });
 }
 
+// Every slide of a lecture deck at 1280 x 720, shown in turn: how far its content
+// reaches past the slide's content box (bottom, right), the smallest text on it (px on
+// the screen: font size times the deck's scale), its title, notes, code cells, formulas.
+async function measureDeck(page) {
+  return page.evaluate(async () => {
+    const R = window.Reveal;
+    const out = [];
+    const slides = R.getSlides();
+    for (let i = 0; i < slides.length; i++) {
+      R.slide(i);
+      await new Promise((res) => setTimeout(res, 30));
+      const s = R.getCurrentSlide();
+      const scale = R.getScale();
+      const cs = getComputedStyle(s);
+      const box = s.getBoundingClientRect();
+      const bottom = box.bottom - parseFloat(cs.paddingBottom) * scale;
+      const right = box.right - parseFloat(cs.paddingRight) * scale;
+      let over_bottom = 0, over_right = 0, lowest = box.top;
+      const small = [];
+      let minFont = Infinity;
+      const walker = document.createTreeWalker(s, NodeFilter.SHOW_TEXT);
+      for (let t = walker.nextNode(); t; t = walker.nextNode()) {
+        if (!t.textContent.trim()) continue;
+        let el = t.parentElement;
+        if (el.closest('aside.notes, mjx-assistive-mml, style, script')) continue;
+        const math = el.closest('mjx-container');
+        if (math) el = math;  // a formula's size is its container's (scripts are smaller)
+        const size = parseFloat(getComputedStyle(el).fontSize) * scale;
+        if (size < minFont) minFont = size;
+        if (size < 23.5) small.push(Math.round(size * 10) / 10 + 'px: ' + t.textContent.trim().slice(0, 40));
+      }
+      for (const el of s.querySelectorAll('*')) {
+        // a formula is measured by its container (MathJax's inner boxes overhang it)
+        if (el.closest('aside.notes') || el.parentElement.closest('mjx-container')) continue;
+        const r = el.getBoundingClientRect();
+        if (!r.width || !r.height) continue;
+        over_bottom = Math.max(over_bottom, r.bottom - bottom);
+        if (!el.children.length || el.matches('mjx-container, pre, table, img')) lowest = Math.max(lowest, r.bottom);
+        over_right = Math.max(over_right, r.right - right);
+      }
+      const number = document.querySelector('.reveal .slide-number');
+      const numberSize = number ? parseFloat(getComputedStyle(number).fontSize) : 0;
+      const arrows = document.querySelector('.reveal .controls').getBoundingClientRect();
+      let under = 0;
+      for (const el of s.querySelectorAll('*')) {
+        if (el.closest('aside.notes') || el.children.length) continue;
+        const r = el.getBoundingClientRect();
+        if (r.width && arrows.width && r.right > arrows.left && r.left < arrows.right
+            && r.bottom > arrows.top && r.top < arrows.bottom) under++;
+      }
+      const prose = s.cloneNode(true);
+      prose.querySelectorAll('pre, code, mjx-container, aside.notes').forEach((e) => e.remove());
+      document.body.appendChild(prose);
+      const text = prose.innerText;
+      prose.remove();
+      const body = s.querySelector('.slide-body') || s;
+      const codeColours = [...body.querySelectorAll('pre.code span')].map((e) => getComputedStyle(e).color);
+      out.push({
+        index: i, title: (s.querySelector('h1, h2')?.innerText || '').slice(0, 80),
+        text: s.querySelector('.slide-body')?.innerText || '',
+        over_bottom: Math.round(over_bottom), over_right: Math.round(over_right),
+        // how much of the slide's height its content fills
+        fill: Math.round(100 * (lowest - box.top) / (bottom - box.top)) / 100,
+        min_font: Math.round(minFont * 10) / 10, small: small.slice(0, 5),
+        number: number ? number.innerText : '', number_size: numberSize * 1,
+        notes: R.getSlideNotes(s) ? (() => { const d = document.createElement('div');
+          d.innerHTML = R.getSlideNotes(s); return d.textContent.trim().length; })() : 0,
+        code_blocks: body.querySelectorAll('pre.code').length,
+        code_colours: new Set(codeColours).size,
+        cells: [...s.querySelectorAll('.cell[data-cell]')].map((c) => ({
+          id: c.dataset.cell, code: !!c.querySelector('pre.code'),
+          outputs: c.querySelectorAll('pre.output, figure, .output-md, .output-html, .display-math').length})),
+        unresolved: (text.match(/\?\?|\{(?:ref|numref|prf:ref|eq|doc|glue:text|glue|cite:p|cite:t|term)\}|[A-Za-z0-9_-]+\.(?:ipynb|md)\b|\$\$|\\\(|\\\[/g) || []),
+        merror: s.querySelectorAll('mjx-merror').length,
+        formulas: s.querySelectorAll('mjx-container').length,
+        empty_formulas: [...s.querySelectorAll('mjx-container')].filter((m) => {
+          const r = m.getBoundingClientRect(); return !(r.width > 0 && r.height > 0); }).length,
+        cut_formulas: [...s.querySelectorAll('mjx-container[display="true"]')]
+          .filter((m) => m.scrollWidth > m.clientWidth + 1).length,
+        under_arrows: under,
+        images: [...s.querySelectorAll('img')].map((img) => ({
+          src: img.getAttribute('src'), loaded: img.complete && img.naturalWidth > 0,
+          height: Math.round(img.getBoundingClientRect().height)})),
+      });
+    }
+    return out;
+  });
+}
+
 async function open(url, viewport, init) {
   const page = await browser.newPage();
   await page.setViewport(viewport);
@@ -241,64 +335,89 @@ try {
       });
       await page.close();
     }
-  } else if (mode === 'slides') {
+  } else if (mode === 'slides' || mode === 'decks-from-files') {
+    // slides: every slide of a lecture deck at 1280 x 720 (see measureDeck).
+    // decks-from-files: BASE is a file:// folder (a copy of the slides folder alone):
+    // each deck opened from there; the requests that failed, the fonts that did not
+    // load, the formulas (and MathJax errors) it shows, and the same slide measurements.
     for (const p of paths) {
-      const page = await open(base + p, {width: 1280, height: 720});
+      const page = await browser.newPage();
+      await page.setViewport({width: 1280, height: 720});
+      const failed = [];
+      const errors = [];
+      page.on('requestfailed', (r) => failed.push(r.url() + ' ' + (r.failure()?.errorText || '')));
+      page.on('response', (r) => { if (r.status() >= 400) failed.push(r.url() + ' ' + r.status()); });
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.goto(base + p, {waitUntil: 'networkidle0', timeout: 60000});
       await page.waitForFunction(() => document.body.dataset.deckReady === '1', {timeout: 60000});
-      results[p] = await page.evaluate(async () => {
-        const R = window.Reveal;
-        const out = [];
-        const slides = R.getSlides();
-        for (let i = 0; i < slides.length; i++) {
-          const idx = R.getIndices(slides[i]);
-          R.slide(idx.h, idx.v);
-          await new Promise((res) => setTimeout(res, 40));
-          const s = R.getCurrentSlide();
-          const zoom = parseFloat(s.style.zoom || '1');
-          const saved = s.style.zoom;
-          s.style.zoom = '';
-          const natural = s.scrollHeight;
-          const naturalWidth = s.scrollWidth;
-          s.style.zoom = saved;
-          // prose only: code may name files (benchmarks/results.md) on purpose
-          const prose = s.cloneNode(true);
-          prose.querySelectorAll('pre, code, mjx-container, aside.notes').forEach((e) => e.remove());
-          document.body.appendChild(prose);
-          const text = prose.innerText;
-          prose.remove();
-          out.push({h: idx.h, v: idx.v || 0, natural_height: natural, zoom,
-                    height: Math.round(natural * zoom), width: Math.round(naturalWidth * zoom),
-                    slide_height: R.getConfig().height, slide_width: R.getConfig().width,
-                    number: document.querySelector('.slide-number')?.innerText || '',
-                    unresolved: (text.match(/\?\?|\(see the chapter\)|\{(?:ref|numref|prf:ref|eq|doc|glue:text|glue|cite:p|cite:t|term)\}|[A-Za-z0-9_-]+\.(?:ipynb|md)\b|\$\$|\\\(|\\\[/g) || []),
-                    merror: s.querySelectorAll('mjx-merror').length,
-                    // display formulas still wider than their box (cut off on a projector),
-                    // and how far the deck had to shrink one to fit
-                    cut_formulas: [...s.querySelectorAll('mjx-container[display="true"]')]
-                      .filter((m) => m.scrollWidth > m.clientWidth + 1).length,
-                    min_formula_scale: Math.min(1, ...[...s.querySelectorAll('mjx-container[data-fit-scale]')]
-                      .map((m) => parseFloat(m.dataset.fitScale))),
-                    headed: !!s.querySelector('h1, h2, h3, h4'),
-                    // content outside the slide's box, or under the navigation arrows
-                    ...(() => {
-                      const box = s.getBoundingClientRect();
-                      const arrows = document.querySelector('.reveal .controls').getBoundingClientRect();
-                      let outside = 0, under = 0;
-                      for (const el of s.querySelectorAll('*')) {
-                        if (el.closest('aside.notes') || el.parentElement.closest('mjx-container, pre, table, .output-html')) continue;
-                        const r = el.getBoundingClientRect();
-                        if (!r.width || !r.height) continue;
-                        if (r.right > box.right + 1 || r.bottom > box.bottom + 1 || r.left < box.left - 1) outside++;
-                        if (arrows.width && r.right > arrows.left && r.left < arrows.right
-                            && r.bottom > arrows.top && r.top < arrows.bottom
-                            && (el.children.length === 0 || el.tagName === 'MJX-CONTAINER' || el.tagName === 'PRE')) under++;
-                      }
-                      return {outside_slide: outside, under_arrows: under};
-                    })(),
-                    title: (s.querySelector('h1,h2,h3')?.innerText || '').slice(0, 60)});
+      const slides = await measureDeck(page);
+      // every slide has been shown: every font a formula uses has been asked for
+      const fonts = await page.evaluate(() => document.fonts.ready.then(() =>
+        [...document.fonts].map((f) => ({family: f.family, status: f.status}))));
+      results[p] = {slides, failed, errors, fonts,
+                    formulas: await page.evaluate(() => document.querySelectorAll('mjx-container').length),
+                    merrors: await page.evaluate(() => document.querySelectorAll('mjx-merror').length)};
+      await page.close();
+    }
+  } else if (mode === 'deck-phone') {
+    // a deck on a 390 x 844 phone: read as one page; its text sizes and width
+    for (const p of paths) {
+      const page = await open(base + p, {width: 390, height: 844, isMobile: true, hasTouch: true});
+      await page.waitForFunction(() => document.body.dataset.deckReady === '1', {timeout: 60000});
+      results[p] = await page.evaluate(() => {
+        const sections = [...document.querySelectorAll('.reveal .slides > section')];
+        const sizes = {};
+        const walker = document.createTreeWalker(document.querySelector('.reveal .slides'), NodeFilter.SHOW_TEXT);
+        for (let t = walker.nextNode(); t; t = walker.nextNode()) {
+          if (!t.textContent.trim()) continue;
+          let el = t.parentElement;
+          if (el.closest('aside.notes, mjx-assistive-mml')) continue;
+          el = el.closest('mjx-container') || el;
+          if (!el.getClientRects().length) continue;
+          const kind = el.closest('pre, table') ? 'code' : 'text';
+          const size = parseFloat(getComputedStyle(el).fontSize);
+          sizes[kind] = Math.min(sizes[kind] ?? Infinity, size);
         }
-        return out;
+        return {reading: document.documentElement.classList.contains('mlhw-read'),
+                sections: sections.length,
+                shown: sections.filter((s) => s.getBoundingClientRect().height > 0
+                  && getComputedStyle(s).visibility !== 'hidden').length,
+                page_scrolls_sideways: document.documentElement.scrollWidth > window.innerWidth + 1,
+                wider_than_screen: [...document.querySelectorAll('.reveal .slides *')].filter((e) => {
+                  if (e.closest('aside.notes, mjx-container, pre, table')) return false;
+                  const r = e.getBoundingClientRect(); return r.width > 0 && r.right > window.innerWidth + 1;
+                }).map((e) => e.tagName + ': ' + (e.textContent || '').slice(0, 40)).slice(0, 5),
+                min_text: sizes.text ?? 0, min_code: sizes.code ?? 0};
       });
+      await page.close();
+    }
+  } else if (mode === 'speaker') {
+    // the speaker view (key S) of a deck: the notes it shows for slide PATH@INDEX,
+    // and a screenshot of it (BASE is the deck folder; OUT.png after a second @)
+    for (const spec of paths) {
+      const [p, index, out] = spec.split('@');
+      const page = await browser.newPage();
+      await page.setViewport({width: 1280, height: 720});
+      await page.goto(base + p, {waitUntil: 'networkidle0', timeout: 60000});
+      await page.waitForFunction(() => document.body.dataset.deckReady === '1', {timeout: 60000});
+      await page.evaluate((k) => window.Reveal.slide(k), Number(index));
+      const popup = new Promise((res) => browser.once('targetcreated', (t) => res(t.page())));
+      await page.keyboard.press('s');
+      const view = await popup;
+      await view.setViewport({width: 1280, height: 800});
+      await view.waitForFunction(() => {
+        const n = document.querySelector('.speaker-controls-notes .value');
+        return n && n.textContent.trim().length > 0;
+      }, {timeout: 30000}).catch(() => null);
+      await new Promise((r) => setTimeout(r, 1500));
+      results[spec] = await view.evaluate(() => {
+        const n = document.querySelector('.speaker-controls-notes .value');
+        return {notes: n ? n.innerText.slice(0, 400) : null,
+                mathml: n ? n.querySelectorAll('math').length : 0,
+                frames: document.querySelectorAll('iframe').length};
+      });
+      if (out) await view.screenshot({path: out});
+      await view.close();
       await page.close();
     }
   } else if (mode === 'keyboard') {

@@ -1,121 +1,93 @@
-"""Build offline reveal.js slides from the chapter notebooks.
+"""Build the lecture decks: one reveal.js deck and one PDF handout per chapter.
 
 Usage::
 
-    python tools/build_slides.py OUT_DIR NOTEBOOK [NOTEBOOK ...]
+    python tools/build_slides.py [--html SITE_DIR] OUT_DIR NOTEBOOK [NOTEBOOK ...]
 
-Each notebook becomes ``OUT_DIR/<name>.slides.html`` (images in ``OUT_DIR/img``):
+A deck is what an instructor shows in one or two 75-minute lectures, not the
+chapter cut into pages. What it shows is chosen by the chapter's **outline**,
+``lectures/<chapter>.yml`` (see ``lectures/README.md``): per slide a title and the
+few things to show, named in the chapter -- a theorem by its label, a display
+formula by TeX it contains, a code cell (code and output) or its output alone by
+the cell's id, a figure by its name, a paragraph or a list item by a phrase it
+contains, or a line of slide text. Everything is taken from the chapter as it is
+now: a name that no longer exists stops the build with a message naming the
+outline, the slide and the name.
 
-* a **title slide** with the chapter's title and its learning goals (the
-  "Running this chapter" note is left out);
-* then the cells, grouped by their ``slideshow.slide_type`` metadata
-  (nbconvert's convention: ``slide``, ``subslide``, ``-``, ``fragment``,
-  ``skip``, ``notes``; without metadata a new slide starts at every heading);
-* markdown is rendered by :mod:`myst_to_slides` (cross-references as numbered in
-  the book, glued values from the notebook's outputs, no solutions);
-* everything between a ``{solution-start}`` and a ``{solution-end}`` cell is left
-  out, as are ``remove-cell`` cells; cells tagged ``hide-input`` or
-  ``remove-input`` show their output only, unless tagged ``slides-show-code``, and
-  so do cells of more code than two slides hold (``SLIDE_CODE_MAX`` lines: a line
-  says the code is in the chapter);
-  glue outputs (``glue(..., display=False)``) are not shown;
-* a slide whose estimated height exceeds the 1280 x 720 slide is split into
-  vertical sub-slides (the heading repeated); long code lines wrap; a slide that
-  still overflows is zoomed to fit in the browser and marked ``data-fit-zoom``
-  (the slide test fails below 0.75);
-* slide numbers; math typeset at build time by MathJax 4 under node with the
-  book's TeX macros (fonts: the site's ``../mathjax4``; without node, MathJax 3
-  from the site's ``../mathjax`` runs in the browser); reveal.js copied from
-  ``node_modules``: nothing is loaded from another host.
+The chapter's prose becomes **speaker notes** (reveal.js's notes plugin; ``S``
+opens the speaker view): each slide starts where the first thing it names stands in
+the chapter, and its notes are the chapter's prose from there to the start of the
+next slide, less what the slides show (solutions never; a code cell only as the notes
+of a slide that shows what it printed and has no prose of its own). So no paragraph of
+the chapter is lost, and none is in two slides' notes.
 
-Cross-reference numbers come from the built site (``_build/html``, or
-``--html DIR``): ``make book`` builds the slides after the site.
+Per deck ``OUT_DIR/<chapter>.slides.html``, with
+
+* a title slide, then the learning goals, then the outline's slides; references
+  numbered as in the built site (``--html``, default ``_build/html``), glued values
+  filled in, no solution anywhere (slides or notes);
+* code highlighted at build time (Pygments, the site's highlighter), its output on
+  the same slide; plotting code never shown (``hide-input`` cells show their output);
+* math typeset at build time by MathJax 4 under node; the formulas of the speaker
+  notes become MathML (the speaker view has no MathJax stylesheet; Chromium and
+  Firefox draw MathML themselves);
+* text at 28 px and nothing below 24 px on the 1280 x 720 slide; on a phone
+  (narrower than 600 px) the deck reads as one scrolling page of slides instead;
+
+and ``OUT_DIR/<chapter>.handout.pdf``, one slide per page, printed by Chromium from
+the deck's ``?print-pdf`` view (``tools/deck_pdf.mjs``; without Chromium, or
+before the site is built, no handout is made and a line says so).
+
+The folder is self-contained: reveal.js, the MathJax fonts the decks use, the
+images and the handouts are inside it, addressed by relative paths, so it works
+copied anywhere (a USB stick, a course LMS) and opened from ``file://``.
 """
 
 from __future__ import annotations
 
 import ast
 import base64
+import hashlib
 import html
 import json
+import os
 import re
 import shutil
+import subprocess
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 
-import nbformat
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from myst_to_slides import (BLOCK_MARK, Context, chapter_number, local_labels,  # noqa: E402
-                            outside_solutions, render_blocks, render_markdown, site_references)
+from chapter_items import Chapter, OutlineError  # noqa: E402
+from myst_to_slides import (Context, _inline, _parser,  # noqa: E402
+                            _render_tokens, _split_options, chapter_number, chapter_title,
+                            code_block,
+                            local_labels,
+                            render_markdown, site_references)
 
 ROOT = Path(__file__).resolve().parent.parent
 NODE = ROOT / "node_modules"
-THEME = "white"  # uses fonts shipped with reveal.js (no web fonts)
+LECTURES = ROOT / "lectures"
+MATH_FONTS = NODE / "@mathjax" / "mathjax-newcm-font" / "chtml" / "woff2"
+THEME = "white"  # fonts shipped with reveal.js (no web fonts)
 WIDTH, HEIGHT = 1280, 720
-BUDGET = HEIGHT - 130  # px of content a slide may hold (margins, slide number, slack)
-CHARS_PER_LINE, LINE = 92, 34  # body text at 24 px in a 1180-px column
-CODE_CHARS, CODE_LINE = 100, 25  # code at 18 px, wrapped (a line measures 23.3 px)
-OUTPUT_LINE = 21  # printed output, smaller (a line measures 19.7 px)
-# Display formulas are broken into lines of this width (em of the formula's font: 27 px
-# on a 24-px slide, so about 1080 px of the 1200-px column); one that cannot break (a
-# wide matrix) is scaled down in the browser to fit (mlhwFitMath below).
-LINE_WIDTH = "40em"
+MAX_SLIDES = 45
+# Display formulas are broken into lines of this width (em of the formula's font, which
+# MathJax sets at 113 % of the 28-px text: about the 1184-px column); one that cannot be
+# broken (a wide matrix, an underbrace) is set smaller in the browser, not below 24 px.
+LINE_WIDTH = "36em"
+CODE_LINES_MAX = 16  # code lines a slide holds beside a title and a short output
+PYGMENTS_STYLE = "default"
+
+SLIDE_KEYS = {"title", "from", "show", "columns", "notes"}
+PART_KEYS = {"statement", "formula", "in", "cell", "output", "figure", "text", "block",
+             "item", "exercises"}
 
 
-def copy_assets(out: Path) -> None:
-    reveal = out / "reveal.js"
-    if reveal.exists():
-        shutil.rmtree(reveal)
-    for sub in ("dist", "plugin"):
-        shutil.copytree(NODE / "reveal.js" / sub, reveal / sub,
-                        ignore=shutil.ignore_patterns("*.map"))  # no source maps shipped
-    # Only the `white` theme is used; the others import web fonts from a CDN.
-    for css in (reveal / "dist" / "theme").glob("*.css"):
-        if css.name != f"{THEME}.css":
-            css.unlink()
-
-
-def mathjax_macros() -> dict:
-    config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
-    return config["sphinx"]["config"]["mathjax3_config"]["tex"]["macros"]
-
-
-# --- estimating heights (px at 1280 x 720) ---------------------------------------
-
-def _text_height(text: str, chars: int = CHARS_PER_LINE, line: int = LINE) -> int:
-    lines = sum(max(1, -(-len(part) // chars)) for part in text.split("\n"))
-    return lines * line
-
-
-def estimate(block: str) -> int:
-    """A rough height of one rendered block; the browser has the last word (zoom)."""
-    if block.startswith('<pre class="code"') or block.startswith('<pre class="output"'):
-        text = html.unescape(re.sub(r"<[^>]+>", "", block))
-        line = CODE_LINE if block.startswith('<pre class="code"') else OUTPUT_LINE
-        return _text_height(text.rstrip("\n"), CODE_CHARS, line) + 24
-    height = 0
-    for match in re.finditer(r'<img[^>]*data-h="(\d+)"', block):
-        height += int(match.group(1)) + 10
-    height += 80 * len(re.findall(r'class="display-math"', block))
-    height += 28 * len(re.findall(r"\\\\", block))
-    height += 44 * len(re.findall(r"<tr", block))
-    height += 50 * len(re.findall(r'class="box-title"', block))
-    height += 20 * len(re.findall(r"<li", block))
-    height += 30 * len(re.findall(r"<pre", block))
-    text = re.sub(r'<div class="display-math">.*?</div>', "", block, flags=re.DOTALL)
-    text = re.sub(r"<pre.*?</pre>", lambda m: "\n" * m.group(0).count("\n"), text,
-                  flags=re.DOTALL)
-    text = re.sub(r"\\\(.*?\\\)", "xxxxxx", text, flags=re.DOTALL)
-    text = html.unescape(re.sub(r"<[^>]+>", " ", text))
-    if re.match(r"\s*<h[1-3]", block):
-        return 70
-    height += _text_height(" ".join(text.split())) if text.strip() else 0
-    return height + 14
-
-
-# --- cells -------------------------------------------------------------------------
+# --- outputs of code cells ---------------------------------------------------------
 
 def glue_values(nb) -> dict[str, str]:
     out = {}
@@ -138,41 +110,10 @@ def glue_values(nb) -> dict[str, str]:
     return out
 
 
-def _image(ctx: Context, out: Path, data: str, ext: str, cell, k: int,
-           meta: dict) -> str:
-    name = f"img/{ctx.stem}-{cell.get('id', id(cell))}-{k}.{ext}"
-    target = out / name
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if ext == "svg":
-        target.write_text(data, encoding="utf-8")
-    else:
-        target.write_bytes(base64.b64decode(data))
-    mystnb = cell.metadata.get("mystnb", {})
-    alt = mystnb.get("image", {}).get("alt") or mystnb.get("figure", {}).get("caption", "")
-    caption = mystnb.get("figure", {}).get("caption", "")
-    width = meta.get("width")
-    height = meta.get("height")
-    if not (width and height) and ext == "png":
-        raw = base64.b64decode(data)
-        width, height = int.from_bytes(raw[16:20], "big"), int.from_bytes(raw[20:24], "big")
-    width, height = int(width or 640), int(height or 360)
-    shown_h = min(460, int(height * min(1.0, 1100 / width) * 1.3))
-    number = site_references(ctx.html_dir).get(
-        "#number:" + mystnb.get("figure", {}).get("name", ""), "")
-    if caption:
-        label = f"<strong>{html.escape(number)}</strong> " if number else ""
-        cap = f"<figcaption>{label}{render_markdown(ctx, caption)}</figcaption>"
-    else:
-        cap = ""
-    return (f'<figure><img src="{name}" alt="{html.escape(alt)}" data-h="{shown_h}" '
-            f'style="max-height:{shown_h}px">{cap}</figure>')
-
-
 def _shown_outputs(cell) -> list[dict]:
     """The outputs a slide shows, in order: no glue records (their values are inserted
     where the prose names them), no stderr, and what the cell printed in a row as one
-    output (a glue call between two prints splits the notebook's stream, as does the
-    kernel's timing; the site merges them too, ``nb_merge_streams``)."""
+    output (as on the site, ``nb_merge_streams``)."""
     shown: list[dict] = []
     for o in cell.get("outputs", []):
         if o.get("metadata", {}).get("scrapbook"):
@@ -187,190 +128,7 @@ def _shown_outputs(cell) -> list[dict]:
     return shown
 
 
-def outputs_html(ctx: Context, out: Path, cell) -> list[str]:
-    blocks = []
-    for k, o in enumerate(_shown_outputs(cell)):
-        kind = o.get("output_type")
-        if kind == "stream":
-            blocks.append(f'<pre class="output">{html.escape(o["text"].rstrip())}</pre>')
-        elif kind in ("display_data", "execute_result"):
-            data, meta = o.get("data", {}), o.get("metadata", {})
-            if "image/svg+xml" in data:
-                blocks.append(_image(ctx, out, data["image/svg+xml"], "svg", cell, k, {}))
-            elif "image/png" in data:
-                blocks.append(_image(ctx, out, data["image/png"], "png", cell, k,
-                                     meta.get("image/png", {})))
-            elif "text/markdown" in data:
-                blocks.extend(render_blocks(ctx, data["text/markdown"]))
-            elif "text/html" in data:
-                blocks.append(f'<div class="output-html">{data["text/html"]}</div>')
-            elif "text/latex" in data:
-                blocks.append(f'<div class="display-math">{html.escape(data["text/latex"])}</div>')
-            elif "text/plain" in data:
-                blocks.append(f'<pre class="output">{html.escape(data["text/plain"])}</pre>')
-    return blocks
-
-
-def cell_blocks(ctx: Context, out: Path, cell, source: str | None = None) -> list[str]:
-    """The blocks of one cell; ``source`` replaces a markdown cell's text (the part
-    outside gated solutions)."""
-    tags = set(cell.metadata.get("tags", []))
-    if "remove-cell" in tags:
-        return []
-    if cell.cell_type == "markdown":
-        return render_blocks(ctx, cell.source if source is None else source)
-    if cell.cell_type != "code":
-        return []
-    blocks = []
-    hidden = tags & {"hide-input", "remove-input", "hide-cell"}
-    n_lines = len(cell.source.strip().split("\n"))
-    shown = cell.source.strip() and (not hidden or "slides-show-code" in tags)
-    if shown and n_lines > SLIDE_CODE_MAX and "slides-show-code" not in tags:
-        # more code than two slides hold: a lecture shows what it printed; the code
-        # is a click away in the chapter
-        blocks.append(f'<p class="code-note">The code of this cell ({n_lines} lines) is in '
-                      f'<a href="../book/{ctx.stem}.html">the chapter</a>.</p>')
-    elif shown:
-        blocks.append(f'<pre class="code"><code class="language-python">'
-                      f"{html.escape(cell.source)}</code></pre>")
-    if "remove-output" not in tags:
-        blocks.extend(outputs_html(ctx, out, cell))
-    return blocks
-
-
-def _is_running_note(block: str) -> bool:
-    """The "Running this chapter" (or "appendix") note: for readers of the page."""
-    return bool(re.match(r'<div class="box [^"]*"><div class="box-title">Running this ', block))
-
-
-def title_slide(ctx: Context, nb) -> tuple[str, int]:
-    """The title and learning goals (from the first markdown cells); index of the next cell."""
-    title = ""
-    goals: list[str] = []
-    used = 0
-    for i, cell in enumerate(nb.cells[:3]):
-        if cell.cell_type != "markdown":
-            continue
-        blocks = [b for b in render_blocks(ctx, cell.source) if not _is_running_note(b)]
-        for b in blocks:
-            if b.startswith("<h1"):
-                title = re.sub(r"</?h1[^>]*>", "", b)
-            elif title:
-                goals.append(b)
-        if title:
-            used = i + 1
-            break
-    number = chapter_number(ctx.html_dir, ctx.stem)  # as the site's title: "3. ..."
-    if number:
-        title = f'<span class="section-number">{number}.</span> {title.strip()}'
-    body = f'<h1 class="deck-title">{title}</h1>' + "".join(goals)
-    return f'<section class="title-slide">{body}</section>', used
-
-
-HEADING = re.compile(r"<h([1-4])\b")
-
-
-def slides_of(ctx: Context, out: Path, nb, start: int) -> list[list[list[str]]]:
-    """Horizontal slides, each a list of vertical sub-slides, each a list of blocks.
-
-    Cells are grouped by their ``slideshow`` metadata, and every heading starts a
-    slide of its own wherever it stands: a level-2 heading (a section) a new
-    horizontal slide, a deeper one a sub-slide."""
-    deck: list[list[list[str]]] = []
-    hidden = False  # inside a gated solution
-    for cell in nb.cells[start:]:
-        source = None
-        if cell.cell_type == "markdown":
-            source, hidden_after = outside_solutions(cell.source, hidden)
-            hidden = hidden_after
-            if not source.strip():
-                continue
-        elif hidden:
-            continue
-        kind = cell.metadata.get("slideshow", {}).get("slide_type", "-")
-        if kind == "skip":
-            continue
-        blocks = cell_blocks(ctx, out, cell, source)
-        if not blocks:
-            continue
-        if kind == "notes":
-            if deck:
-                deck[-1][-1].append('<aside class="notes">' + "".join(blocks) + "</aside>")
-            continue
-        if kind == "slide" and deck and not HEADING.match(blocks[0]):
-            kind = "subslide"  # more of the same section: below it, not beside it
-        if kind == "slide" or not deck:
-            deck.append([[]])
-        elif kind == "subslide":
-            deck[-1].append([])
-        for block in blocks:
-            heading = HEADING.match(block)
-            if heading and deck[-1][-1]:
-                if int(heading.group(1)) <= 2:
-                    deck.append([[]])
-                else:
-                    deck[-1].append([])
-            deck[-1][-1].append(block)
-    return deck
-
-
-CODE_LINES_PER_SLIDE = 20
-SLIDE_CODE_MAX = 2 * (CODE_LINES_PER_SLIDE + 4)  # longer code is not put on slides
-
-
-def _chunk_code(block: str) -> list[str]:
-    """A code or output block longer than a slide becomes several blocks of whole lines."""
-    m = re.match(r'(<pre class="(?:code|output)"[^>]*>(?:<code[^>]*>)?)(.*?)((?:</code>)?</pre>)$',
-                 block, re.DOTALL)
-    if not m:
-        return [block]
-    head, body, tail = m.groups()
-    lines = body.split("\n")
-    if len(lines) <= CODE_LINES_PER_SLIDE + 4:
-        return [block]
-    depth = _bracket_depths(html.unescape(re.sub(r"<[^>]+>", "", body)).split("\n"))
-    chunks, start = [], 0
-    while len(lines) - start > CODE_LINES_PER_SLIDE + 4:
-        cut = _cut(lines, depth, start)
-        chunks.append(lines[start:cut])
-        start = cut
-    chunks.append(lines[start:])
-    return [head + "\n".join(chunk) + tail for chunk in chunks]
-
-
-def _bracket_depths(lines: list[str]) -> list[int]:
-    """How many brackets are open at the start of each line (strings and comments aside)."""
-    out, depth = [], 0
-    for line in lines:
-        out.append(depth)
-        code = re.sub(r"#.*$", "", re.sub(r"(\"[^\"]*\"|'[^']*')", "", line))
-        depth = max(0, depth + sum(code.count(c) for c in "([{") - sum(code.count(c) for c in ")]}"))
-    return out
-
-
-def _cut(lines: list[str], depth: list[int], start: int) -> int:
-    """Where the next slide's code begins: before a statement outside any bracket, as
-    little indented as possible (a top-level statement before one inside a loop), not
-    right after a comment (which belongs to the code below it), as late as possible
-    in the slide's share of lines."""
-    def text(i):
-        return re.sub(r"<[^>]+>", "", lines[i])
-
-    candidates = []
-    for i in range(start + 8, min(start + CODE_LINES_PER_SLIDE + 4, len(lines) - 3) + 1):
-        line, before = text(i), text(i - 1)
-        if not line.strip() or depth[i] or before.rstrip().endswith(("\\", ",")):
-            continue
-        if before.lstrip().startswith(("#", "@")) or line.lstrip().startswith((")", "]", "}")):
-            continue
-        indent = len(line) - len(line.lstrip())
-        candidates.append((indent, -i))
-    if not candidates:
-        return start + CODE_LINES_PER_SLIDE
-    return -min(candidates)[1]
-
-
-def _masked(text: str) -> str:
+def _masked_text(text: str) -> str:
     """``text`` with tags and formulas blanked out (same length): where a sentence may end."""
     def blank(m: re.Match) -> str:
         return "x" * len(m.group(0))
@@ -378,175 +136,492 @@ def _masked(text: str) -> str:
     return re.sub(r"<[^>]*>", blank, text)
 
 
-def _groups(parts: list[str], wrap, room: int) -> list[str]:
-    """Consecutive ``parts`` gathered into as few blocks ``wrap(joined)`` as fit ``room``."""
-    out, current = [], []
-    for part in parts:
-        if current and estimate(wrap("".join(current + [part]))) > room:
-            out.append(wrap("".join(current)))
-            current = []
-        current.append(part)
-    if current:
-        out.append(wrap("".join(current)))
-    return out
+def first_sentence(ctx: Context, markdown: str) -> str:
+    """The first sentence of ``markdown``, rendered in-line (a figure's caption, an
+    exercise's statement)."""
+    rendered = _inline(ctx, " ".join(markdown.split()))
+    masked = _masked_text(rendered)
+    m = re.search(r"[.!?](?=\s+[A-Z(\\])", masked)
+    return rendered[:m.end()] if m else rendered
 
 
-def _chunk_text(block: str) -> list[str]:
-    """A paragraph or a list taller than a slide (less a title) becomes several: a
-    paragraph between sentences, a list between its items (numbering continued)."""
-    room = BUDGET - 90
-    if estimate(block) <= room:
-        return [block]
-    para = re.match(r"<p>(.*)</p>\s*$", block, re.DOTALL)
-    if para:
-        text = para.group(1)
-        cuts = [m.end() for m in re.finditer(r"[.!?;:]\s+(?=[A-Z(\\$])", _masked(text))]
-        sentences = [text[a:b] for a, b in zip([0] + cuts, cuts + [len(text)])]
-        return _groups(sentences, lambda t: f"<p>{t.strip()}</p>", room)
-    listing = re.match(r"<(ul|ol)>\s*(.*?)\s*</\1>\s*$", block, re.DOTALL)
-    if listing:
-        kind, inner = listing.groups()
-        items, depth, start = [], 0, 0
-        for m in re.finditer(r"<(/?)(li|ul|ol)\b[^>]*>", inner):
-            depth += -1 if m.group(1) else 1
-            if depth == 0 and m.group(0) == "</li>":
-                items.append(inner[start:m.end()])
-                start = m.end()
-        if len(items) < 2:
-            return [block]
-        out, first = [], 1
-        for group in _groups(items, lambda t: t, room):
-            n = len(re.findall(r"<li\b", group)) - len(re.findall(r"<li\b", "".join(
-                re.findall(r"<(?:ul|ol)\b.*?</(?:ul|ol)>", group, re.DOTALL))))
-            attrs = f' start="{first}"' if kind == "ol" and first > 1 else ""
-            out.append(f"<{kind}{attrs}>{group}</{kind}>")
-            first += n
-        return out
-    return [block]
+@dataclass
+class Deck:
+    """What is being built for one chapter."""
+
+    chapter: Chapter
+    ctx: Context
+    out: Path
+    images: list[str] = field(default_factory=list)
+
+    def _image(self, data: str, ext: str, cell, k: int) -> tuple[str, str, str]:
+        name = f"img/{self.ctx.stem}-{cell.get('id', 'cell')}-{k}.{ext}"
+        target = self.out / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if ext == "svg":
+            target.write_text(data, encoding="utf-8")
+        else:
+            target.write_bytes(base64.b64decode(data))
+        mystnb = cell.metadata.get("mystnb", {})
+        figure = mystnb.get("figure", {})
+        alt = mystnb.get("image", {}).get("alt") or figure.get("caption", "")
+        return name, html.escape(" ".join(alt.split())), figure.get("caption", "")
+
+    def outputs(self, cell, notes: list[str]) -> list[str]:
+        """The HTML of a cell's shown outputs; a figure's full caption goes to ``notes``."""
+        blocks = []
+        for k, o in enumerate(_shown_outputs(cell)):
+            kind = o.get("output_type")
+            if kind == "stream":
+                blocks.append(f'<pre class="output">{html.escape(o["text"].rstrip())}</pre>')
+                continue
+            if kind not in ("display_data", "execute_result"):
+                continue
+            data = o.get("data", {})
+            image = next(((data[m], ext) for m, ext in (("image/svg+xml", "svg"),
+                                                        ("image/png", "png")) if m in data), None)
+            if image:
+                src, alt, caption = self._image(image[0], image[1], cell, k)
+                figure = cell.metadata.get("mystnb", {}).get("figure", {})
+                number = site_references(self.ctx.html_dir).get(
+                    "#number:" + figure.get("name", ""), "")
+                cap = ""
+                if caption:
+                    label = f"<strong>{html.escape(number)}</strong> " if number else ""
+                    cap = f"<figcaption>{label}{first_sentence(self.ctx, caption)}</figcaption>"
+                    notes.append(f"<p><strong>{html.escape(number or 'Figure')}</strong> "
+                                 f"{render_markdown(self.ctx, caption)}</p>")
+                name = html.escape(figure.get("name", ""))
+                blocks.append(f'<figure data-name="{name}"><img src="{src}" alt="{alt}">{cap}</figure>')
+            elif "text/markdown" in data:
+                blocks.append('<div class="output-md">'
+                              + render_markdown(self.ctx, data["text/markdown"]) + "</div>")
+            elif "text/html" in data:
+                blocks.append(f'<div class="output-html">{data["text/html"]}</div>')
+            elif "text/latex" in data:
+                blocks.append(f'<div class="display-math">{html.escape(data["text/latex"])}</div>')
+            elif "text/plain" in data:
+                blocks.append(f'<pre class="output">{html.escape(data["text/plain"])}</pre>')
+        return blocks
 
 
-BOX = re.compile(r'^(<div class="box [^"]*"><div class="box-title">)(.*?)(</div>)(.*)</div>$',
-                 re.DOTALL)
+def highlight(code: str) -> str:
+    return code_block(code, "python")
 
 
-def _chunk_box(block: str) -> list[str]:
-    """A theorem, proof or exercise box taller than a slide continues in a second box."""
-    m = BOX.match(block)
-    if not m or estimate(block) <= BUDGET or BLOCK_MARK not in m.group(4):
-        return [block]
-    open_, title, close, inner = m.groups()
-    parts, current, used = [], [], 50
-    for piece in inner.split(BLOCK_MARK):
-        h = estimate(piece)
-        if current and used + h > BUDGET - 60:
-            parts.append(current)
-            current, used = [], 50
-        current.append(piece)
-        used += h
-    parts.append(current)
-    return [open_ + (title if i == 0 else title + " (continued)") + close + "".join(p) + "</div>"
-            for i, p in enumerate(parts)]
+def pygments_css() -> str:
+    from pygments.formatters import HtmlFormatter
+
+    return HtmlFormatter(style=PYGMENTS_STYLE).get_style_defs(".reveal pre.code .highlight")
 
 
-def _continued(heading: str) -> str:
-    return re.sub(r"(</h[1-4]>)", r' <span class="cont">(continued)</span>\1',
-                  re.sub(r' <span class="cont">\(continued\)</span>', "", heading), count=1)
+# --- an outline's slides --------------------------------------------------------------
+
+@dataclass
+class Slide:
+    title: str
+    parts: list[str]
+    anchor: int | None            # chapter position where the slide's notes start
+    shown: set[int] = field(default_factory=set)   # items shown whole (not notes)
+    extra_notes: list[str] = field(default_factory=list)
+    notes: str = ""
+    columns: bool = False
+    css: str = ""
+    where: str = ""
+    fixed: bool = False           # the anchor was given (`from:`): it is not moved
+    used: set[int] = field(default_factory=set)    # items it shows (whole or in part)
+    code_notes: list[str] = field(default_factory=list)  # code of cells shown as output only
 
 
-def split(blocks: list[str], heading: str | None = None) -> tuple[list[list[str]], str | None]:
-    """Split one slide's blocks into pieces that fit the slide.
+def _fail(where: str, message: str):
+    raise SystemExit(f"lecture outline {where}: {message}")
 
-    Every piece is titled: a piece that does not open with a heading repeats the
-    latest heading (``heading``, from earlier slides, or the slide's own), marked
-    "(continued)"; a heading is never left alone at the foot of a piece. Returns
-    the pieces and the latest heading."""
-    blocks = [piece for block in blocks for box in _chunk_box(block)
-              for text in _chunk_text(box) for piece in _chunk_code(text)]
-    pieces: list[list[str]] = []
-    current: list[str] = []
-    used = 0
 
-    def fresh() -> tuple[list[str], int]:
+def load_outline(stem: str, lectures: Path = LECTURES) -> dict:
+    path = lectures / f"{stem}.yml"
+    if not path.is_file():
+        raise SystemExit(f"no lecture outline for book/{stem}.ipynb: write {path.relative_to(ROOT)}"
+                         " (see lectures/README.md)")
+    try:
+        outline = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as err:
+        raise SystemExit(f"lectures/{path.name}: not valid YAML: {err}") from None
+    unknown = set(outline) - {"slides", "goals", "lectures"}
+    if unknown:
+        _fail(path.name, f"unknown keys {sorted(unknown)}")
+    if not outline.get("slides"):
+        _fail(path.name, "no slides")
+    return outline
+
+
+def build_slide(deck: Deck, spec: dict, where: str) -> Slide:
+    chapter, ctx = deck.chapter, deck.ctx
+    if not isinstance(spec, dict) or set(spec) - SLIDE_KEYS:
+        _fail(where, f"a slide has the keys {sorted(SLIDE_KEYS)}; got {spec!r}")
+    parts: list[str] = []
+    notes: list[str] = []
+    shown: set[int] = set()
+    positions: list[int] = []
+    code_notes: list[str] = []
+    items_open: list[str] = []  # consecutive list items become one list
+
+    def close_items():
+        if items_open:
+            parts.append("<ul>" + "".join(items_open) + "</ul>")
+            items_open.clear()
+
+    for part in spec.get("show") or []:
+        if isinstance(part, str):
+            part = {"text": part}
+        if not isinstance(part, dict) or set(part) - PART_KEYS or \
+                len(set(part) - {"in"}) != 1:
+            _fail(where, f"each entry of `show` is one of {sorted(PART_KEYS - {'in'})}; "
+                         f"got {part!r}")
+        (kind, value), = ((k, v) for k, v in part.items() if k != "in")
+        if kind != "item":
+            close_items()
+        if kind == "statement":
+            item = chapter.directive(value)
+            parts.append(chapter.html(item))
+            shown.add(item.pos)
+            positions.append(item.pos)
+        elif kind == "formula":
+            f = chapter.formula(value, part.get("in"))
+            tag = ""
+            if f.label:
+                number = site_references(ctx.html_dir).get(f"equation-{f.label}", "")
+                tag = f"\\tag{{{number.strip('()')}}}" if number else ""
+            tex = html.escape(f.tex)
+            parts.append(f'<div class="display-math">{tex}</div>' if f.environment else
+                         f'<div class="display-math">\\[{tex}{tag}\\]</div>')
+            positions.append(f.item)
+            if chapter.items[f.item].kind == "math":  # the formula is the whole block
+                shown.add(f.item)
+        elif kind in ("cell", "output", "figure"):
+            item = chapter.find(value)
+            if item.kind != "code":
+                _fail(where, f"{value!r} is not a code cell of the chapter")
+            if kind == "figure" and not item.figure:
+                _fail(where, f"cell {value!r} has no figure (myst-nb `figure.name`)")
+            cell = item.cell
+            tags = set(cell.metadata.get("tags", []))
+            show_code = kind == "cell" and not tags & {"hide-input", "remove-input", "hide-cell"}
+            blocks = []
+            printed = [o for o in _shown_outputs(cell) if o.get("output_type") == "stream"]
+            if not show_code and printed and len(printed) == len(_shown_outputs(cell)) \
+                    and not tags & {"hide-input", "remove-input", "hide-cell"}:
+                code_notes.append(highlight(cell.source))  # a printed check, not a table
+            if show_code:
+                lines = len(cell.source.strip().split("\n"))
+                if lines > CODE_LINES_MAX:
+                    _fail(where, f"cell {value!r} has {lines} lines of code, more than a "
+                                 f"slide shows ({CODE_LINES_MAX}): show its `output:`")
+                blocks.append(highlight(cell.source))
+            outs = [] if "remove-output" in tags else deck.outputs(cell, notes)
+            if not outs and not show_code:
+                _fail(where, f"cell {value!r} shows nothing (no output)")
+            blocks += outs
+            kind_css = "cell figure-cell" if any(b.startswith("<figure") for b in outs) else "cell"
+            parts.append(f'<div class="{kind_css}" data-cell="{html.escape(item.cell_id)}">'
+                         + "".join(blocks) + "</div>")
+            shown.add(item.pos)
+            positions.append(item.pos)
+        elif kind == "text":
+            parts.append(render_markdown(ctx, str(value)))
+        elif kind == "block":
+            item = chapter.block(value)
+            parts.append(chapter.html(item))
+            shown.add(item.pos)
+            positions.append(item.pos)
+        elif kind == "item":
+            item, tokens = chapter.list_item(value)
+            items_open.append(_render_tokens(ctx, tokens, _parser().renderer))
+            positions.append(item.pos)
+        elif kind == "exercises":
+            found = chapter.exercises() if value == "all" else [
+                chapter.directive(label) for label in value]
+            if not found:
+                _fail(where, "the chapter has no exercises")
+            rows = []
+            for item in found:
+                if item.name != "exercise":
+                    _fail(where, f"{item.label!r} is not an exercise")
+                refs = site_references(ctx.html_dir)
+                number = refs.get("#number:" + item.label, "") or "Exercise"
+                options, body = _split_options(item.tokens[0].content)
+                first = next((p for p in re.split(r"\n\s*\n", body.strip()) if p.strip()), "")
+                rows.append(f'<li data-label="{html.escape(item.label)}">'
+                            f'<span class="ex-number">{html.escape(number)}</span> '
+                            f"{first_sentence(ctx, first)}</li>")
+                positions.append(item.pos)
+            parts.append('<ul class="exercises">' + "".join(rows) + "</ul>")
+    close_items()
+    anchor = None
+    if "from" in spec:
+        start = spec["from"]
+        if isinstance(start, dict) and set(start) == {"block"}:
+            anchor = chapter.block(start["block"]).pos
+        elif isinstance(start, dict):
+            _fail(where, f"`from` is a name or {{block: phrase}}; got {start!r}")
+        else:
+            anchor = chapter.find(start).pos
+    elif positions:
+        anchor = min(positions)
+    if spec.get("title"):
+        title = _inline(ctx, str(spec["title"]))
+    else:
+        heading = chapter.heading_before(anchor) if anchor is not None else None
         if heading is None:
-            return [], 0
-        return [_continued(heading)], estimate(heading)
+            _fail(where, "a slide with nothing from the chapter needs a `title`")
+        title = _inline(ctx, heading.title)
+    if not parts:
+        _fail(where, "a slide shows something: `show` is empty")
+    return Slide(title=title, parts=parts, anchor=anchor, shown=shown, extra_notes=notes,
+                 columns=bool(spec.get("columns")), where=where, fixed="from" in spec,
+                 used=set(positions), code_notes=code_notes)
 
-    if blocks and not HEADING.match(blocks[0]):
-        current, used = fresh()
-    for block in blocks:
-        h = estimate(block)
-        content = [b for b in current if not HEADING.match(b)]
-        if content and used + h > BUDGET and not block.startswith('<aside class="notes"'):
-            pieces.append(current)
-            current, used = ([], 0) if HEADING.match(block) else fresh()
-        if HEADING.match(block):
-            heading = block
-        current.append(block)
-        used += h
-    if any(not HEADING.match(b) for b in current):
-        pieces.append(current)
-    elif pieces and current:  # only a heading left: it belongs to nothing
-        pass
-    return pieces, heading
 
+def goals_slide(deck: Deck) -> Slide | None:
+    """The chapter's learning goals: the paragraph that names them and the list after it."""
+    items = deck.chapter.items
+    for k, item in enumerate(items):
+        if item.kind == "prose" and re.match(r"\s*\*\*Learning goals", item.source):
+            shown = {item.pos}
+            intro = re.sub(r"^\s*\*\*Learning goals\.?\*\*\.?\s*", "", item.source)
+            parts = [render_markdown(deck.ctx, intro)] if intro.strip() else []
+            if k + 1 < len(items) and items[k + 1].tokens and \
+                    items[k + 1].tokens[0].type in ("bullet_list_open", "ordered_list_open"):
+                parts.append(deck.chapter.html(items[k + 1]))
+                shown.add(items[k + 1].pos)
+            return Slide(title="Learning goals", parts=parts, anchor=item.pos, shown=shown,
+                         css="goals")
+    return None
+
+
+ON_SLIDE = '<p class="on-slide"><em>[on the slide]</em></p>'
+
+
+def assign_notes(deck: Deck, slides: list[Slide]) -> None:
+    """Each slide's notes: the chapter's prose from its anchor to the next slide's anchor
+    (in the chapter's order), less what any slide shows whole."""
+    chapter = deck.chapter
+    shown = set().union(*(s.shown for s in slides))
+    # A slide's notes start with what leads up to the first thing it shows: the paragraphs
+    # (and code cells no slide shows) right above it and the heading of their section;
+    # not a theorem or proof, anything a slide shows, nor the prose of an earlier section.
+    used = set().union(*(s.used for s in slides)) | shown | {
+        s.anchor for s in slides if s.anchor is not None}
+    for slide in sorted((s for s in slides if s.anchor is not None), key=lambda s: s.anchor):
+        if slide.fixed:
+            continue
+        pos, headed = slide.anchor, False
+        while pos > 0:
+            before = chapter.items[pos - 1]
+            if before.pos in used or chapter.is_running_note(before):
+                break
+            if before.kind == "heading" and before.level > 1:
+                headed = True
+            elif headed or before.kind not in ("prose", "math", "code"):
+                break
+            pos -= 1
+        used.add(pos)
+        slide.anchor = pos
+    starts = sorted({s.anchor for s in slides if s.anchor is not None})
+    for slide in slides:
+        notes = list(slide.extra_notes)
+        if slide.anchor is not None:
+            later = [p for p in starts if p > slide.anchor]
+            end = later[0] if later else len(chapter.items)
+            for item in chapter.items[slide.anchor:end]:
+                if item.pos in slide.shown and item.is_prose and notes[-1:] != [ON_SLIDE]:
+                    notes.append(ON_SLIDE)  # where the slide's own text stands
+                if not item.is_prose or item.pos in shown or chapter.is_running_note(item):
+                    continue
+                if item.kind == "heading":
+                    if item.level == 1 or _inline(deck.ctx, item.title) == slide.title:
+                        continue
+                    notes.append(f'<p class="notes-heading"><strong>'
+                                 f"{_inline(deck.ctx, item.title)}</strong></p>")
+                    continue
+                notes.append(chapter.html(item))
+        if all(n == ON_SLIDE for n in notes):
+            notes = []  # the slide shows all the chapter says here
+        if not notes and slide.code_notes:
+            # a check's output with no prose of its own: the notes show what it runs
+            notes = ['<p class="notes-heading"><strong>The code (not on the slide)</strong></p>']
+            notes += slide.code_notes
+        text = "".join(notes)
+        text = re.sub(r"<figure\b.*?</figure>", "", text, flags=re.DOTALL)
+        slide.notes = text.replace('<div class="box-title">', '<div class="box-title notes-box">')
+
+
+def slide_html(slide: Slide, index: int) -> str:
+    if slide.columns:
+        body = '<div class="columns">' + "".join(
+            f'<div class="column">{p}</div>' for p in _column_parts(slide.parts)) + "</div>"
+    else:
+        body = "\n".join(slide.parts)
+    notes = f'\n<aside class="notes">{slide.notes}</aside>' if slide.notes.strip() else ""
+    css = f' class="{slide.css}"' if slide.css else ""
+    return (f'<section{css} data-slide="{index}"><div class="slide-body">'
+            f"<h2>{slide.title}</h2>\n{body}</div>{notes}</section>")
+
+
+def _column_parts(parts: list[str]) -> list[str]:
+    """Parts side by side; a single cell puts its code (or its first output) beside the
+    rest of what it shows."""
+    if len(parts) == 1:
+        m = re.match(r'(<div class="cell[^"]*"[^>]*>)(.*)</div>$', parts[0], re.DOTALL)
+        blocks = re.findall(r'<pre class="(?:code|output)".*?</pre>|<figure\b.*?</figure>|'
+                            r'<div class="output-(?:md|html)">.*?</div>(?=<|$)',
+                            m.group(2), re.DOTALL) if m else []
+        if len(blocks) >= 2 and "".join(blocks) == m.group(2):
+            return [m.group(1) + blocks[0] + "</div>",
+                    m.group(1) + "".join(blocks[1:]) + "</div>"]
+    return parts
+
+
+def deck_html(deck: Deck, outline: dict, title: str) -> tuple[str, int]:
+    stem = deck.ctx.stem
+    slides: list[Slide] = []
+    goals = goals_slide(deck) if outline.get("goals", True) else None
+    if goals:
+        slides.append(goals)
+    for k, spec in enumerate(outline["slides"], start=1):
+        where = f"lectures/{stem}.yml, slide {k}" + (
+            f" ({spec.get('title')!r})" if isinstance(spec, dict) and spec.get("title") else "")
+        try:
+            slides.append(build_slide(deck, spec, where))
+        except OutlineError as err:
+            raise SystemExit(f"{where}: {err}") from None
+    # the title slide takes the chapter's opening prose as its notes
+    title_slide = Slide(title="", parts=[], anchor=0, css="title-slide")
+    assign_notes(deck, [title_slide] + slides)
+    total = 1 + len(slides)
+    if total > MAX_SLIDES:
+        raise SystemExit(f"lectures/{stem}.yml: {total} slides, more than {MAX_SLIDES} "
+                         "(one or two 75-minute lectures)")
+    lectures = outline.get("lectures", 1)
+    first = (f'<section class="title-slide" data-slide="0"><div class="slide-body">'
+             f'<h1 class="deck-title">{title}</h1>'
+             f'<p class="deck-sub">Lecture slides for the chapter of <em>ML, Worked and '
+             f"Checked</em> · {total} slides, {lectures} lecture"
+             f"{'s' if lectures != 1 else ''} of 75 minutes</p>"
+             f'<p class="deck-keys">Speaker notes: press <kbd>S</kbd>. All keys: '
+             f"<kbd>?</kbd></p></div>"
+             + (f'\n<aside class="notes">{title_slide.notes}</aside>'
+                if title_slide.notes.strip() else "") + "</section>")
+    sections = [first] + [slide_html(s, i) for i, s in enumerate(slides, start=1)]
+    page = TEMPLATE.format(title=html.escape(re.sub(r"<[^>]+>", "", title)), theme=THEME,
+                           pygments=pygments_css(),
+                           slides="\n".join(sections), width=WIDTH, height=HEIGHT)
+    return page, total
+
+
+# --- the page ---------------------------------------------------------------------------
 
 TEMPLATE = """<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title} (slides)</title>
+<title>{title} (lecture slides)</title>
+<script>
+// A phone held upright reads the deck as a page (see the end of the stylesheet).
+if (window.matchMedia('(max-width: 600px)').matches
+    && !/print-pdf|receiver/.test(location.search)) {{
+  document.documentElement.classList.add('mlhw-read');
+}}
+</script>
 <link rel="stylesheet" href="reveal.js/dist/reset.css">
 <link rel="stylesheet" href="reveal.js/dist/reveal.css">
 <link rel="stylesheet" href="reveal.js/dist/theme/{theme}.css">
 <style>
-.reveal {{ font-size: 24px; }}
+.reveal {{ font-size: 28px; }}
+.reveal section.goals {{ font-size: 26px; }}
 .reveal .slides {{ text-align: left; }}
-/* only a slide's own box is padded (a stack of sub-slides is not): its content stays
-   within 40 px of the sides and clear of the navigation arrows at the bottom right */
-.reveal .slides section:not(.stack) {{ height: 100%; box-sizing: border-box !important;
-  padding: 10px 40px 72px !important; }}
-.reveal .slides section.stack {{ padding: 0 !important; }}
-.reveal .controls {{ transform: scale(0.5); transform-origin: bottom right; }}
-.reveal h1.deck-title {{ font-size: 1.9em; margin: 30px 0 24px; text-transform: none; }}
-.reveal h1, .reveal h2, .reveal h3, .reveal h4 {{ text-transform: none; margin: 0 0 14px; }}
-.reveal h2 {{ font-size: 1.45em; }} .reveal h3 {{ font-size: 1.2em; }} .reveal h4 {{ font-size: 1.05em; }}
-.reveal h2 .cont, .reveal h3 .cont {{ font-size: .6em; color: #555; font-weight: normal; }}
-.reveal p, .reveal li {{ line-height: 1.35; margin: 0 0 10px; }}
-.reveal ul, .reveal ol {{ display: block; margin-left: 1.2em; }}
-.reveal pre {{ width: auto; box-sizing: border-box; margin: 6px 0 12px; box-shadow: none; font-size: 17px; }}
+.reveal .slides > section {{ height: {height}px; box-sizing: border-box !important;
+  padding: 18px 48px 44px !important; }}
+.reveal .slide-body {{ height: 100%; display: flex; flex-direction: column; }}
+.reveal .slide-body > * {{ flex: none; }}
+.reveal .controls {{ transform: scale(0.6); transform-origin: bottom right; }}
+.reveal h1.deck-title {{ font-size: 60px; line-height: 1.15; margin: 150px 0 36px;
+  text-transform: none; }}
+.reveal .deck-sub, .reveal .deck-keys {{ font-size: 28px; color: #444; }}
+.reveal h2 {{ font-size: 40px; text-transform: none; margin: 0 0 14px; line-height: 1.15; }}
+.reveal p, .reveal li {{ line-height: 1.3; margin: 0 0 12px; }}
+.reveal ul, .reveal ol {{ display: block; margin: 0 0 10px 1.1em; }}
+.reveal li > p {{ margin: 0; }}
+.reveal pre {{ width: auto; box-sizing: border-box; margin: 4px 0 10px; box-shadow: none;
+  font-size: 24px; line-height: 1.25; }}
 .reveal pre code {{ white-space: pre-wrap; word-break: break-word; max-height: none;
-  padding: 8px 12px; background: #f5f5f5; line-height: 1.4; }}
-.reveal p.code-note {{ font-size: .75em; color: #555; font-style: italic; }}
+  padding: 6px 12px; background: #f6f6f6; }}
 .reveal pre.output {{ white-space: pre-wrap; word-break: break-word; background: #fbfbf2;
-  padding: 6px 12px; border-left: 3px solid #ccc; }}
-.reveal .box {{ border: 1px solid #c9d6df; border-left: 5px solid #0a5f6e; border-radius: 4px;
-  padding: 6px 16px 8px; margin: 8px 0 14px; background: #f6fafb; }}
-.reveal .box.prf-proof, .reveal .box.proof {{ border-left-color: #888; background: #fafafa; }}
+  padding: 6px 12px; border-left: 4px solid #bbb; }}
+.reveal .box {{ border: 1px solid #c9d6df; border-left: 6px solid #0a5f6e; border-radius: 4px;
+  padding: 8px 18px 10px; margin: 6px 0 14px; background: #f6fafb; }}
 .reveal .box.exercise {{ border-left-color: #7a3a00; background: #fdf8f3; }}
+.reveal .box > p:last-child {{ margin-bottom: 0; }}
 .reveal .box-title {{ font-weight: bold; margin-bottom: 6px; }}
-.reveal figure {{ margin: 6px 0; text-align: center; }}
-.reveal figure img {{ max-width: 100%; margin: 0 auto; object-fit: contain; }}
-.reveal figcaption {{ font-size: .75em; color: #333; }}
-.reveal table {{ font-size: .8em; }}
-.reveal .display-math {{ margin: 8px 0; overflow-x: auto; max-width: 100%; }}
-.reveal .output-html {{ max-width: 100%; overflow-x: auto; }}
-.reveal mjx-container[display="true"] {{ max-width: 100%; overflow-x: auto; overflow-y: hidden; }}
-.reveal table {{ display: block; max-width: 100%; overflow-x: auto; }}
-.reveal figure img, .reveal img {{ max-width: 100%; }}
-/* the number at the bottom left, clear of the navigation arrows at the bottom right */
-.reveal .slide-number {{ font-size: 16px; left: 8px; right: auto; bottom: 8px; }}
-.reveal .fit-inner {{ transform-origin: top left; }}
+/* a figure takes the room the slide has left */
+.reveal .cell.figure-cell, .reveal figure {{ flex: 1 1 0; min-height: 0; display: flex;
+  flex-direction: column; margin: 0; }}
+.reveal figure img {{ flex: 1 1 0; min-height: 0; width: 100%; object-fit: contain;
+  margin: 0; }}
+.reveal figcaption {{ flex: none; font-size: 24px; color: #333; text-align: left;
+  margin-top: 6px; }}
+.reveal .columns {{ display: grid; grid-template-columns: 1fr 1fr; gap: 28px;
+  flex: 1 1 0; min-height: 0; }}
+.reveal .column {{ min-width: 0; display: flex; flex-direction: column; }}
+.reveal table {{ font-size: 24px; border-collapse: collapse; margin: 4px 0 10px; }}
+.reveal table th, .reveal table td {{ padding: 2px 12px; border-bottom: 1px solid #ccc; }}
+.reveal .display-math {{ margin: 6px 0 10px; }}
+.reveal blockquote {{ width: auto; margin: 6px 0 14px; padding: 8px 18px; font-style: normal;
+  background: #f7f7f7; border-left: 6px solid #bbb; box-shadow: none; }}
+.reveal ul.exercises {{ list-style: none; margin-left: 0; }}
+.reveal ul.exercises li {{ margin-bottom: 10px; }}
+.reveal .ex-number {{ font-weight: bold; color: #7a3a00; }}
+.reveal kbd {{ font-family: monospace; border: 1px solid #999; border-radius: 4px;
+  padding: 0 6px; }}
+.reveal .slide-number {{ font-size: 24px; left: 10px; right: auto; bottom: 8px;
+  background: none; color: #555; }}
+{pygments}
+/* The handout (?print-pdf): reveal.js's print styles drop the slide's padding, set code
+   in Courier and end with a blank page; keep the slide as on the screen. */
+html.print-pdf .reveal .slides section {{ padding: 18px 48px 44px !important;
+  height: {height}px !important; }}
+html.print-pdf .reveal pre code {{ font-family: monospace !important; }}
+html.print-pdf .reveal .slides .pdf-page:last-of-type {{ page-break-after: auto;
+  break-after: auto; }}
+html.print-pdf .reveal .slide-number-pdf {{ font-size: 24px; left: 10px; right: auto;
+  top: auto; bottom: 8px; color: #555; background: none; }}
+/* A phone held upright: the slides one below the other, text at a reading size. */
+html.mlhw-read, html.mlhw-read body {{ height: auto; overflow: auto; }}
+html.mlhw-read .reveal {{ height: auto; overflow: visible; font-size: 17px; }}
+html.mlhw-read .reveal .slides {{ position: static; width: auto; height: auto;
+  pointer-events: auto; margin: 0; }}
+html.mlhw-read .reveal .slides > section {{ display: block !important; position: static !important;
+  height: auto; width: auto; padding: 14px 14px 18px !important; opacity: 1 !important;
+  visibility: visible !important; transform: none !important;
+  border-bottom: 1px solid #ccc; }}
+html.mlhw-read .reveal .slide-body {{ height: auto; display: block; }}
+html.mlhw-read .reveal section.goals {{ font-size: inherit; }}
+html.mlhw-read .reveal h1.deck-title {{ font-size: 28px; margin: 20px 0 14px; }}
+html.mlhw-read .reveal h2 {{ font-size: 23px; }}
+html.mlhw-read .reveal .deck-sub, html.mlhw-read .reveal .deck-keys,
+html.mlhw-read .reveal figcaption {{ font-size: 15px; }}
+html.mlhw-read .reveal pre, html.mlhw-read .reveal table {{ font-size: 13px; }}
+html.mlhw-read .reveal pre code, html.mlhw-read .reveal pre.output {{ white-space: pre;
+  overflow-x: auto; }}
+html.mlhw-read .reveal table {{ display: block; overflow-x: auto; }}
+html.mlhw-read .reveal mjx-container[display="true"] {{ overflow-x: auto; overflow-y: hidden;
+  max-width: 100%; }}
+html.mlhw-read .reveal .columns {{ display: block; }}
+html.mlhw-read .reveal figure img {{ width: 100%; height: auto; max-height: none; }}
+html.mlhw-read .reveal aside.notes, html.mlhw-read .reveal .deck-keys {{ display: none; }}
+html.mlhw-read .reveal .controls, html.mlhw-read .reveal .progress,
+html.mlhw-read .reveal .slide-number {{ display: none; }}
 </style>
-<script>
-window.MathJax = {{
-  tex: {{inlineMath: [['\\\\(', '\\\\)']], displayMath: [['\\\\[', '\\\\]']],
-         processEnvironments: true, macros: {macros}}},
-  options: {{enableMenu: false}},
-  startup: {{typeset: true}}
-}};
-</script>
-<script defer src="{mathjax}"></script>
 <script defer src="reveal.js/dist/reveal.js"></script>
 <script defer src="reveal.js/plugin/notes/notes.js"></script>
 </head>
@@ -555,43 +630,33 @@ window.MathJax = {{
 {slides}
 </div></div>
 <script>
-// A display formula that MathJax could not break to the column (a wide matrix) is set
-// in a smaller font until it fits (data-fit-scale), never below 60 %.
-function mlhwFitMath(slide) {{
-  slide.querySelectorAll('mjx-container[display="true"]').forEach(function (m) {{
-    var box = m.clientWidth, wide = m.scrollWidth;
+// A display formula MathJax could not break to the column is set smaller until it fits,
+// never below 24 px (data-fit-scale).
+function mlhwFitMath(root) {{
+  root.querySelectorAll('mjx-container[display="true"]:not([data-fit-scale])').forEach(function (m) {{
+    var box = m.parentElement.clientWidth, wide = m.scrollWidth;
     if (box > 0 && wide > box + 1) {{
-      var z = Math.max(0.6, 0.98 * box / wide), size = parseFloat(m.style.fontSize) || 100;
-      m.style.fontSize = (size * z).toFixed(1) + '%';
+      var size = parseFloat(getComputedStyle(m).fontSize);
+      var z = Math.max(24 / size, 0.98 * box / wide);
+      m.style.fontSize = (size * z).toFixed(1) + 'px';
       m.dataset.fitScale = z.toFixed(2);
     }}
   }});
 }}
-// Fit: a slide still taller than the 1280 x 720 slide is zoomed to fit (data-fit-zoom).
-function mlhwFit(slide) {{
-  if (!slide || slide.dataset.fitDone) return;
-  mlhwFitMath(slide);
-  slide.style.zoom = '';
-  var h = slide.scrollHeight, limit = {height};
-  if (h > limit) {{
-    var z = Math.max(0.5, limit / h);
-    slide.style.zoom = z;
-    slide.dataset.fitZoom = z.toFixed(2);
-  }}
-  slide.dataset.fitDone = '1';
-}}
 window.addEventListener('load', function () {{
-  var ready = (window.MathJax && MathJax.startup) ? MathJax.startup.promise : Promise.resolve();
-  ready.then(function () {{
-    Reveal.initialize({{
-      width: {width}, height: {height}, margin: 0.02, center: false, hash: true,
-      slideNumber: 'h.v', showSlideNumber: 'all', controls: true, progress: true,
-      transition: 'none', plugins: [RevealNotes]
-    }}).then(function () {{
-      mlhwFit(Reveal.getCurrentSlide());
-      Reveal.on('slidechanged', function (e) {{ mlhwFit(e.currentSlide); }});
-      document.body.dataset.deckReady = '1';
-    }});
+  if (document.documentElement.classList.contains('mlhw-read')) {{
+    document.body.dataset.deckReady = '1';
+    return;
+  }}
+  Reveal.initialize({{
+    width: {width}, height: {height}, margin: 0, center: false, hash: true,
+    slideNumber: 'c/t', showSlideNumber: 'all', controls: true, progress: true,
+    transition: 'none', pdfMaxPagesPerSlide: 1, pdfSeparateFragments: false,
+    plugins: [RevealNotes]
+  }}).then(function () {{
+    mlhwFitMath(document);
+    Reveal.on('slidechanged', function (e) {{ mlhwFitMath(e.currentSlide); }});
+    document.body.dataset.deckReady = '1';
   }});
 }});
 </script>
@@ -600,56 +665,76 @@ window.addEventListener('load', function () {{
 """
 
 
-def deck_html(ctx: Context, out: Path, nb, title: str) -> str:
-    first, start = title_slide(ctx, nb)
-    sections = [first]
-    heading = None
-    for horizontal in slides_of(ctx, out, nb, start):
-        verticals = []
-        for sub in horizontal:
-            pieces, heading = split(sub, heading)
-            verticals.extend(piece for piece in pieces if piece)
-        if len(verticals) == 1:
-            sections.append("<section>" + "\n".join(verticals[0]) + "</section>")
-        elif verticals:
-            sections.append("<section>" + "".join(
-                "<section>" + "\n".join(v) + "</section>" for v in verticals) + "</section>")
-    return TEMPLATE.format(title=html.escape(title), theme=THEME,
-                           macros=json.dumps(mathjax_macros()),
-                           mathjax="../mathjax/tex-mml-chtml.js",
-                           slides="\n".join(sections), width=WIDTH, height=HEIGHT)
+def mathjax_macros() -> dict:
+    config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+    return config["sphinx"]["config"]["mathjax3_config"]["tex"]["macros"]
 
 
-def build(out: Path, path: Path, html_dir: Path) -> list[str]:
+def copy_assets(out: Path) -> None:
+    """reveal.js (its core, the white theme and its font, the notes plugin)."""
+    reveal = out / "reveal.js"
+    if reveal.exists():
+        shutil.rmtree(reveal)
+    source = NODE / "reveal.js"
+    for name in ("reset.css", "reveal.css", "reveal.js", f"theme/{THEME}.css"):
+        (reveal / "dist" / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(source / "dist" / name, reveal / "dist" / name)
+    theme_css = (source / "dist" / "theme" / f"{THEME}.css").read_text(encoding="utf-8")
+    for font_css in re.findall(r'@import url\(\.?/?([^)]+\.css)\)', theme_css):
+        font_dir = (source / "dist" / "theme" / font_css).parent
+        shutil.copytree(font_dir, reveal / "dist" / "theme" / font_css.rsplit("/", 1)[0],
+                        dirs_exist_ok=True)
+    shutil.copytree(source / "plugin" / "notes", reveal / "plugin" / "notes",
+                    ignore=shutil.ignore_patterns("*.map", "*.esm.js", "plugin.js"))
+    for path in reveal.rglob("*.js"):  # no source maps shipped: drop their comments too
+        text = path.read_text(encoding="utf-8")
+        path.write_text(re.sub(r"\n//# sourceMappingURL=\S+\s*$", "\n", text), encoding="utf-8")
+
+
+def build(out: Path, path: Path, html_dir: Path, lectures: Path = LECTURES) -> tuple[list[str], int]:
+    import nbformat
+
     nb = nbformat.read(path, as_version=4)
     markdowns = [c.source for c in nb.cells if c.cell_type == "markdown"]
     ctx = Context(stem=path.stem, glue=glue_values(nb), html_dir=str(html_dir),
                   labels=local_labels(markdowns))
-    from myst_to_slides import chapter_title
-    body = deck_html(ctx, out, nb, chapter_title(path.stem) or path.stem)
+    outline = load_outline(path.stem, lectures)
+    deck = Deck(chapter=Chapter(path, ctx), ctx=ctx, out=out)
+    title = _inline(ctx, chapter_title(path.stem) or path.stem) if (ROOT / "book" / path.name).exists() \
+        else _inline(ctx, next((i.title for i in deck.chapter.items
+                                if i.kind == "heading" and i.level == 1), path.stem))
+    number = chapter_number(str(html_dir), path.stem)  # as the page's title: "3. ..."
+    if number:
+        title = f'<span class="section-number">{number}.</span> {title}'
+    body, total = deck_html(deck, outline, title)
     for name, src in ctx.images:
         (out / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(src, out / name)
     (out / f"{path.stem}.slides.html").write_text(body, encoding="utf-8")
-    return ctx.unresolved
+    return ctx.unresolved, total
 
 
-def prerender(decks: list[Path]) -> bool:
-    """Typeset the decks' math at build time (MathJax 4, as for the site): in-line
-    formulas break at operators instead of running off the slide, and no MathJax runs
-    during the lecture. Without node the decks keep MathJax 3 in the browser."""
-    import subprocess
+# --- math at build time ------------------------------------------------------------
+
+NOTES = re.compile(r'(<aside class="notes">)(.*?)(</aside>)', re.DOTALL)
+MJX = re.compile(r"<mjx-container\b[^>]*>.*?<mjx-assistive-mml\b[^>]*>(<math\b.*?</math>)"
+                 r"</mjx-assistive-mml></mjx-container>", re.DOTALL)
+FONT_URL = re.compile(r'url\("FONTURL_PLACEHOLDER/([\w.-]+\.woff2)"\)')
+
+
+def prerender(decks: list[Path], out: Path) -> None:
+    """Typeset the decks' math at build time (MathJax 4, as for the site), ship the
+    fonts it names in ``OUT/mathjax4/woff2``, and turn the notes' formulas into MathML."""
+    node = shutil.which("node")
+    if not (node and (NODE / "mathjax4").is_dir()):
+        raise SystemExit("slides: node and node_modules/mathjax4 are needed (run `make assets`)")
     import tempfile
 
-    node = shutil.which("node")
-    if not (node and (NODE / "mathjax4").is_dir() and decks):
-        print("slides: node or node_modules/mathjax4 missing: MathJax runs in the browser")
-        return False
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as cfg:
         json.dump({"macros": mathjax_macros(), "lineWidth": LINE_WIDTH}, cfg)
     try:
-        # A rare failure of MathJax 4's dynamic font loader in a fresh node_modules
-        # (seen once in a fresh clone; the same call then succeeds): retry, as the site does.
+        # A rare failure of MathJax 4's dynamic font loader in a fresh node_modules:
+        # retry, as the site does.
         for attempt in range(3):
             done = subprocess.run([node, str(ROOT / "_ext" / "prerender_math.mjs"), cfg.name,
                                    *map(str, decks)], cwd=ROOT, capture_output=True, text=True)
@@ -661,15 +746,60 @@ def prerender(decks: list[Path]) -> bool:
     if done.returncode != 0:
         lines = [line for line in done.stderr.splitlines() if len(line) < 400]
         raise SystemExit("prerender_math.mjs failed:\n" + "\n".join(lines[-30:]))
+    fonts = set()
     for deck in decks:
-        text = deck.read_text(encoding="utf-8").replace("FONTURL_PLACEHOLDER",
-                                                        "../mathjax4/woff2")
-        text = re.sub(r"(@font-face(?:\s*/\*[^*]*\*/)?\s*\{)", r"\1 font-display: swap;", text)
-        text = re.sub(r"<script>\s*window\.MathJax\s*=.*?</script>\s*", "", text, flags=re.DOTALL)
-        text = re.sub(r'<script[^>]*src="[^"]*mathjax/tex-mml-chtml\.js"[^>]*>\s*</script>\s*',
-                      "", text)
+        text = deck.read_text(encoding="utf-8")
+        fonts |= set(FONT_URL.findall(text))
+        text = text.replace("FONTURL_PLACEHOLDER", "mathjax4/woff2")
+        text = re.sub(r"(@font-face(?:\s*/\*[^*]*\*/)?\s*\{)", r"\1 font-display: block;", text)
+        text = NOTES.sub(lambda m: m.group(1) + MJX.sub(r"\1", m.group(2)) + m.group(3), text)
         deck.write_text(text, encoding="utf-8")
-    return True
+    target = out / "mathjax4" / "woff2"
+    if target.exists():
+        shutil.rmtree(target)
+    target.mkdir(parents=True)
+    for name in sorted(fonts):
+        shutil.copy(MATH_FONTS / name, target / name)
+
+
+# --- handouts ---------------------------------------------------------------------------
+
+def find_chromium() -> str | None:
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        path = shutil.which(name)
+        if path:
+            return path
+    return None
+
+
+def handouts(decks: list[Path]) -> list[Path]:
+    """One PDF per deck (``<chapter>.handout.pdf``), one slide per page."""
+    chromium = find_chromium()
+    if chromium is None:
+        print("slides: Chromium not found: no PDF handouts (apt-get install chromium)")
+        return []
+    env = dict(os.environ, CHROME_PATH=os.environ.get("CHROME_PATH", chromium))
+    done = subprocess.run(["node", str(ROOT / "tools" / "deck_pdf.mjs"), *map(str, decks)],
+                          cwd=ROOT, capture_output=True, text=True, env=env)
+    if done.returncode != 0:
+        raise SystemExit("deck_pdf.mjs failed:\n" + done.stderr[-3000:])
+    pdfs = [d.with_name(d.name.replace(".slides.html", ".handout.pdf")) for d in decks]
+    for pdf in pdfs:
+        _fix_pdf_dates(pdf)
+    return pdfs
+
+
+def _fix_pdf_dates(pdf: Path) -> None:
+    """Chromium stamps the time and a random id into a PDF: the same deck makes the same
+    bytes with the dates of the deck's content hash instead (same lengths, so the
+    cross-reference offsets stay right)."""
+    data = pdf.read_bytes()
+    data = re.sub(rb"\(D:\d{14}", b"(D:20260101000000", data)
+    digest = hashlib.sha256(re.sub(rb"/ID \[<[0-9A-Fa-f]+> <[0-9A-Fa-f]+>\]", b"", data)).hexdigest()
+    data = re.sub(rb"/ID \[<([0-9A-Fa-f]+)> <([0-9A-Fa-f]+)>\]",
+                  lambda m: b"/ID [<" + digest[:len(m.group(1))].upper().encode() + b"> <" +
+                  digest[:len(m.group(2))].upper().encode() + b">]", data)
+    pdf.write_bytes(data)
 
 
 def main(argv: list[str]) -> None:
@@ -683,11 +813,16 @@ def main(argv: list[str]) -> None:
     copy_assets(out)
     decks = []
     for path in map(Path, argv[1:]):
-        unresolved = build(out, path, html_dir)
+        unresolved, total = build(out, path, html_dir)
         note = f" ({len(unresolved)} unresolved: {', '.join(unresolved[:5])})" if unresolved else ""
-        print(f"slides: {out / (path.stem + '.slides.html')}{note}")
+        print(f"slides: {out / (path.stem + '.slides.html')}: {total} slides{note}")
         decks.append(out / f"{path.stem}.slides.html")
-    prerender(decks)
+    prerender(decks, out)
+    if any(html_dir.glob("book/*.html")):
+        for pdf in handouts(decks):
+            print(f"slides: {pdf}")
+    else:
+        print(f"slides: no site in {html_dir} yet (references unnumbered): no handouts this time")
 
 
 if __name__ == "__main__":

@@ -13,12 +13,13 @@ rendered here:
   anything unresolvable renders as "??" (the slide test fails on it);
 * directives: theorem-like blocks and exercises become titled boxes numbered as
   in the book; ``solution`` blocks are dropped (slides are shown to the class;
-  gated solutions are dropped by :mod:`build_slides`); admonitions become boxes;
+  gated solutions are dropped by :mod:`chapter_items`); admonitions become boxes;
   ``math`` becomes display math; MyST targets and comments disappear;
-* math stays TeX between ``\\(``/``\\)`` and ``\\[``/``\\]`` for MathJax.
+* math stays TeX between ``\\(``/``\\)`` and ``\\[``/``\\]`` for MathJax;
+* code is highlighted by Pygments (:func:`code_block`).
 
-:func:`render_blocks` returns one HTML string per top-level block, so that
-:mod:`build_slides` can split a slide that would be taller than the screen.
+:func:`render_blocks` returns one HTML string per top-level block; the lecture decks
+(:mod:`build_slides`) show the blocks an outline names and put the rest in the notes.
 """
 
 from __future__ import annotations
@@ -52,7 +53,6 @@ KINDS = {
 DROP = {"solution", "toctree", "bibliography", "tableofcontents", "glossary", "include",
         "code-cell", "raw", "only"}
 GATES = {"solution-start", "solution-end"}
-BLOCK_MARK = "<!--block-->"
 
 
 @lru_cache(maxsize=1)
@@ -301,12 +301,31 @@ def _included(arg: str, options: dict[str, str]) -> str | None:
     return text.rstrip("\n")
 
 
+def code_block(code: str, language: str = "") -> str:
+    """A block of code, highlighted by Pygments (the site's highlighter) when its
+    language is known."""
+    from pygments import highlight
+    from pygments.formatters import HtmlFormatter
+    from pygments.lexers import get_lexer_by_name
+    from pygments.util import ClassNotFound
+
+    language = language.strip().split()[0] if language and language.strip() else ""
+    try:
+        lexer = get_lexer_by_name(language) if language else None
+    except ClassNotFound:
+        lexer = None
+    if lexer is None:
+        return f'<pre class="code"><code>{html.escape(code.strip(chr(10)))}</code></pre>'
+    body = highlight(code.strip("\n"), lexer, HtmlFormatter(nowrap=True)).rstrip()
+    return (f'<pre class="code"><code class="language-{html.escape(language)} highlight">'
+            f"{body}</code></pre>")
+
+
 def _directive(ctx: Context, info: str, body: str) -> str:
     match = re.match(r"^\{([A-Za-z0-9_:-]+)\}\s*(.*)$", info.strip())
     if not match:  # a plain code fence
         lang = info.strip().split()[0] if info.strip() else ""
-        return (f'<pre class="code"><code class="language-{html.escape(lang)}">'
-                f"{html.escape(body)}</code></pre>")
+        return code_block(body, lang)
     name, arg = match.groups()
     options, content = _split_options(body)
     if name in DROP or name in GATES:
@@ -314,12 +333,12 @@ def _directive(ctx: Context, info: str, body: str) -> str:
     if name in ("math",):
         return '<div class="display-math">\\[' + html.escape(content.strip()) + "\\]</div>"
     if name in ("code-block", "code", "sourcecode"):
-        return f'<pre class="code"><code>{html.escape(content)}</code></pre>'
+        return code_block(content, arg.strip() or options.get("language", ""))
     if name == "literalinclude":
         code = _included(arg, options)
         if code is None:
             return html.escape(ctx._missing(name, arg))
-        return f'<pre class="code"><code class="language-python">{html.escape(code)}</code></pre>'
+        return code_block(code, options.get("language", "python"))
     if name in ("figure", "image") and arg:
         src = (ROOT / "book" / arg).resolve()
         alt = options.get("alt", "")
@@ -342,10 +361,9 @@ def _directive(ctx: Context, info: str, body: str) -> str:
         heading, title = title, ""
     css = "box " + name.replace(":", "-") + (" proof" if name == "prf:proof" else "")
     head = heading + (f" ({title})" if title and heading else title)
-    # inner blocks are separated by a marker, so that a box taller than a slide can be
-    # split (build_slides.split)
-    return (f'<div class="{css}"><div class="box-title">{head}</div>'
-            + BLOCK_MARK.join(render_blocks(ctx, content)) + "</div>")
+    data = f' data-label="{html.escape(label)}"' if label else ""
+    return (f'<div class="{css}"{data}><div class="box-title">{head}</div>'
+            + "".join(render_blocks(ctx, content)) + "</div>")
 
 
 def _blocks(ctx: Context, tokens: list[Token]) -> list[str]:
