@@ -3,7 +3,7 @@
 #   make test   -> every test (library, notebooks via nbval, built site)
 SHELL := /bin/bash
 .DEFAULT_GOAL := book
-.PHONY: book test test-lib lock serve clean distclean execute assets venv slides book-student pdf pdf-student audit bench help check-tools dist notebooks assignments
+.PHONY: book test test-lib lock serve clean distclean execute assets venv slides book-student pdf pdf-student audit bench help check-tools dist notebooks assignments course
 
 PYTHON ?= python3
 # The lock (requirements.txt) needs Python 3.11 or newer (contourpy 1.3.3, for one);
@@ -54,6 +54,7 @@ help:
 	@echo "make audit         Lighthouse (mobile) + axe-core on every page; writes benchmarks/audit.md"
 	@echo "make bench         benchmarks against scikit-learn; writes benchmarks/results.md"
 	@echo "make assignments   otter-grader assignments, one per chapter: _build/assignments/<chapter>/{student,autograder}"
+	@echo "make course        everything a course needs in _build/course (sites, PDFs, decks, assignments, notebooks)"
 	@echo "make clean         remove build outputs and offline assets"
 	@echo "make distclean     also remove .venv and node_modules"
 
@@ -184,7 +185,7 @@ $(STUDENT_PDF): _build/config-student.yml $(NOTEBOOKS) $(BOOK_SOURCES) $(VENV)/.
 	  --path-output _build/student-pdf
 	@echo "Student PDF: $(CURDIR)/$(STUDENT_PDF)"
 
-test: book book-student assignments $(if $(HAVE_LATEX),pdf pdf-student)
+test: book book-student assignments $(if $(HAVE_LATEX),pdf pdf-student) course
 	$(BIN)/python -m pytest tests book --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg \
 	  -p no:cacheprovider --require-build
 
@@ -197,6 +198,12 @@ _build/assignments/.built: $(ASSIGNMENT_MASTERS) tools/build_assignments.py $(VE
 	rm -rf _build/assignments
 	$(BIN)/python tools/build_assignments.py --out _build/assignments $(ASSIGNMENT_MASTERS)
 	touch $@
+
+# Everything a course needs, in one folder: both sites, both PDFs, the decks with their
+# handouts, the assignments (student/ and autograder/), the notebook bundles, the wheel.
+COURSE := _build/course
+course: book book-student assignments $(if $(HAVE_LATEX),pdf pdf-student)
+	$(BIN)/python tools/build_course.py --out $(COURSE) $(if $(HAVE_LATEX),,--no-pdf)
 
 # The fast loop: the library tests only (marker `lib`, assigned in tests/conftest.py).
 test-lib: $(VENV)/.installed

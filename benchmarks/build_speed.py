@@ -6,8 +6,17 @@ Writes ``mlhwlib/data/results_build.json`` (shipped with the package); the
 * each notebook under ``book/`` executed once with nbclient (kernel start
   included), one at a time, in a fresh kernel;
 * a clean ``make book`` (after ``make clean``: offline assets, slides, every
-  notebook executed, the site) with ``.venv`` already installed;
-* a second ``make book`` with nothing changed (the no-op rebuild).
+  notebook executed, the site, the notebook downloads, the PDF with TeX) with
+  ``.venv`` already installed;
+* a second ``make book`` with nothing changed (the no-op rebuild);
+* ``make course`` after that (the student site and PDF, the assignments, the copy
+  into ``_build/course``), and once more with nothing changed;
+* ``make book`` after a one-line change in one chapter's code (the instructor's
+  guide quotes it: a changed constant re-executes that chapter only), after which
+  the change is undone and the book rebuilt.
+
+The instructor's guide (``book/instructors.md``) and the performance appendix
+read these times (``{build-time}`` role, ``_ext/build_times.py``).
 
 Usage: ``python benchmarks/build_speed.py [--skip-build]``. It rebuilds
 ``_build/`` and ``_extra/``; run it when nothing else is using them. At the end
@@ -55,6 +64,25 @@ def time_make(*targets: str) -> float:
     return time.perf_counter() - start
 
 
+BUILD_KEYS = ("clean_make_book_s", "noop_make_book_s", "course_after_book_s",
+              "noop_make_course_s", "edit_make_book_s")
+EDITED = ROOT / "book" / "matrix_calculus.ipynb"
+
+
+def time_edited_chapter() -> float:
+    """``make book`` after a change to one code cell of one chapter (undone after)."""
+    original = EDITED.read_bytes()
+    nb = nbformat.read(EDITED, as_version=4)
+    cell = next(c for c in reversed(nb.cells) if c.cell_type == "code")
+    cell.source += "\n# an instructor's change"
+    nbformat.write(nb, EDITED)
+    try:
+        return time_make("book")
+    finally:
+        EDITED.write_bytes(original)
+        time_make("book")
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--skip-build", action="store_true", help="only time the notebooks")
@@ -73,12 +101,15 @@ def main(argv=None) -> None:
         print(f"{path.name:28s} {seconds:6.1f} s", flush=True)
     if not args.skip_build:
         time_make("clean")
-        result["clean_make_book_s"] = round(time_make("book"), 1)
-        print(f"clean make book: {result['clean_make_book_s']} s", flush=True)
-        result["noop_make_book_s"] = round(time_make("book"), 2)
-        print(f"no-op make book: {result['noop_make_book_s']} s", flush=True)
+        for key, targets in [("clean_make_book_s", ["book"]), ("noop_make_book_s", ["book"]),
+                             ("course_after_book_s", ["course"]),
+                             ("noop_make_course_s", ["course"])]:
+            result[key] = round(time_make(*targets), 1)
+            print(f"{key}: {result[key]} s", flush=True)
+        result["edit_make_book_s"] = round(time_edited_chapter(), 1)
+        print(f"edit_make_book_s: {result['edit_make_book_s']} s", flush=True)
     else:
-        for key in ("clean_make_book_s", "noop_make_book_s"):
+        for key in BUILD_KEYS:
             if key in previous:
                 result[key] = previous[key]
     OUT.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")

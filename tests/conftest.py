@@ -79,7 +79,8 @@ MARKERS = ("lib", "notebook", "site")
 # Tests that read a built site, student edition or PDF: marker ``site``. A file
 # is also a site file when one of its tests uses a fixture of SITE_FIXTURES.
 SITE_FILES = {"test_site.py", "test_student_edition.py", "test_pdf.py",
-              "test_api_reference.py", "test_audit.py", "test_phone.py", "test_downloads.py"}
+              "test_api_reference.py", "test_audit.py", "test_phone.py", "test_downloads.py",
+              "test_course.py"}
 SITE_FIXTURES = {"html_dir", "chromium", "html_server", "browser_checks", "student_files", "pdf_text",
                  "api_anchors"}
 # Tests of the notebooks -- their sources, their outputs under another numeric
