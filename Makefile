@@ -150,15 +150,18 @@ $(WHEEL): $(LIB_SOURCES) $(wildcard mlhwlib/*/*.py mlhwlib/data/*) pyproject.tom
 
 # Clean notebooks (plain Markdown, no MyST) and mlhw-notebooks.zip beside each site:
 # after the site, whose numbers and anchors they read (tools/build_notebooks.py).
-notebooks: $(WHEEL)
+# Rebuilt only when a page, a notebook, the wheel or the converter changed (the student
+# site's are rebuilt with it: _build/student/.built).
+notebooks: $(HTML)/notebooks/.built
+$(HTML)/notebooks/.built: $(WHEEL) $(NOTEBOOKS) tools/build_notebooks.py tools/myst_to_slides.py \
+    tools/build_slides.py _config.yml LICENSE LICENSE-text.md $(wildcard $(HTML)/book/*.html)
 	$(BIN)/python tools/build_notebooks.py --html $(HTML) --wheel $(WHEEL) $(NOTEBOOKS)
-	@if [ -f _build/student/.built ]; then \
-	  $(BIN)/python tools/build_notebooks.py --student --html $(STUDENT_HTML) --wheel $(WHEEL) $(NOTEBOOKS); fi
+	touch $@
 
 # The student edition: no solutions anywhere (pages, sources, search index, downloads).
 book-student: _build/student/.built
 _build/student/.built: _build/config-student.yml $(NOTEBOOKS) $(BOOK_SOURCES) \
-    _extra/.installed _extra/slides/.built $(WHEEL) tools/build_notebooks.py
+    _extra/.installed _extra/slides/.built $(WHEEL) tools/build_notebooks.py LICENSE LICENSE-text.md
 	rm -rf _build/student
 	$(JB) build . $(JB_FLAGS) --config _build/config-student.yml --path-output _build/student
 	$(BIN)/python tools/build_notebooks.py --student --html $(STUDENT_HTML) --wheel $(WHEEL) $(NOTEBOOKS)

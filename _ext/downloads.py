@@ -188,6 +188,9 @@ def setup(app):
     # the PDF published beside the site (e.g. "mlhw-book.pdf"), or "" for none;
     # the Makefile sets MLHW_PDF when it builds the PDF (TeX installed)
     app.add_config_value("mlhw_pdf", os.environ.get("MLHW_PDF", ""), "html")
+    # the student site's public address (tools/build_notebooks.py links the student
+    # edition's notebooks to it; html_baseurl is the instructors' site's)
+    app.add_config_value("mlhw_student_baseurl", "", "html")
     app.add_directive("source-repository", SourceRepository)
     app.add_role("site-file", site_file_role)
     app.connect("doctree-resolved", _site_files_off_the_site)

@@ -43,7 +43,8 @@ from myst_to_slides import _parser  # noqa: E402  (MyST's own markdown-it parser
 
 CHAPTERS = sorted(p.stem for p in (ROOT / "book").glob("*.ipynb"))
 EDITIONS = {"instructor": HTML, "student": STUDENT_HTML}
-BUNDLE = "mlhw-notebooks"
+BUNDLE = "mlhw-notebooks"  # the zip's name on each site
+FOLDER = {"instructor": "mlhw-notebooks", "student": "mlhw-notebooks-student"}  # its top folder
 NO_TORCH = "PyTorch not installed: this check ran when the book was built"
 TORCH_CHAPTERS = {"lstm_trace", "bptt", "em_elbo_kl"}
 
@@ -72,33 +73,41 @@ def bundled_notebooks(edition: str) -> dict[str, nbformat.NotebookNode]:
 def test_bundle_holds_every_notebook_the_wheel_and_instructions(edition):
     files = bundle_files(edition)
     names = set(files)
-    assert {f"{BUNDLE}/notebooks/{c}.ipynb" for c in CHAPTERS} <= names
+    top = FOLDER[edition]
+    assert {n.split("/")[0] for n in names} == {top}
+    assert {f"{top}/notebooks/{c}.ipynb" for c in CHAPTERS} <= names
+    for licence in ("LICENSE", "LICENSE-text.md"):
+        assert files[f"{top}/{licence}"] == (ROOT / licence).read_bytes(), licence
     wheels = [n for n in names if n.endswith(".whl")]
     assert len(wheels) == 1, wheels
     wheel = Path(wheels[0]).name
-    requirements = files[f"{BUNDLE}/requirements.txt"].decode()
+    requirements = files[f"{top}/requirements.txt"].decode()
     lines = [line.strip() for line in requirements.splitlines()
              if line.strip() and not line.startswith("#")]
     assert f"./{wheel}" in lines
     assert any(line.startswith("jupyterlab") for line in lines)
     assert not any(re.match(r"torch\b", line) for line in lines), "torch must stay optional"
     assert not any("==" in line for line in lines), f"ranges, not pins: {lines}"
-    readme = files[f"{BUNDLE}/README.md"].decode()
+    readme = files[f"{top}/README.md"].decode()
+    assert "CC BY-SA 4.0" in readme and "MIT" in readme
     for command in ("python3 -m venv .venv", ".venv/bin/pip install -r requirements.txt",
                     ".venv/bin/jupyter lab"):
         assert command in readme, command
     # the site publishes the same notebooks one by one, and the wheel at its root
     for chapter in CHAPTERS:
         published = site(edition) / "notebooks" / f"{chapter}.ipynb"
-        assert published.read_bytes() == files[f"{BUNDLE}/notebooks/{chapter}.ipynb"]
-    assert (site(edition) / wheel).read_bytes() == files[f"{BUNDLE}/{wheel}"]
+        assert published.read_bytes() == files[f"{top}/notebooks/{chapter}.ipynb"]
+        header = "".join(json.loads(published.read_text())["cells"][0]["source"])
+        assert "CC BY-SA 4.0" in header and "%pip install" in header, chapter
+    assert (site(edition) / wheel).read_bytes() == files[f"{top}/{wheel}"]
 
 
 def test_both_editions_bundle_the_same_wheel_and_requirements():
     a, b = bundle_files("instructor"), bundle_files("student")
-    shared = [n for n in a if not n.startswith(f"{BUNDLE}/notebooks/") and
+    shared = [n for n in a if not n.startswith(f"{FOLDER['instructor']}/notebooks/") and
               not n.endswith("README.md")]
-    assert shared and all(a[n] == b.get(n) for n in shared), shared
+    same = [n.replace(FOLDER["instructor"], FOLDER["student"], 1) for n in shared]
+    assert shared and all(a[n] == b.get(m) for n, m in zip(shared, same)), shared
 
 
 def test_student_notebooks_have_no_solutions_and_instructor_ones_do():
@@ -181,6 +190,26 @@ def test_no_myst_syntax_is_left(edition):
             if cell.cell_type == "code" and re.search(r"^\s*(from|import) myst_nb\b",
                                                       cell.source, re.M):
                 problems.append(f"{chapter}: imports myst_nb")
+    assert not problems, "\n".join(problems[:30])
+
+
+@pytest.mark.parametrize("edition", EDITIONS)
+def test_blocks_stay_apart_and_environments_balance(edition):
+    """Each proof and each solution starts a paragraph of its own (a block quote on the
+    line after another merges into it), and no TeX environment is opened or closed twice."""
+    problems, titles = [], 0
+    for chapter, nb in bundled_notebooks(edition).items():
+        for where, text in _markdown_texts(nb):
+            starts = {tok.content.split("\n")[0] for tok in _walk(_parser().parse(text, {}))
+                      if tok.type == "inline"}
+            for title in re.findall(r"\*\*(?:Proof\.|Solution to [^*]*)\*\*", text):
+                titles += 1
+                if not any(line.startswith(title) for line in starts):
+                    problems.append(f"{chapter} {where}: {title} inside another paragraph")
+            for env in set(re.findall(r"\\begin\{([^}]+)\}", text)):
+                if text.count(f"\\begin{{{env}}}") != text.count(f"\\end{{{env}}}"):
+                    problems.append(f"{chapter} {where}: \\begin/\\end{{{env}}} unbalanced")
+    assert titles > 20, titles
     assert not problems, "\n".join(problems[:30])
 
 
@@ -335,7 +364,7 @@ def fresh_venv(tmp_path_factory):
     assert ROOT not in where.parents
     with zipfile.ZipFile(site("instructor") / f"{BUNDLE}.zip") as zf:
         zf.extractall(where)
-    folder = where / BUNDLE
+    folder = where / FOLDER["instructor"]
     home = where / "home"
     home.mkdir()
     venv = folder / ".venv"
@@ -378,7 +407,7 @@ def test_every_bundled_notebook_of_both_editions_runs_in_the_fresh_venv(fresh_ve
     with zipfile.ZipFile(site("student") / f"{BUNDLE}.zip") as zf:
         zf.extractall(student)
     paths = sorted((folder / "notebooks").glob("*.ipynb")) + sorted(
-        (student / BUNDLE / "notebooks").glob("*.ipynb"))
+        (student / FOLDER["student"] / "notebooks").glob("*.ipynb"))
     assert len(paths) == 2 * len(CHAPTERS)
     (folder / "run_notebooks.py").write_text(DRIVER, encoding="utf-8")
     done = subprocess.run([str(venv / "bin" / "python"), "run_notebooks.py",

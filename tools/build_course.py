@@ -2,26 +2,23 @@
 
 Usage::
 
-    python tools/build_course.py --out _build/course
+    python tools/build_course.py --out _build/course [--no-pdf]
 
 ``make course`` first builds what is missing (the site, the student site, both
 PDFs when TeX is installed, the decks and their handouts, the assignments, the
 notebook bundles and the wheel); this script then copies them into ``OUT``,
-writes ``OUT/README.md`` saying what each item is for, and prints the list:
+writes ``OUT/README.md`` saying what each item is for, and prints the list. The
+kit has two halves, so that nothing with solutions is published by mistake:
 
-``site/``, ``student-site/``
-    the two editions of the book (static: any web server, or open ``index.html``);
-``slides/``
-    the lecture decks and their PDF handouts (self-contained: copy the folder
-    alone to a USB stick or a course page);
-``mlhw-book.pdf``, ``mlhw-book-student.pdf``
-    the book, with and without solutions;
-``assignments/<chapter>/student/``, ``assignments/<chapter>/autograder/``
-    what students get, and the autograder zip that grades their notebooks offline;
-``mlhw-notebooks.zip``, ``mlhw-notebooks-student.zip``
-    every chapter as a notebook with the ``mlhwlib`` wheel (also inside each site);
-``mlhwlib-<version>-py3-none-any.whl``
-    the library alone.
+``students/`` (publish it as it is)
+    ``site/`` (the student edition), ``mlhw-book.pdf`` (without solutions),
+    ``slides/`` (the lecture decks and their PDF handouts, self-contained),
+    ``assignments/<chapter>/`` (the notebooks to fill in), ``mlhw-notebooks.zip``
+    (every chapter as a notebook, no solutions) and the ``mlhwlib`` wheel;
+``instructors/`` (keep it private)
+    ``site/`` (with solutions), ``mlhw-book.pdf`` (with solutions),
+    ``autograders/<chapter>/`` (the solution and the autograder zip with the
+    hidden tests) and ``mlhw-notebooks.zip`` (with solutions).
 """
 
 from __future__ import annotations
@@ -38,39 +35,35 @@ STUDENT_PDF = ROOT / "_build" / "student-pdf" / "_build" / "latex" / "mlhw-book.
 ASSIGNMENTS = ROOT / "_build" / "assignments"
 DIST = ROOT / "dist"
 
-README = """# The course kit of *ML, Worked and Checked*
+README = """# The course kit of *ML, Worked and Checked*{version}
 
-Built by `make course` from the book's repository{version}. What is here:
+Built by `make course` from the book's repository. Two folders:
+
+* **`students/`** holds what students may see: publish it as it is (a course page,
+  an LMS, a USB stick). Nothing in it contains a solution or a hidden test.
+* **`instructors/`** holds the solutions and the autograders: keep it private.
 
 | item | what it is for |
 | --- | --- |
 {rows}
 
-* **Lectures.** Open `slides/<chapter>.slides.html` in a browser (from this folder,
-  a USB stick or a web server; nothing is loaded from the internet). `S` opens the
-  speaker notes, `F` full screen, `?` the keys. `slides/<chapter>.handout.pdf` is
-  the same deck, one slide a page.
-* **Assignments.** Give students `assignments/<chapter>/student/`. Grade a
-  submitted notebook offline, without Docker:
-  `otter run -a assignments/<chapter>/autograder/<chapter>-autograder_*.zip -o results SUBMISSION.ipynb`
-  (`results/results.json` has every question's score), in an environment with the
-  book's requirements (`pip install -r requirements.txt` in the book's repository,
-  or `mlhwlib`, `otter-grader` and `torch`).
-* **Sites.** `site/` (instructors: solutions folded under each exercise) and
-  `student-site/` (no solutions anywhere) are static: copy either to any web
-  server, at the root or under a sub-path, or open its `index.html`.
-* **Notebooks.** Students download `mlhw-notebooks.zip` (or
-  `mlhw-notebooks-student.zip`) from the site and follow its README: three commands.
-
-The book's instructor's guide (`site/book/instructors.html`) has a 10-week syllabus
-and how to customise, rebuild, host and grade.
+* **Lectures.** Open `students/slides/<chapter>.slides.html` in a browser (from this
+  folder, a USB stick or a web server; nothing is loaded from the internet). `S`
+  opens the speaker notes, `F` full screen, `?` the keys.
+  `<chapter>.handout.pdf` beside it is the deck, one slide a page.
+* **Sites.** Both sites are static: copy either to any web server, at the root or
+  under a sub-path, or open its `index.html`.
+* **Assignments.** Students get `students/assignments/<chapter>/`; the instructors'
+  guide of the book (`book/instructors.html` on either site) says how students
+  install, run and submit them, and how to grade with
+  `instructors/autograders/<chapter>/`.
 """
 
 
 def _size(path: Path) -> str:
     total = sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) \
         if path.is_dir() else path.stat().st_size
-    return f"{total / 1e6:.1f} MB"
+    return f"{total / 1e6:.1f} MB" if total >= 1e6 else f"{total / 1e3:.0f} kB"
 
 
 def _copy(src: Path, dst: Path) -> None:
@@ -94,28 +87,35 @@ def build(out: Path, with_pdf: bool) -> list[tuple[str, str, Path]]:
         _copy(src, out / name)
         items.append((name, purpose, out / name))
 
-    add(HTML, "site", "the book, instructors' edition (static site)")
-    add(STUDENT_HTML, "student-site", "the book, student edition: no solutions (static site)")
-    add(HTML / "slides", "slides", "lecture decks and PDF handouts, one per chapter (self-contained)")
-    if with_pdf:
-        add(PDF, "mlhw-book.pdf", "the book as a PDF, with solutions")
-        add(STUDENT_PDF, "mlhw-book-student.pdf", "the book as a PDF, without solutions")
-    chapters = sorted(p.name for p in ASSIGNMENTS.iterdir() if p.is_dir())
+    chapters = sorted(p.name for p in ASSIGNMENTS.iterdir() if p.is_dir()) \
+        if ASSIGNMENTS.is_dir() else []
     if not chapters:
         raise SystemExit("build_course: no assignments: run `make course` (it builds them)")
-    for chapter in chapters:
-        add(ASSIGNMENTS / chapter / "student", f"assignments/{chapter}/student",
-            f"assignment {chapter}: the notebook students fill in (public tests)")
-        add(ASSIGNMENTS / chapter / "autograder", f"assignments/{chapter}/autograder",
-            f"assignment {chapter}: solution and autograder zip (hidden tests)")
-    add(HTML / "mlhw-notebooks.zip", "mlhw-notebooks.zip",
-        "every chapter as a notebook, with the mlhwlib wheel (instructors' edition)")
-    add(STUDENT_HTML / "mlhw-notebooks.zip", "mlhw-notebooks-student.zip",
-        "every chapter as a notebook, with the mlhwlib wheel (student edition)")
     wheels = sorted(DIST.glob("mlhwlib-*-py3-none-any.whl"))
     if len(wheels) != 1:
         raise SystemExit(f"build_course: expected one wheel in dist/, found {len(wheels)}")
-    add(wheels[0], wheels[0].name, "the library mlhwlib alone (pip install it)")
+
+    add(STUDENT_HTML, "students/site", "the book, student edition: no solutions (static site)")
+    if with_pdf:
+        add(STUDENT_PDF, "students/mlhw-book.pdf", "the book as a PDF, without solutions")
+    add(HTML / "slides", "students/slides",
+        "lecture decks and their PDF handouts, one per chapter (self-contained)")
+    for chapter in chapters:
+        add(ASSIGNMENTS / chapter / "student", f"students/assignments/{chapter}",
+            f"assignment {chapter}: what students fill in (public tests only)")
+    add(STUDENT_HTML / "mlhw-notebooks.zip", "students/mlhw-notebooks.zip",
+        "every chapter as a notebook with the mlhwlib wheel, no solutions")
+    add(wheels[0], f"students/{wheels[0].name}", "the library mlhwlib alone (pip install it)")
+
+    add(HTML, "instructors/site", "the book with solutions (static site)")
+    if with_pdf:
+        add(PDF, "instructors/mlhw-book.pdf", "the book as a PDF, with solutions")
+    for chapter in chapters:
+        add(ASSIGNMENTS / chapter / "autograder", f"instructors/autograders/{chapter}",
+            f"assignment {chapter}: solution and autograder zip (hidden tests)")
+    add(HTML / "mlhw-notebooks.zip", "instructors/mlhw-notebooks.zip",
+        "every chapter as a notebook with the mlhwlib wheel, with solutions")
+
     version = wheels[0].name.split("-")[1]
     rows = "\n".join(f"| `{name}` | {purpose} |" for name, purpose, _ in items)
     (out / "README.md").write_text(README.format(version=f" (mlhwlib {version})", rows=rows),
@@ -131,8 +131,8 @@ def main(argv=None) -> None:
     items = build(args.out, with_pdf=not args.no_pdf)
     print(f"Course kit in {args.out}:")
     for name, purpose, path in items:
-        print(f"  {name:42s} {_size(path):>9s}  {purpose}")
-    print(f"  {'README.md':42s} {'':>9s}  what each item is for")
+        print(f"  {name:44s} {_size(path):>9s}  {purpose}")
+    print(f"  {'README.md':44s} {'':>9s}  what each item is for")
 
 
 if __name__ == "__main__":

@@ -58,7 +58,14 @@ from myst_to_slides import (KINDS, Context, _included, _parser, _split_options, 
                             site_references)
 
 ROOT = Path(__file__).resolve().parent.parent
-BUNDLE = "mlhw-notebooks"
+BUNDLE = "mlhw-notebooks"  # the zip's name on each site; its top folder names the edition
+LICENCE = ("Text and figures: CC BY-SA 4.0 (`LICENSE-text.md`); code: MIT (`LICENSE`), "
+           "© the mlhw-book authors.")
+
+
+def bundle_folder(student: bool) -> str:
+    """The zip's top folder: the two editions unpack side by side."""
+    return f"{BUNDLE}-student" if student else BUNDLE
 DROP = {"toctree", "bibliography", "tableofcontents", "glossary", "include", "code-cell",
         "raw", "only", "solution-end"}
 
@@ -311,6 +318,8 @@ class Converter:
             if tok.map is None:
                 continue
             start, stop = tok.map
+            if tok.type == "amsmath":  # its map can stop a line short (at the end of a cell)
+                stop = start + tok.content.rstrip("\n").count("\n") + 1
             out.extend(lines[pos:start])
             pos = stop
             source = "\n".join(lines[start:stop])
@@ -318,7 +327,14 @@ class Converter:
                             "myst_block_break"):
                 continue
             if tok.type in ("fence", "colon_fence"):
+                # a block quote or a code fence needs blank lines around it: a directive may
+                # follow another on the next line (a theorem, then its proof), and quotes on
+                # adjacent lines would merge into one
+                if out and out[-1].strip():
+                    out.append("")
                 out.append(self.directive(tok.info, tok.content, tok.markup))
+                if stop < len(lines) and lines[stop].strip():
+                    out.append("")
             elif tok.type in ("math_block", "math_block_label"):
                 out.append(self.display_math(tok.content, one_line_math))
             elif tok.type == "amsmath":
@@ -395,18 +411,25 @@ class Converter:
 
 # --- notebooks ------------------------------------------------------------------------
 
-def header_cell(title: str, page: str, student: bool) -> nbformat.NotebookNode:
+def header_cell(title: str, page: str, student: bool, base: str) -> nbformat.NotebookNode:
     from mlhwlib import __version__
 
+    wheel = f"mlhwlib-{__version__}-py3-none-any.whl"
     edition = " (student edition: the exercises without their solutions)" if student else ""
+    if base.startswith(("http://", "https://")):
+        colab = f"`%pip install {base}{wheel}` in a first cell"
+    else:
+        colab = (f"upload `{wheel}` from `mlhw-notebooks.zip` and run "
+                 f"`%pip install {wheel}` in a first cell")
     text = (f"*ML, Worked and Checked*{edition} · [{title}]({page}) on the book's site · "
             f"`mlhwlib` {__version__}\n\n"
             "This is the page as a plain Jupyter notebook: formulas, references and the "
             "numbers the text quotes are written in as the site shows them, and the outputs "
             "are those the book was built with. Run it from the top in an environment with "
             "the book's library `mlhwlib` (the `README.md` of `mlhw-notebooks.zip`: "
-            "`pip install -r requirements.txt`). PyTorch is optional: without it the "
-            "cross-checks against PyTorch print one line and are skipped.")
+            "`pip install -r requirements.txt`; in Colab, " + colab + "). PyTorch is "
+            "optional: without it the cross-checks against PyTorch print one line and are "
+            "skipped. " + LICENCE)
     cell = nbformat.v4.new_markdown_cell(text, metadata={"tags": ["mlhw-header"]})
     cell.id = "mlhw-header"
     return cell
@@ -419,7 +442,7 @@ def convert_notebook(path: Path, html_dir: str, base: str, student: bool):
     ctx = Context(stem=stem, glue=glue_values(nb), html_dir=html_dir,
                   labels=local_labels(markdowns))
     conv = Converter(ctx, base, student)
-    cells = [header_cell(chapter_title(stem), conv.page(stem), student)]
+    cells = [header_cell(chapter_title(stem), conv.page(stem), student, base)]
     hidden = False
     for cell in nb.cells:
         tags = set(cell.metadata.get("tags", []))
@@ -521,9 +544,16 @@ PyTorch is optional: a few cells compare the book's code with PyTorch; without
 PyTorch they print one line and skip. To run them, install PyTorch's CPU build
 into the same environment (see https://pytorch.org).
 
+In Google Colab (or any Jupyter without this folder): open a notebook, upload
+`{wheel}` and run `%pip install {wheel}` in a first cell.
+
 ## Contents
 
 {listing}
+
+## Licence
+
+{LICENCE.replace("`", "")} The licence texts are in this folder.
 """
 
 
@@ -542,14 +572,22 @@ def main(argv=None) -> None:
     ap.add_argument("--html", required=True, help="the built site: read for numbers, written into")
     ap.add_argument("--wheel", required=True, type=Path, help="the mlhwlib wheel to bundle")
     ap.add_argument("--student", action="store_true", help="leave every solution out")
-    ap.add_argument("--baseurl", default=None, help="the site's address (default: html_baseurl)")
+    ap.add_argument("--baseurl", default=None,
+                    help="the site's address (default: html_baseurl, or mlhw_student_baseurl "
+                         "for the student edition, in _config.yml)")
     ap.add_argument("notebooks", nargs="+", type=Path)
     args = ap.parse_args(argv)
     base = args.baseurl
     if base is None:
         config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
-        base = (config.get("sphinx", {}).get("config", {}) or {}).get("html_baseurl", "") or ""
+        sphinx = config.get("sphinx", {}).get("config", {}) or {}
+        base = sphinx.get("mlhw_student_baseurl" if args.student else "html_baseurl", "") or ""
+    if not base:
+        print("build_notebooks: the site's address is not set (html_baseurl, and "
+              "mlhw_student_baseurl for the student edition, in _config.yml): the "
+              "notebooks link to the site relatively, which works from the site only")
     base = base.rstrip("/") + "/" if base else "../"
+    folder = bundle_folder(args.student)
     html_dir = Path(args.html)
     out_dir = html_dir / "notebooks"
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -559,13 +597,16 @@ def main(argv=None) -> None:
         nb = convert_notebook(path, str(html_dir), base, args.student)
         text = nbformat.writes(nb) + "\n"
         (out_dir / path.name).write_text(text, encoding="utf-8")
-        files[f"{BUNDLE}/notebooks/{path.name}"] = text.encode()
+        files[f"{folder}/notebooks/{path.name}"] = text.encode()
         names.append(path.name)
         print(f"notebook: {out_dir / path.name}")
     wheel = args.wheel.name
-    files[f"{BUNDLE}/{wheel}"] = args.wheel.read_bytes()
-    files[f"{BUNDLE}/requirements.txt"] = requirements_text(wheel).encode()
-    files[f"{BUNDLE}/README.md"] = readme_text(wheel, args.student, names).encode()
+    files[f"{folder}/{wheel}"] = args.wheel.read_bytes()
+    files[f"{folder}/requirements.txt"] = requirements_text(wheel).encode()
+    files[f"{folder}/README.md"] = readme_text(wheel, args.student, names).encode()
+    for licence in ("LICENSE", "LICENSE-text.md"):
+        files[f"{folder}/{licence}"] = (ROOT / licence).read_bytes()
+        (html_dir / licence).write_bytes((ROOT / licence).read_bytes())
     _write_zip(html_dir / f"{BUNDLE}.zip", files)
     (html_dir / wheel).write_bytes(args.wheel.read_bytes())
     print(f"bundle: {html_dir / (BUNDLE + '.zip')} ({len(names)} notebooks, {wheel})")
