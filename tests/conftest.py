@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import tempfile
 from fnmatch import fnmatch
@@ -147,11 +146,13 @@ def html_dir() -> Path:
 
 
 def find_chromium() -> str | None:
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        path = shutil.which(name)
-        if path:
-            return path
-    return None
+    """The browser the decks' handouts are printed with (tools/build_slides.py)."""
+    import sys
+
+    sys.path.insert(0, str(ROOT / "tools"))
+    from build_slides import find_chromium as find
+
+    return find()
 
 
 @pytest.fixture(scope="session")
