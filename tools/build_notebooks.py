@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import argparse
 import copy
-import json
+import functools
 import re
 import sys
 import zipfile
@@ -151,6 +151,7 @@ def expand_macros(tex: str, macros: dict[str, tuple[str, int]]) -> str:
 _ANCHOR = re.compile(r'\sid="([^"]+)"')
 
 
+@functools.lru_cache(maxsize=None)
 def site_anchors(html_dir: str) -> dict[str, str]:
     """``anchor -> page stem`` for every element id of the site's chapter pages."""
     out: dict[str, str] = {}
