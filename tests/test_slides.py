@@ -665,7 +665,7 @@ def test_builder_marks_where_lecture_2_starts(tmp_path):
     # the presenter is told in the notes: before the break, and on the title slide
     assert "Lecture 1 ends with this slide" in notes["3"]
     assert "ends with this slide" not in notes["4"] + notes["2"]
-    assert "lecture 2 starts at slide 5" in notes["0"] and "#/lecture-2" in notes["0"]
+    assert "Lecture 2 starts at slide 5" in notes["0"] and "#/lecture-2" in notes["0"]
 
 
 def test_builder_names_the_lectures_as_the_outline_says(tmp_path):

@@ -594,7 +594,7 @@ def deck_html(deck: Deck, outline: dict, title: str) -> tuple[str, int]:
             f'<span class="deck-range">(slides {begin[n]}–{end[n]})</span></li>'
             for n in sorted(begin)) + "</ol>"
         title_slide.notes = f"<p><strong>{lectures} lectures.</strong> " + "; ".join(
-            f"lecture {n} starts at slide {begin[n]} (open the deck at "
+            f"Lecture {n} starts at slide {begin[n]} (open the deck at "
             f"<code>#/lecture-{n}</code>)" for n in sorted(begin) if n > 1) + ".</p>" + \
             title_slide.notes
         for n in sorted(begin):
