@@ -16,6 +16,8 @@
 //   decks-from-files  the same for decks opened from BASE = file:///FOLDER/ (a copy of
 //           the slides folder alone), with the requests that failed and the fonts' status
 //   speaker PATH@SLIDE[@OUT.png]: the speaker view (key S) of that slide: its notes
+//   deck-lecture PATH#HASH: the slide a deck opens at for that hash (#/lecture-2), and
+//           the slide a click on the title slide's link to that hash shows
 //   deck-phone  a deck on a 390 x 844 phone: read as a page, its smallest text, its width
 //   keyboard PATH@WIDTHxHEIGHT: walking the page with the Tab key, the boxes the focus
 //           stopped on that fit, and the boxes that scroll but were passed by
@@ -218,6 +220,19 @@ async function measureDeck(page) {
         cut_formulas: [...s.querySelectorAll('mjx-container[display="true"]')]
           .filter((m) => m.scrollWidth > m.clientWidth + 1).length,
         under_arrows: under,
+        // where a lecture starts: the slide's id, its mark, and whether the mark is seen
+        id: s.id, lecture: s.dataset.lecture || '',
+        lecture_mark: (() => {
+          const m = s.querySelector('.lecture-mark');
+          if (!m) return null;
+          const r = m.getBoundingClientRect(), st = getComputedStyle(m);
+          return {text: m.innerText.trim(),
+                  visible: r.width > 0 && r.height > 0 && st.visibility === 'visible'
+                    && Number(st.opacity) > 0 && r.top >= box.top - 1 && r.bottom <= bottom + 1
+                    && r.left >= box.left - 1 && r.right <= right + 1};
+        })(),
+        lecture_plan: [...s.querySelectorAll('ol.deck-lectures li')].map((li) => ({
+          text: li.innerText.trim(), href: li.querySelector('a')?.getAttribute('href') || ''})),
         images: [...s.querySelectorAll('img')].map((img) => ({
           src: img.getAttribute('src'), loaded: img.complete && img.naturalWidth > 0,
           height: Math.round(img.getBoundingClientRect().height)})),
@@ -418,6 +433,33 @@ try {
       });
       if (out) await view.screenshot({path: out});
       await view.close();
+      await page.close();
+    }
+  } else if (mode === 'deck-lecture') {
+    // PATH#HASH: the deck opened at that hash (from BASE, e.g. file://): the slide shown;
+    // then the title slide, and a click on its link to the hash: the slide shown
+    for (const spec of paths) {
+      const [p, hash] = spec.split('#');
+      const page = await browser.newPage();
+      await page.setViewport({width: 1280, height: 720});
+      await page.goto(base + p + '#' + hash, {waitUntil: 'networkidle0', timeout: 60000});
+      await page.waitForFunction(() => document.body.dataset.deckReady === '1', {timeout: 60000});
+      const shown = () => page.evaluate(() => {
+        const s = window.Reveal.getCurrentSlide();
+        return {index: window.Reveal.getIndices().h, id: s.id, hash: location.hash,
+                mark: s.querySelector('.lecture-mark')?.innerText.trim() || null};
+      });
+      const opened = await shown();
+      await page.evaluate(() => window.Reveal.slide(0));
+      await new Promise((res) => setTimeout(res, 200));
+      const link = await page.$(`.reveal .slides > section:first-child a[href="#${hash}"]`);
+      let clicked = null;
+      if (link) {
+        await link.click();
+        await new Promise((res) => setTimeout(res, 500));
+        clicked = await shown();
+      }
+      results[spec] = {opened, clicked};
       await page.close();
     }
   } else if (mode === 'keyboard') {

@@ -11,6 +11,9 @@ deck is opened from there (``file://``) in Chromium (puppeteer-core, npm) at
 * a code cell shows its output on the same slide, highlighted (several colours);
 * at most three slides of a deck are less than 30 % filled;
 * every slide but the title and the learning goals has speaker notes;
+* a deck of two lectures marks where lecture 2 starts, once, visibly (a mark on that
+  slide, the lectures listed on the title slide), and ``#/lecture-2`` opens that slide;
+  a deck of one lecture marks nothing;
 
 and from the decks' HTML and the chapters:
 
@@ -18,13 +21,14 @@ and from the decks' HTML and the chapters:
 * every paragraph of the chapter is on a slide or in the notes, no solution is in
   either, every exercise is listed; every theorem, exercise and figure on a slide, and
   the chapter on the title slide, carries its number on the site;
-* each deck has a PDF handout with one page per slide, and the chapter page links
-  deck and handout;
+* each deck has a PDF handout with one page per slide, the lecture break on its pages
+  as on the slides, and the chapter page links deck and handout;
 * the speaker view (key ``S``) shows the notes, their formulas as MathML;
 * on a 390-px phone a deck reads as a page, with text at a reading size.
 
 The builder itself (no browser) is tested on a synthetic chapter: notes, glue,
-references, solutions, and a loud failure for every name an outline gets wrong.
+references, solutions, lecture breaks, and a loud failure for every name an outline
+gets wrong and every lecture break it marks wrongly.
 """
 
 from __future__ import annotations
@@ -184,6 +188,78 @@ def test_speaker_notes_on_every_slide_with_prose(walked, stem):
     exempt = {int(i) for css, i in kinds if css in ("title-slide", "goals")}
     silent = [_where(s) for s in slides if s["index"] not in exempt and s["notes"] == 0]
     assert not silent, f"{stem}: slides without speaker notes: {silent}"
+
+
+# --- where each lecture starts ---------------------------------------------------------------
+
+def _lectures(stem: str) -> int:
+    """How many lectures the outline says the deck is for (a number, or a list of names)."""
+    import yaml
+
+    outline = yaml.safe_load((ROOT / "lectures" / f"{stem}.yml").read_text(encoding="utf-8"))
+    n = outline.get("lectures", 1)
+    return len(n) if isinstance(n, list) else n
+
+
+def _break(stem: str) -> int | None:
+    """The index of the slide lecture 2 starts with (from the deck's HTML), else None."""
+    marked = [i for i, s in enumerate(_sections(_deck_html(stem))) if 'data-lecture="2"' in s[:200]]
+    assert len(marked) <= 1, f"{stem}: lecture 2 starts at slides {marked}"
+    return marked[0] if marked else None
+
+
+def test_decks_of_one_and_of_two_lectures():
+    counts = {stem: _lectures(stem) for stem in DECKS}
+    assert set(counts.values()) == {1, 2}, counts
+    assert sorted(s for s, n in counts.items() if n == 2) == \
+        ["adaboost", "bptt", "em_elbo_kl", "gmm_em", "lstm_trace"], counts
+
+
+@pytest.mark.parametrize("stem", DECKS)
+def test_lecture_break_is_marked_once_and_visibly(walked, stem):
+    """A deck of two lectures: the first slide of lecture 2, and it alone, carries the mark
+    "Lecture 2" (on the slide, inside it, seen) and the id ``lecture-2``; the title slide
+    lists both lectures with their slides, linked. A deck of one lecture: none of it."""
+    slides = _slides(walked, stem)
+    marked = [s for s in slides if s["lecture_mark"]]
+    ids = [s for s in slides if s["id"].startswith("lecture-")]
+    plan = slides[0]["lecture_plan"]
+    if _lectures(stem) == 1:
+        assert not marked and not ids and not plan, \
+            f"{stem}: a one-lecture deck with a lecture break: {[_where(s) for s in marked + ids]}"
+        return
+    assert len(marked) == 1, f"{stem}: lecture marks on {[_where(s) for s in marked]}"
+    mark = marked[0]
+    k = mark["index"]
+    assert 2 <= k < len(slides) - 1, f"{stem}: lecture 2 starts at {_where(mark)}"
+    assert mark["lecture_mark"]["text"].startswith("Lecture 2"), (stem, mark["lecture_mark"])
+    assert mark["lecture_mark"]["visible"], f"{stem}: the mark on {_where(mark)} is not seen"
+    assert mark["id"] == "lecture-2" and mark["lecture"] == "2", (stem, mark["id"])
+    assert [s["index"] for s in ids] == [0, k] and slides[0]["id"] == "lecture-1", stem
+    assert [p["href"] for p in plan] == ["#/lecture-1", "#/lecture-2"], (stem, plan)
+    total = len(slides)
+    assert plan[0]["text"].startswith("Lecture 1") and f"(slides 1–{k})" in plan[0]["text"], \
+        (stem, plan)
+    assert plan[1]["text"].startswith("Lecture 2") and \
+        f"(slides {k + 1}–{total})" in plan[1]["text"], (stem, plan)
+    name = plan[1]["text"].split(":", 1)[1].rsplit("(", 1)[0].strip()
+    assert name and mark["lecture_mark"]["text"] == f"Lecture 2 {name}", (stem, name, mark)
+
+
+def test_lecture_anchor_opens_lecture_2(browser_checks, copied):
+    """``deck.slides.html#/lecture-2`` (from file://) opens the first slide of lecture 2;
+    the title slide's link to lecture 2 goes there too."""
+    stems = [s for s in DECKS if _lectures(s) == 2]
+    specs = [f"{stem}.slides.html#/lecture-2" for stem in stems]
+    views = browser_checks("deck-lecture", specs, base=copied.as_uri() + "/")
+    for stem, spec in zip(stems, specs):
+        k = _break(stem)
+        assert k is not None, f"{stem}: no slide of the deck starts lecture 2"
+        opened, clicked = views[spec]["opened"], views[spec]["clicked"]
+        assert opened["index"] == k and opened["id"] == "lecture-2", (stem, k, opened)
+        assert opened["mark"] and opened["mark"].startswith("Lecture 2"), (stem, opened)
+        assert clicked and clicked["index"] == k and clicked["hash"] == "#/lecture-2", \
+            (stem, k, clicked)
 
 
 # --- the decks' HTML against the chapters ---------------------------------------------------
@@ -376,6 +452,37 @@ def test_pdf_handout_one_page_per_slide(html_dir, chromium, stem):
     assert abs(width / height - 16 / 9) < 0.01, f"{stem}: handout page {size}"
 
 
+def _pdf_text(pdf: Path) -> list[str]:
+    """The text of each page of a PDF (pdftotext)."""
+    exe = shutil.which("pdftotext")
+    if exe is None:
+        pytest.skip("pdftotext (poppler-utils) missing")
+    text = subprocess.run([exe, "-layout", str(pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    return text.split("\f")[:-1] if text.endswith("\f") else text.split("\f")
+
+
+@pytest.mark.parametrize("stem", DECKS)
+def test_handout_shows_the_lecture_break(html_dir, chromium, stem):
+    """The handout's title page lists the lectures and the page of the first slide of
+    lecture 2 carries its mark, as on the screen; no other page does (one-lecture decks:
+    none)."""
+    pages = _pdf_text(html_dir / "slides" / f"{stem}.handout.pdf")
+    assert len(pages) == len(_sections(_deck_html(stem))), f"{stem}: {len(pages)} pages"
+    marked = [i for i, page in enumerate(pages) if re.search(r"\bLecture 2\b", page)]
+    if _lectures(stem) == 1:
+        assert not marked and not re.search(r"\bLecture 1\b", pages[0]), \
+            f"{stem}: lecture marks on handout pages {[i + 1 for i in marked]}"
+        return
+    k = _break(stem)
+    assert k is not None, f"{stem}: no slide of the deck starts lecture 2"
+    assert marked == [0, k], f"{stem}: 'Lecture 2' on handout pages {[i + 1 for i in marked]}, " \
+        f"expected 1 and {k + 1}"
+    assert re.search(rf"Lecture 1\b.*\(slides 1–{k}\)", " ".join(pages[0].split())), \
+        f"{stem}: title page: {pages[0][:400]}"
+    assert re.match(r"\s*Lecture 2\b", pages[k]), f"{stem}: page {k + 1}: {pages[k][:200]}"
+
+
 @pytest.mark.parametrize("stem", DECKS)
 def test_chapter_page_links_deck_and_handout(html_dir, chromium, stem):
     page = (html_dir / "book" / f"{stem}.html").read_text(encoding="utf-8")
@@ -531,10 +638,95 @@ def test_builder_fails_loudly_on_a_wrong_start(tmp_path):
         _build(tmp_path, outline)
 
 
+def _section_list(deck: str) -> list[str]:
+    return re.findall(r"<section\b.*?</section>", deck, re.DOTALL)
+
+
+TWO_LECTURES = OUTLINE.replace("lectures: 1", "lectures: 2").replace(
+    "  - title: Plot\n", "  - title: Plot\n    lecture: 2\n")
+
+
+def test_builder_marks_where_lecture_2_starts(tmp_path):
+    """Title, goals, theorem, check | Plot, exercises: lecture 2 starts at slide 5."""
+    deck, notes = _build(tmp_path, TWO_LECTURES)
+    sections = _section_list(deck)
+    assert [i for i, s in enumerate(sections) if "data-lecture=" in s[:200]] == [0, 4]
+    assert [i for i, s in enumerate(sections) if "lecture-mark" in s] == [4]
+    assert re.match(r'<section data-slide="4" id="lecture-2" data-lecture="2">', sections[4])
+    assert 'id="lecture-1"' in sections[0]
+    # unnamed, a lecture is named after the section its first slide is in
+    assert '<p class="lecture-mark"><span class="lecture-number">Lecture 2</span> Exercises</p>' \
+        in sections[4]
+    assert '<a href="#/lecture-1">Lecture 1</a>: Results <span class="deck-range">(slides 1–4)' \
+        in sections[0]
+    assert '<a href="#/lecture-2">Lecture 2</a>: Exercises <span class="deck-range">' \
+        '(slides 5–6)' in sections[0]
+    assert "2 lectures of 75 minutes" in sections[0]
+    # the presenter is told in the notes: before the break, and on the title slide
+    assert "Lecture 1 ends with this slide" in notes["3"]
+    assert "ends with this slide" not in notes["4"] + notes["2"]
+    assert "Lecture 2 starts at slide 5" in notes["0"] and "#/lecture-2" in notes["0"]
+
+
+def test_builder_names_the_lectures_as_the_outline_says(tmp_path):
+    named = TWO_LECTURES.replace("lectures: 2\n", "lectures:\n  - Adding\n  - Plotting, "
+                                 "$1 + 1$\n")
+    deck, _ = _build(tmp_path, named)
+    sections = _section_list(deck)
+    assert '<a href="#/lecture-1">Lecture 1</a>: Adding <span' in sections[0]
+    assert '<a href="#/lecture-2">Lecture 2</a>: Plotting, \\(1 + 1\\) <span' in sections[0]
+    assert "Lecture 2</span> Plotting, \\(1 + 1\\)</p>" in sections[4]
+
+
+def test_builder_one_lecture_marks_nothing(tmp_path):
+    deck, _ = _build(tmp_path)
+    body = deck.split("<body>")[1]
+    assert "data-lecture" not in body and "lecture-mark" not in body
+    assert 'id="lecture-' not in body and "deck-lectures" not in body
+    assert "1 lecture of 75 minutes" in deck
+
+
+@pytest.mark.parametrize("outline, message", [
+    (OUTLINE.replace("lectures: 1", "lectures: 2"),
+     "`lectures: 2`, but no slide says `lecture: 2`"),
+    (OUTLINE.replace("lectures: 1", "lectures:\n  - One\n  - Two"),
+     "`lectures: 2`, but no slide says `lecture: 2`"),
+    (TWO_LECTURES.replace("lectures: 2", "lectures: 1"),
+     "slide 3 ('Plot'): `lecture: 2`, but the outline says `lectures: 1`"),
+    (TWO_LECTURES.replace("lectures: 2\n", ""),
+     "slide 3 ('Plot'): `lecture: 2`, but the outline says `lectures: 1`"),
+    (TWO_LECTURES.replace("  - show:\n      - exercises",
+                          "  - lecture: 2\n    show:\n      - exercises"),
+     "slide 4: lecture 2 starts twice: at slide 3 and here"),
+    (TWO_LECTURES.replace("    lecture: 2", "    lecture: 3"),
+     "slide 3 ('Plot'): `lecture: 3`, but the outline says `lectures: 2`"),
+    (TWO_LECTURES.replace("    lecture: 2", "    lecture: 1"),
+     "slide 3 ('Plot'): lecture 1 starts with the title slide"),
+    (TWO_LECTURES.replace("    lecture: 2", "    lecture: two"),
+     "slide 3 ('Plot'): `lecture: N` marks the first slide of lecture N"),
+    (TWO_LECTURES.replace("    lecture: 2", "    lecture: true"),
+     "`lecture: N` marks the first slide of lecture N"),
+    (TWO_LECTURES.replace("    lecture: 2\n", "").replace(
+        "  - show:\n      - statement: syn-thm",
+        "  - lecture: 2\n    show:\n      - statement: syn-thm"),
+     "lecture 2 starts with the outline's first slide"),
+    (TWO_LECTURES.replace("lectures: 2", "lectures: 0"), "`lectures` is the number of lectures"),
+    (TWO_LECTURES.replace("lectures: 2", "lectures: two"), "`lectures` is the number of lectures"),
+    (TWO_LECTURES.replace("lectures: 2", "lectures: []"), "`lectures` is the number of lectures"),
+], ids=["two-unmarked", "two-named-unmarked", "one-marked", "default-one-marked", "marked-twice",
+        "beyond-the-count", "lecture-1", "not-a-number", "boolean", "first-slide", "zero",
+        "a-word", "no-names"])
+def test_builder_fails_loudly_on_a_wrong_lecture_break(tmp_path, outline, message):
+    with pytest.raises(SystemExit) as err:
+        _build(tmp_path, outline)
+    text = str(err.value)
+    assert "lectures/syn.yml" in text and message in text, text
+
+
 def test_builder_refuses_too_many_slides_and_long_code(tmp_path):
     import build_slides
 
-    many = "lectures: 2\nslides:\n" + "  - show:\n      - statement: syn-thm\n" * build_slides.MAX_SLIDES
+    many = "lectures: 1\nslides:\n" + "  - show:\n      - statement: syn-thm\n" * build_slides.MAX_SLIDES
     with pytest.raises(SystemExit, match="more than 45"):
         _build(tmp_path, many)
     long = "\n".join(f"x{i} = {i}" for i in range(build_slides.CODE_LINES_MAX + 1))

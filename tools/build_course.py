@@ -50,7 +50,9 @@ Built by `make course` from the book's repository. Two folders:
 * **Lectures.** Open `students/slides/<chapter>.slides.html` in a browser (from this
   folder, a USB stick or a web server; nothing is loaded from the internet). `S`
   opens the speaker notes, `F` full screen, `?` the keys.
-  `<chapter>.handout.pdf` beside it is the deck, one slide a page.
+  `<chapter>.handout.pdf` beside it is the deck, one slide a page. A deck for two
+  lectures lists them on its title slide and marks the first slide of lecture 2;
+  `<chapter>.slides.html#/lecture-2` opens it there.
 * **Sites.** Both sites are static: copy either to any web server, at the root or
   under a sub-path, or open its `index.html`.
 * **Assignments.** Students get `students/assignments/<chapter>/`; the instructors'

@@ -26,6 +26,11 @@ Per deck ``OUT_DIR/<chapter>.slides.html``, with
 * a title slide, then the learning goals, then the outline's slides; references
   numbered as in the built site (``--html``, default ``_build/html``), glued values
   filled in, no solution anywhere (slides or notes);
+* for a deck of two lectures (``lectures: 2``, or their names), the break the outline
+  marks (``lecture: 2`` on the first slide of lecture 2): the title slide lists the
+  lectures with their slides, that slide carries a "Lecture 2" mark and the id
+  ``lecture-2`` (``<chapter>.slides.html#/lecture-2`` opens it), the notes say where
+  lecture 1 ends; a missing, extra or misplaced mark stops the build;
 * code highlighted at build time (Pygments, the site's highlighter), its output on
   the same slide; plotting code never shown (``hide-input`` cells show their output);
 * math typeset at build time by MathJax 4 under node; the formulas of the speaker
@@ -82,7 +87,7 @@ LINE_WIDTH = "36em"
 CODE_LINES_MAX = 16  # code lines a slide holds beside a title and a short output
 PYGMENTS_STYLE = "default"
 
-SLIDE_KEYS = {"title", "from", "show", "columns", "notes"}
+SLIDE_KEYS = {"title", "from", "show", "columns", "notes", "lecture"}
 PART_KEYS = {"statement", "formula", "in", "cell", "output", "figure", "text", "block",
              "item", "exercises"}
 
@@ -231,6 +236,8 @@ class Slide:
     fixed: bool = False           # the anchor was given (`from:`): it is not moved
     used: set[int] = field(default_factory=set)    # items it shows (whole or in part)
     code_notes: list[str] = field(default_factory=list)  # code of cells shown as output only
+    lecture: int = 0              # the first slide of this lecture (2, 3, ...), else 0
+    lecture_name: str = ""
 
 
 def _fail(where: str, message: str):
@@ -248,10 +255,61 @@ def load_outline(stem: str, lectures: Path = LECTURES) -> dict:
         raise SystemExit(f"lectures/{path.name}: not valid YAML: {err}") from None
     unknown = set(outline) - {"slides", "goals", "lectures"}
     if unknown:
-        _fail(path.name, f"unknown keys {sorted(unknown)}")
+        _fail(f"lectures/{path.name}", f"unknown keys {sorted(unknown)}")
     if not outline.get("slides"):
-        _fail(path.name, "no slides")
+        _fail(f"lectures/{path.name}", "no slides")
+    lectures = outline.get("lectures", 1)
+    if isinstance(lectures, list) and lectures and \
+            all(isinstance(n, str) and n.strip() for n in lectures):
+        outline["lecture_names"], outline["lectures"] = lectures, len(lectures)
+    elif isinstance(lectures, int) and not isinstance(lectures, bool) and lectures >= 1:
+        outline["lecture_names"], outline["lectures"] = [], lectures
+    else:
+        _fail(f"lectures/{path.name}", "`lectures` is the number of lectures (1 or 2) or "
+              f"the list of their names, one a line; got {lectures!r}")
     return outline
+
+
+def lecture_starts(stem: str, outline: dict) -> dict[int, int]:
+    """``{lecture: index of its first slide in the outline}`` for lectures 2, 3, ...
+
+    Lecture 1 starts with the title slide; every later lecture is marked by
+    ``lecture: N`` on its first slide, once, in order. ``lectures: 2`` without the
+    mark, a mark in a one-lecture deck, a mark twice or out of order, stop the build.
+    """
+    count = outline["lectures"]
+    starts: dict[int, int] = {}
+    for k, spec in enumerate(outline["slides"]):
+        if not isinstance(spec, dict) or "lecture" not in spec:
+            continue
+        where = f"lectures/{stem}.yml, slide {k + 1}" + (
+            f" ({spec['title']!r})" if spec.get("title") else "")
+        n = spec["lecture"]
+        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+            _fail(where, "`lecture: N` marks the first slide of lecture N (2 for the second "
+                         f"lecture); got {n!r}")
+        if n == 1:
+            _fail(where, "lecture 1 starts with the title slide: mark only the first slide "
+                         "of lecture 2 (`lecture: 2`)")
+        if count == 1:
+            _fail(where, f"`lecture: {n}`, but the outline says `lectures: 1` (a one-lecture "
+                         "deck has no break): remove the mark or say `lectures: 2`")
+        if n > count:
+            _fail(where, f"`lecture: {n}`, but the outline says `lectures: {count}`")
+        if n in starts:
+            _fail(where, f"lecture {n} starts twice: at slide {starts[n] + 1} and here")
+        if starts and n < max(starts):
+            _fail(where, f"lecture {n} starts after lecture {max(starts)}")
+        starts[n] = k
+    missing = [n for n in range(2, count + 1) if n not in starts]
+    if missing:
+        n = missing[0]
+        _fail(f"lectures/{stem}.yml", f"`lectures: {count}`, but no slide says `lecture: {n}`: "
+              f"put `lecture: {n}` on the slide lecture {n} starts with (lectures/README.md)")
+    if 0 in starts.values():
+        _fail(f"lectures/{stem}.yml", f"lecture {min(starts)} starts with the outline's "
+              "first slide: the lecture before it would have no slide")
+    return starts
 
 
 def build_slide(deck: Deck, spec: dict, where: str) -> Slide:
@@ -463,8 +521,14 @@ def slide_html(slide: Slide, index: int) -> str:
         body = "\n".join(slide.parts)
     notes = f'\n<aside class="notes">{slide.notes}</aside>' if slide.notes.strip() else ""
     css = f' class="{slide.css}"' if slide.css else ""
-    return (f'<section{css} data-slide="{index}"><div class="slide-body">'
-            f"<h2>{slide.title}</h2>\n{body}</div>{notes}</section>")
+    mark = ""
+    lecture = ""
+    if slide.lecture:  # reveal.js opens the slide at deck.slides.html#/lecture-N
+        lecture = f' id="lecture-{slide.lecture}" data-lecture="{slide.lecture}"'
+        mark = (f'<p class="lecture-mark"><span class="lecture-number">Lecture {slide.lecture}'
+                f"</span> {slide.lecture_name}</p>\n")
+    return (f'<section{css} data-slide="{index}"{lecture}><div class="slide-body">'
+            f"{mark}<h2>{slide.title}</h2>\n{body}</div>{notes}</section>")
 
 
 def _column_parts(parts: list[str]) -> list[str]:
@@ -481,12 +545,23 @@ def _column_parts(parts: list[str]) -> list[str]:
     return parts
 
 
+def _section_title(deck: Deck, slide: Slide) -> str:
+    """The title of the chapter's section (``##``) a slide starts in, else the slide's."""
+    if slide.anchor is not None:
+        for item in reversed(deck.chapter.items[:slide.anchor + 1]):
+            if item.kind == "heading" and item.level == 2:
+                return _inline(deck.ctx, item.title)
+    return slide.title
+
+
 def deck_html(deck: Deck, outline: dict, title: str) -> tuple[str, int]:
     stem = deck.ctx.stem
+    starts = lecture_starts(stem, outline)
     slides: list[Slide] = []
     goals = goals_slide(deck) if outline.get("goals", True) else None
     if goals:
         slides.append(goals)
+    offset = len(slides)  # slides[offset + k] is the outline's slide k
     for k, spec in enumerate(outline["slides"], start=1):
         where = f"lectures/{stem}.yml, slide {k}" + (
             f" ({spec.get('title')!r})" if isinstance(spec, dict) and spec.get("title") else "")
@@ -494,6 +569,14 @@ def deck_html(deck: Deck, outline: dict, title: str) -> tuple[str, int]:
             slides.append(build_slide(deck, spec, where))
         except OutlineError as err:
             raise SystemExit(f"{where}: {err}") from None
+    # Lecture N starts with outline slide starts[N]; each is named by the outline
+    # (`lectures: [names]`) or after the chapter's section its first slide is in.
+    lectures = outline["lectures"]
+    first_slide = {1: offset, **{n: offset + k for n, k in starts.items()}}
+    names = {n: _inline(deck.ctx, outline["lecture_names"][n - 1]) if outline["lecture_names"]
+             else _section_title(deck, slides[i]) for n, i in first_slide.items()}
+    for n, k in starts.items():
+        slides[offset + k].lecture, slides[offset + k].lecture_name = n, names[n]
     # the title slide takes the chapter's opening prose as its notes
     title_slide = Slide(title="", parts=[], anchor=0, css="title-slide")
     assign_notes(deck, [title_slide] + slides)
@@ -501,12 +584,31 @@ def deck_html(deck: Deck, outline: dict, title: str) -> tuple[str, int]:
     if total > MAX_SLIDES:
         raise SystemExit(f"lectures/{stem}.yml: {total} slides, more than {MAX_SLIDES} "
                          "(one or two 75-minute lectures)")
-    lectures = outline.get("lectures", 1)
-    first = (f'<section class="title-slide" data-slide="0"><div class="slide-body">'
+    plan = ""
+    if lectures > 1:
+        # slide numbers as reveal.js shows them (the title slide is 1)
+        begin = {1: 1, **{n: i + 2 for n, i in first_slide.items() if n > 1}}
+        end = {n: begin.get(n + 1, total + 1) - 1 for n in begin}
+        plan = '<ol class="deck-lectures">' + "".join(
+            f'<li><a href="#/lecture-{n}">Lecture {n}</a>: {names[n]} '
+            f'<span class="deck-range">(slides {begin[n]}–{end[n]})</span></li>'
+            for n in sorted(begin)) + "</ol>"
+        title_slide.notes = f"<p><strong>{lectures} lectures.</strong> " + "; ".join(
+            f"Lecture {n} starts at slide {begin[n]} (open the deck at "
+            f"<code>#/lecture-{n}</code>)" for n in sorted(begin) if n > 1) + ".</p>" + \
+            title_slide.notes
+        for n in sorted(begin):
+            if n > 1:  # the presenter sees it in the notes of the slide before the break
+                last = slides[first_slide[n] - 1]
+                last.notes = (f'<p class="notes-break"><strong>Lecture {n - 1} ends with this '
+                              f"slide.</strong> Lecture {n} ({names[n]}) starts with the next "
+                              "one.</p>" + last.notes)
+    lecture_one = ' id="lecture-1" data-lecture="1"' if plan else ""
+    first = (f'<section class="title-slide" data-slide="0"{lecture_one}><div class="slide-body">'
              f'<h1 class="deck-title">{title}</h1>'
              f'<p class="deck-sub">Lecture slides for the chapter of <em>ML, Worked and '
              f"Checked</em> · {total} slides, {lectures} lecture"
-             f"{'s' if lectures != 1 else ''} of 75 minutes</p>"
+             f"{'s' if lectures != 1 else ''} of 75 minutes</p>{plan}"
              f'<p class="deck-keys">Speaker notes: press <kbd>S</kbd>. All keys: '
              f"<kbd>?</kbd></p></div>"
              + (f'\n<aside class="notes">{title_slide.notes}</aside>'
@@ -548,6 +650,16 @@ if (window.matchMedia('(max-width: 600px)').matches
 .reveal h1.deck-title {{ font-size: 60px; line-height: 1.15; margin: 150px 0 36px;
   text-transform: none; }}
 .reveal .deck-sub, .reveal .deck-keys {{ font-size: 28px; color: #444; }}
+/* a deck of two lectures: the title slide lists them, the first slide of lecture 2
+   carries a mark (and the id lecture-2: deck.slides.html#/lecture-2 opens it) */
+.reveal section.title-slide[data-lecture] h1.deck-title {{ margin-top: 80px; }}
+.reveal ol.deck-lectures {{ list-style: none; margin: 0 0 20px; }}
+.reveal ol.deck-lectures li {{ margin: 0 0 6px; }}
+.reveal ol.deck-lectures a {{ font-weight: bold; color: #0a5f6e; }}
+.reveal .deck-range {{ color: #555; }}
+.reveal .lecture-mark {{ font-size: 24px; color: #0a5f6e; margin: 0 0 6px; }}
+.reveal .lecture-number {{ display: inline-block; font-weight: bold; color: #fff;
+  background: #0a5f6e; border-radius: 4px; padding: 0 10px; margin-right: 6px; }}
 .reveal h2 {{ font-size: 40px; text-transform: none; margin: 0 0 14px; line-height: 1.15; }}
 .reveal p, .reveal li {{ line-height: 1.3; margin: 0 0 12px; }}
 .reveal ul, .reveal ol {{ display: block; margin: 0 0 10px 1.1em; }}
@@ -606,10 +718,12 @@ html.mlhw-read .reveal .slides > section {{ display: block !important; position:
   border-bottom: 1px solid #ccc; }}
 html.mlhw-read .reveal .slide-body {{ height: auto; display: block; }}
 html.mlhw-read .reveal section.goals {{ font-size: inherit; }}
-html.mlhw-read .reveal h1.deck-title {{ font-size: 28px; margin: 20px 0 14px; }}
+html.mlhw-read .reveal h1.deck-title,
+html.mlhw-read .reveal section.title-slide[data-lecture] h1.deck-title {{ font-size: 28px;
+  margin: 20px 0 14px; }}
 html.mlhw-read .reveal h2 {{ font-size: 23px; }}
 html.mlhw-read .reveal .deck-sub, html.mlhw-read .reveal .deck-keys,
-html.mlhw-read .reveal figcaption {{ font-size: 15px; }}
+html.mlhw-read .reveal figcaption, html.mlhw-read .reveal .lecture-mark {{ font-size: 15px; }}
 html.mlhw-read .reveal pre, html.mlhw-read .reveal table {{ font-size: 13px; }}
 html.mlhw-read .reveal pre code, html.mlhw-read .reveal pre.output {{ white-space: pre;
   overflow-x: auto; }}
@@ -645,6 +759,14 @@ function mlhwFitMath(root) {{
 }}
 window.addEventListener('load', function () {{
   if (document.documentElement.classList.contains('mlhw-read')) {{
+    // the page of slides scrolls to #/lecture-2 as the presentation would show it
+    var toLecture = function () {{
+      var m = /^#\\/([\\w-]+)$/.exec(location.hash);
+      var slide = m && document.getElementById(m[1]);
+      if (slide) slide.scrollIntoView();
+    }};
+    toLecture();
+    window.addEventListener('hashchange', toLecture);
     document.body.dataset.deckReady = '1';
     return;
   }}
