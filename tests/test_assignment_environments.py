@@ -14,11 +14,12 @@ would use them, in temporary folders outside the repository, the repository on n
   ``grader.check`` reporting failing public tests (the answers are ``...``), and every student
   notebook with the solutions' code filled in, each ``grader.check`` passing. PyTorch is not
   installed there: no public test needs it.
-* **instructor**: a fresh venv made from ``requirements-grading.txt`` alone (``mlhwlib`` is
-  *not* installed: the zips carry it), and ``grade_class.py`` run from a copy of
-  ``_build/assignments`` there: every chapter's solution scores full marks, an untouched
-  student notebook zero, and an erratum submission loses exactly its questions; the CSV says
-  so. (``otter grade`` and Gradescope build a Docker image from the zip's
+* **instructor**: in a copy of ``_build/assignments``, a fresh venv made from
+  ``requirements-grading.txt`` alone with its README's commands (``mlhwlib`` is *not*
+  installed: the zips carry it); there, the README's one-submission command as written
+  (``mkdir -p results && grading-venv/bin/otter run ...``) gives a solution full marks, and
+  ``grade_class.py``: every chapter's solution full marks, an untouched student notebook zero,
+  and an erratum submission less on exactly its questions; the CSV says so. (``otter grade`` and Gradescope build a Docker image from the zip's
   ``environment.yml``; they need the internet and are not tested.)
 """
 
@@ -85,14 +86,22 @@ def _clean_env(home: Path, venv: Path) -> dict[str, str]:
     return env
 
 
-def _make_venv(folder: Path, venv_name: str, requirements: str, env: dict) -> Path:
-    base_python = getattr(sys, "_base_executable", sys.executable)
-    subprocess.run([base_python, "-m", "venv", venv_name], cwd=folder, check=True, env=env)
-    venv = folder / venv_name
-    done = subprocess.run([str(venv / "bin" / "pip"), "install", "--quiet", "-r", requirements],
-                          cwd=folder, env=env, capture_output=True, text=True, timeout=1800)
-    assert done.returncode == 0, done.stderr[-3000:]
-    return venv
+def readme_commands(readme: Path) -> list[str]:
+    """The lines of the README's ```bash blocks, in order."""
+    blocks = re.findall(r"```bash\n(.*?)```", readme.read_text(encoding="utf-8"), re.S)
+    return [line.strip() for block in blocks for line in block.splitlines() if line.strip()]
+
+
+def _make_venv(folder: Path, venv_name: str, readme: Path, env: dict) -> Path:
+    """The venv made in ``folder`` by the README's own commands (``python3 -m venv ...``, then
+    ``.../pip install -r ...``), run as written."""
+    commands = [c for c in readme_commands(readme) if " -m venv " in c or " install -r " in c]
+    assert len(commands) == 2 and f"-m venv {venv_name}" in commands[0], commands
+    for command in commands:
+        done = subprocess.run(["bash", "-c", command], cwd=folder, env=env,
+                              capture_output=True, text=True, timeout=1800)
+        assert done.returncode == 0, (command, done.stderr[-3000:])
+    return folder / venv_name
 
 
 PROBE = textwrap.dedent('''
@@ -226,9 +235,10 @@ def solved_student_notebook(chapter: str, dest: Path) -> Path:
 @pytest.fixture(scope="module")
 def machines(built, tmp_path_factory):
     """Both machines, outside the repository, their venvs installed side by side (two pips at
-    once: the slow part of this file). Student: every student/ folder copied, a venv made in the
-    first one with its README's two commands. Instructor: a copy of _build/assignments and a
-    venv made from its requirements-grading.txt alone."""
+    once: the slow part of this file), each with its README's two commands as written. Student:
+    every student/ folder copied, the venv made in the first one from its requirements.txt.
+    Instructor: a copy of _build/assignments, the venv made in it from requirements-grading.txt
+    alone."""
     student = tmp_path_factory.mktemp("student-machine")
     grading = tmp_path_factory.mktemp("grading-machine")
     assert ROOT not in student.parents and ROOT not in grading.parents
@@ -236,16 +246,15 @@ def machines(built, tmp_path_factory):
         shutil.copytree(BUILD / chapter / "student", student / chapter)
     kit = grading / "assignments"
     shutil.copytree(BUILD, kit, ignore=shutil.ignore_patterns(".built"))
-    jobs = {"student": (student / CHAPTERS[0], ".venv", "requirements.txt"),
-            "grading": (grading, "grading-venv", str(kit / "requirements-grading.txt"))}
+    jobs = {"student": (student / CHAPTERS[0], ".venv"), "grading": (kit, "grading-venv")}
     homes = {name: where / "home" for name, where in (("student", student), ("grading", grading))}
 
     def install(name):
-        folder, venv_name, requirements = jobs[name]
+        folder, venv_name = jobs[name]
         homes[name].mkdir()
         env = _clean_env(homes[name], folder / venv_name)
         env["HOME"] = os.environ.get("HOME", str(homes[name]))  # pip's cache may be reused
-        return _make_venv(folder, venv_name, requirements, env)
+        return _make_venv(folder, venv_name, folder / "README.md", env)
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         venvs = dict(zip(jobs, pool.map(install, jobs)))
@@ -316,10 +325,21 @@ def test_grade_class_grades_in_a_fresh_venv_from_the_grading_requirements(gradin
 
     def grade(chapter):
         return subprocess.run(
-            [str(venv / "bin" / "python"), str(kit / "grade_class.py"), str(classes[chapter]),
-             "--assignment", chapter, "--out", f"results-{chapter}",
+            ["grading-venv/bin/python", "grade_class.py", str(classes[chapter]),
+             "--assignment", chapter, "--out", str(where / f"results-{chapter}"),
              "--jobs", "2" if chapter == ERRATUM_CHAPTER else "1"],
-            cwd=where, env=env, capture_output=True, text=True, timeout=1800)
+            cwd=kit, env=env, capture_output=True, text=True, timeout=1800)
+
+    # the README's command for one submission, as written (it makes its results folder)
+    command = next(c for c in readme_commands(kit / "README.md") if "otter run -a" in c)
+    shutil.copy(kit / ERRATUM_CHAPTER / "autograder" / f"{ERRATUM_CHAPTER}.ipynb",
+                kit / "submitted.ipynb")
+    one = subprocess.run(["bash", "-c", command], cwd=kit, env=env, capture_output=True,
+                         text=True, timeout=900)
+    assert one.returncode == 0, (command, one.stdout[-2000:], one.stderr[-2000:])
+    tests = json.loads((kit / "results" / "results.json").read_text())["tests"]
+    scored = [t for t in tests if "max_score" in t]
+    assert scored and all(t["score"] == t["max_score"] > 0 for t in scored), tests
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         done = dict(zip(CHAPTERS, pool.map(grade, CHAPTERS)))

@@ -242,14 +242,11 @@ or a file outside the notebook, fails there. Keep the names the questions ask fo
 """
 
 
-INSTRUCTOR_README = """# Grading the assignments of *ML, Worked and Checked* (mlhwlib {version})
+GRADING_README = """# Grading the assignments of *ML, Worked and Checked* (mlhwlib {version})
 
 | file | what |
 | --- | --- |
-| `<chapter>/student/` | hand this out: the notebook, its `README.md`, `requirements.txt` and the `mlhwlib` wheel |
-| `<chapter>/autograder/<chapter>-autograder_*.zip` | every test (public and hidden), the grading environment, `mlhwlib` |
-| `<chapter>/autograder/<chapter>.ipynb` | the solutions |
-| `{requirements}` | the packages `otter run` needs to grade |
+{table}| `{requirements}` | the packages `otter run` needs to grade |
 | `grade_class.py` | grades a folder of submissions with `otter run`, writes a CSV of scores |
 
 ## The grading environment (once)
@@ -276,7 +273,7 @@ user account that holds nothing but the submissions and this folder.
 One submission (`results/results.json` gets every question's score and test output):
 
 ```bash
-mkdir -p results && grading-venv/bin/otter run -a {example}/autograder/{example}-autograder_*.zip -o results submitted.ipynb
+mkdir -p results && grading-venv/bin/otter run -a {zip} -o results submitted.ipynb
 ```
 
 A whole class: put the submitted notebooks in one folder (one `.ipynb` per student, or one
@@ -295,11 +292,26 @@ notebook could not be graded) and `results-{example}/<submission>/results.json`.
 The book's tests make a fresh virtual environment from `{requirements}` alone, outside the
 repository, and grade with `grade_class.py` there, offline: every solution scores full marks,
 an untouched student notebook scores zero, a submission with one of the source notes' mistakes
-loses exactly its questions. They also install each `student/requirements.txt` in a fresh
-environment and run the student notebook there. *Not* tested: `otter grade` (Docker) and
+loses exactly its questions. They also install the students' `requirements.txt` in a fresh
+environment and run the student notebooks there. *Not* tested: `otter grade` (Docker) and
 Gradescope, which build their own image from each zip's `environment.yml` (the same packages
 as `{requirements}`, Python {python}) and need the internet to do so.
 """
+
+
+def grading_readme(version: str, example: str, kit: bool = False) -> str:
+    """How to grade, for ``_build/assignments`` (``<chapter>/autograder/``, ``<chapter>/student/``)
+    or, ``kit``, for the course kit's ``instructors/autograders`` (``<chapter>/``)."""
+    where = "{c}/" if kit else "{c}/autograder/"
+    table = ("" if kit else "| `<chapter>/student/` | hand this out: the notebook, its "
+             "`README.md`, `requirements.txt` and the `mlhwlib` wheel |\n")
+    table += (f"| `{where.format(c='<chapter>')}<chapter>-autograder_*.zip` | every test (public "
+              "and hidden), the grading environment, `mlhwlib` |\n"
+              f"| `{where.format(c='<chapter>')}<chapter>.ipynb` | the solutions |\n")
+    return GRADING_README.format(
+        version=version, table=table, requirements=GRADING_REQUIREMENTS, example=example,
+        zip=f"{where.format(c=example)}{example}-autograder_*.zip",
+        python=ENVIRONMENT_CONFIG["python_version"])
 
 
 def notebook_title(nb) -> str:
@@ -397,9 +409,7 @@ def write_shared(out: Path, wheel: Path, requirements: str, example: str) -> Non
     """What serves every chapter: the grading requirements, how to grade, grade_class.py."""
     version = wheel.name.split("-")[1]
     (out / GRADING_REQUIREMENTS).write_text(requirements, encoding="utf-8")
-    (out / "README.md").write_text(INSTRUCTOR_README.format(
-        version=version, requirements=GRADING_REQUIREMENTS, example=example,
-        python=ENVIRONMENT_CONFIG["python_version"]), encoding="utf-8")
+    (out / "README.md").write_text(grading_readme(version, example), encoding="utf-8")
     shutil.copy2(ROOT / "tools" / "grade_class.py", out / "grade_class.py")
 
 

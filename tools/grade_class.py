@@ -8,8 +8,9 @@ assignments)::
 Every ``*.ipynb`` under ``SUBMISSIONS_DIR`` (one file per student, or one folder per student;
 ``.ipynb_checkpoints`` are skipped) is graded by ``otter run`` against the chapter's autograder
 zip, each in its own process and kernel. ``--assignment`` is a chapter name (its zip is found in
-``CHAPTER/autograder/`` beside this script, as in ``_build/assignments/`` and in the course kit,
-or in the folder ``--assignments`` names) or the path of an autograder zip. Written in ``--out``
+``CHAPTER/autograder/`` or ``CHAPTER/`` beside this script, as in ``_build/assignments/`` and in
+the course kit's ``instructors/autograders/``, or in the folder ``--assignments`` names) or the
+path of an autograder zip. Written in ``--out``
 (default ``results-CHAPTER``):
 
 * ``<submission>/results.json`` -- otter's results for each submission (a score and the test
@@ -52,14 +53,16 @@ def find_autograder(assignment: str, assignments: Path | None) -> Path:
             raise SystemExit(f"grade_class: no such autograder zip: {path}")
         return path
     folders = [assignments] if assignments else [HERE, HERE.parent / "_build" / "assignments"]
-    for folder in folders:
-        zips = sorted((folder / assignment / "autograder").glob(f"{assignment}-autograder_*.zip"))
+    # CHAPTER/autograder/ in _build/assignments, CHAPTER/ in the course kit's autograders/
+    places = [f / assignment / sub for f in folders for sub in ("autograder", "")]
+    for place in places:
+        zips = sorted(place.glob(f"{assignment}-autograder_*.zip"))
         if len(zips) == 1:
             return zips[0]
         if len(zips) > 1:
             raise SystemExit(f"grade_class: several autograder zips for {assignment}: {zips}")
     raise SystemExit(f"grade_class: no autograder zip for {assignment!r} in "
-                     f"{', '.join(str(f / assignment / 'autograder') for f in folders)}")
+                     f"{', '.join(str(p) for p in places)}")
 
 
 def submissions(folder: Path, out: Path) -> list[Path]:
