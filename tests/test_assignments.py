@@ -13,7 +13,10 @@ grades, with ``otter run`` against each chapter's autograder zip and without Doc
 It also checks the build without grading: at least three questions per chapter, each with
 public and hidden tests; no solution line and no hidden test in anything a student receives;
 and that every erratum of the book is either submitted or listed with the reason it has no
-computational form.
+computational form. Each question, and each introduction, names the book's exercise, section
+or chapter it extends by label (``{ref}``, never a typed number), and the built notebooks carry
+the number the site prints for it (read here with BeautifulSoup); an unknown label stops the
+build.
 
 All submissions are graded once by a session fixture, with otter's ``otter run`` function in two
 worker processes (each submission in its own kernel). Erratum submissions that touch disjoint
