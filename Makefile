@@ -53,7 +53,7 @@ help:
 	@echo "make pdf-student   the PDF without solutions: $(STUDENT_PDF)"
 	@echo "make audit         Lighthouse (mobile) + axe-core on every page; writes benchmarks/audit.md"
 	@echo "make bench         benchmarks against scikit-learn; writes benchmarks/results.md"
-	@echo "make assignments   otter-grader assignments, one per chapter: _build/assignments/<chapter>/{student,autograder}"
+	@echo "make assignments   otter-grader assignments, one per chapter: _build/assignments/<chapter>/{student,autograder} (after make book)"
 	@echo "make course        everything a course needs in _build/course (sites, PDFs, decks, assignments, notebooks)"
 	@echo "make clean         remove build outputs and offline assets"
 	@echo "make distclean     also remove .venv and node_modules"
@@ -194,12 +194,17 @@ test: book book-student assignments $(if $(HAVE_LATEX),pdf pdf-student) course
 
 # Autograded assignments (otter-grader): `otter assign` on each master notebook
 # assignments/<chapter>.ipynb (committed executed) into _build/assignments/<chapter>/
-# (student/ and autograder/); grading offline: see README "Assignments".
+# (student/ and autograder/), after the site (references take its numbers: Exercise 3.3)
+# and the wheel (in each student/ folder; mlhwlib inside each autograder zip); grading
+# offline: see README "Assignments".
 ASSIGNMENT_MASTERS := $(sort $(wildcard assignments/*.ipynb))
-assignments: _build/assignments/.built
-_build/assignments/.built: $(ASSIGNMENT_MASTERS) tools/build_assignments.py $(VENV)/.installed
+assignments: book $(WHEEL)
+	@$(MAKE) --no-print-directory _build/assignments/.built
+_build/assignments/.built: $(ASSIGNMENT_MASTERS) tools/build_assignments.py tools/grade_class.py \
+    tools/myst_to_slides.py $(WHEEL) requirements.txt $(VENV)/.installed $(wildcard $(HTML)/book/*.html)
 	rm -rf _build/assignments
-	$(BIN)/python tools/build_assignments.py --out _build/assignments $(ASSIGNMENT_MASTERS)
+	$(BIN)/python tools/build_assignments.py --out _build/assignments --html $(HTML) \
+	  --wheel $(WHEEL) $(ASSIGNMENT_MASTERS)
 	touch $@
 
 # Everything a course needs, in one folder: both sites, both PDFs, the decks with their

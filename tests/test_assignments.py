@@ -13,7 +13,10 @@ grades, with ``otter run`` against each chapter's autograder zip and without Doc
 It also checks the build without grading: at least three questions per chapter, each with
 public and hidden tests; no solution line and no hidden test in anything a student receives;
 and that every erratum of the book is either submitted or listed with the reason it has no
-computational form.
+computational form. Each question, and each introduction, names the book's exercise, section
+or chapter it extends by label (``{ref}``, never a typed number), and the built notebooks carry
+the number the site prints for it (read here with BeautifulSoup); an unknown label stops the
+build.
 
 All submissions are graded once by a session fixture, with otter's ``otter run`` function in two
 worker processes (each submission in its own kernel). Erratum submissions that touch disjoint
@@ -24,6 +27,7 @@ derived from the notebook's code and checked against its declaration.
 from __future__ import annotations
 
 import ast
+import functools
 import re
 import sys
 import zipfile
@@ -278,6 +282,100 @@ def test_student_notebook_has_no_solution_and_no_hidden_test(built, chapter):
         if path.is_file():
             content = path.read_bytes().decode("utf-8", "replace")
             assert not any(name in content for name in hidden), path
+
+
+# --- tests: the book's exercises and sections, numbered as the site prints them --------------------
+REF = re.compile(r"\{ref\}`([^`]+)`")
+
+
+def question_texts(nb) -> dict[str, str]:
+    """``{question: the Markdown cell that states it}`` (it starts ``**Question `name`...``),
+    and ``{"": the introduction}`` (the first Markdown cell); of a master or a built notebook."""
+    markdown = [_source(c) for c in nb.cells if c.cell_type == "markdown"]
+    out = {"": markdown[0]}
+    for src in markdown:
+        m = re.match(r"\*\*Question `(\w+)`", src)
+        if m:
+            assert m.group(1) not in out, m.group(1)
+            out[m.group(1)] = src
+    return out
+
+
+@functools.lru_cache(maxsize=None)
+def _page(path: Path):
+    from bs4 import BeautifulSoup
+
+    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+
+
+def site_number(html_dir: Path, label: str) -> str:
+    """What the site prints for a label, read here with BeautifulSoup (not with the builder's
+    code): "Exercise 3.3", "Theorem 3.2", "Section 3.5", "Chapter 3", "Appendix A"."""
+    from docutils.nodes import make_id
+
+    ids = {label, make_id(label)}
+    for path in sorted(html_dir.glob("book/*.html")):
+        text = path.read_text(encoding="utf-8")
+        if not any(f'id="{i}"' in text for i in ids):
+            continue
+        node = next(n for n in (_page(path).find(id=i) for i in ids) if n is not None)
+        caption = node.find(class_="caption-number") if node.name == "div" else None
+        if caption is not None:
+            return caption.get_text(strip=True)
+        section = node if node.name == "section" else node.find_parent("section")
+        heading = section.find(re.compile(r"^h[1-6]$"))
+        number = heading.find(class_="section-number").get_text(strip=True).rstrip(".")
+        if heading.name != "h1":
+            return f"Section {number}"
+        return f"Appendix {number}" if number.isalpha() else f"Chapter {number}"
+    raise AssertionError(f"{label} is on no page of the site")
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_every_question_names_the_exercise_or_section_it_extends(chapter):
+    """Each question, and the introduction, cite the book by label ({ref}), never by a typed
+    number (numbers are per chapter and move when an exercise is added)."""
+    texts = question_texts(nbformat.read(MASTERS / f"{chapter}.ipynb", as_version=4))
+    assert set(texts) == {"", *master_questions(chapter)}
+    for question, text in texts.items():
+        assert REF.search(text), f"{chapter}:{question or 'introduction'} cites no {{ref}}"
+        typed = re.search(r"\b(Exercise|Section|Theorem|Proposition|Chapter|Appendix)\s+"
+                          r"[0-9A-Z]+(\.\d+)*\b", text)
+        assert not typed, f"{chapter}:{question}: typed number {typed.group(0)!r}"
+    assert REF.findall(texts[""]) == [chapter], "the introduction names its chapter"
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_built_questions_carry_the_numbers_the_site_prints(built, html_dir, chapter):
+    master = question_texts(nbformat.read(MASTERS / f"{chapter}.ipynb", as_version=4))
+    for kind in ("student", "autograder"):
+        nb = nbformat.read(BUILD / chapter / kind / f"{chapter}.ipynb", as_version=4)
+        texts = question_texts(nb)
+        assert set(texts) == set(master), kind
+        for question, text in texts.items():
+            assert not re.search(r"\{[\w:-]+\}`", text), (kind, question, text[:200])
+            for label in REF.findall(master[question]):
+                number = site_number(html_dir, label)
+                assert re.search(rf"\b{re.escape(number)}\b", text), \
+                    (kind, question, label, number, text[:300])
+
+
+def test_an_unknown_label_stops_the_build(html_dir, tmp_path):
+    refs = build_assignments.book_references(html_dir)
+    assert refs["adaboost-ex-chance"] == site_number(html_dir, "adaboost-ex-chance")
+    assert build_assignments.resolve_references("see {ref}`lstm_trace`", refs) == \
+        f"see {refs['lstm-trace']}"
+    with pytest.raises(SystemExit, match="unknown label 'adaboost-ex-nope'"):
+        build_assignments.resolve_references("{ref}`adaboost-ex-nope`", refs)
+    with pytest.raises(SystemExit, match="only {ref} is resolved"):
+        build_assignments.resolve_references("{numref}`fig-adaboost-curves`", refs)
+    nb = nbformat.read(MASTERS / "adaboost.ipynb", as_version=4)
+    cell = next(c for c in nb.cells if c.cell_type == "markdown" and "{ref}`adaboost-ex-chance`"
+                in c.source)
+    cell.source = cell.source.replace("adaboost-ex-chance", "adaboost-ex-chanse")
+    nbformat.write(nb, tmp_path / "adaboost.ipynb")
+    with pytest.raises(SystemExit, match="adaboost-ex-chanse"):
+        build_assignments.prepare(tmp_path / "adaboost.ipynb", refs)
 
 
 # --- tests: grading -----------------------------------------------------------------------------

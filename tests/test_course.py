@@ -78,6 +78,8 @@ def test_bundles_wheel_pdfs_and_readme(course):
              f"students/{wheels[0].name}", "instructors/site", "instructors/mlhw-notebooks.zip"]
     names += [f"students/assignments/{c}" for c in ASSIGNMENTS]
     names += [f"instructors/autograders/{c}" for c in ASSIGNMENTS]
+    names += [f"instructors/autograders/{n}" for n in
+              ("README.md", "requirements-grading.txt", "grade_class.py")]
     if HAVE_TEX:
         names += ["students/mlhw-book.pdf", "instructors/mlhw-book.pdf"]
         for pdf in names[-2:]:
@@ -109,3 +111,21 @@ def test_the_students_half_holds_no_solution_and_no_hidden_test(course):
              or '"edition": "instructor"' in t]
     assert not leaks, leaks[:10]
     assert not list(students.rglob("*autograder*")), "an autograder in students/"
+
+
+def test_the_grading_readme_gives_the_commands_as_they_work(course):
+    """The grading folder: its README's commands name its own layout (the zip in <chapter>/),
+    create otter run's results folder (otter run fails when it is missing) and say that student
+    code runs unsandboxed; the grading requirements and grade_class.py are those of the build."""
+    grading = course / "instructors" / "autograders"
+    readme = (grading / "README.md").read_text(encoding="utf-8")
+    assert "grading-venv/bin/pip install -r requirements-grading.txt" in readme
+    command = next(line for line in readme.splitlines() if "otter run -a" in line)
+    assert command.startswith("mkdir -p results && grading-venv/bin/otter run -a "), command
+    pattern = command.split("-a ")[1].split()[0]
+    assert len(list(grading.glob(pattern))) == 1, pattern
+    assert "grading-venv/bin/python grade_class.py SUBMISSIONS_DIR --assignment" in readme
+    assert "unsandboxed" in readme
+    for name in ("requirements-grading.txt", "grade_class.py"):
+        assert filecmp.cmp(ROOT / "_build" / "assignments" / name, grading / name,
+                           shallow=False), name

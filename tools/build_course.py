@@ -18,16 +18,22 @@ kit has two halves, so that nothing with solutions is published by mistake:
 ``instructors/`` (keep it private)
     ``site/`` (with solutions), ``mlhw-book.pdf`` (with solutions),
     ``autograders/<chapter>/`` (the solution and the autograder zip with the
-    hidden tests) and ``mlhw-notebooks.zip`` (with solutions).
+    hidden tests), ``autograders/README.md``, ``requirements-grading.txt`` and
+    ``grade_class.py`` (how to grade, the environment, a class folder at once) and
+    ``mlhw-notebooks.zip`` (with solutions).
 """
 
 from __future__ import annotations
 
 import argparse
 import shutil
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import build_assignments  # noqa: E402  (tools/ is not a package)
+
 HTML = ROOT / "_build" / "html"
 STUDENT_HTML = ROOT / "_build" / "student" / "_build" / "html"
 PDF = ROOT / "_build" / "latex" / "mlhw-book.pdf"
@@ -55,10 +61,12 @@ Built by `make course` from the book's repository. Two folders:
   `<chapter>.slides.html#/lecture-2` opens it there.
 * **Sites.** Both sites are static: copy either to any web server, at the root or
   under a sub-path, or open its `index.html`.
-* **Assignments.** Students get `students/assignments/<chapter>/`; the instructors'
-  guide of the book (`book/instructors.html` on either site) says how students
-  install, run and submit them, and how to grade with
-  `instructors/autograders/<chapter>/`.
+* **Assignments.** Students get `students/assignments/<chapter>/` (its `README.md`
+  says what to install, how to check and what to hand in); the instructors' guide of
+  the book (`book/instructors.html` on either site) says how students install, run
+  and submit them, and `instructors/autograders/README.md` how to grade with
+  `instructors/autograders/` (the environment, one submission, a class folder;
+  `otter run` executes student code unsandboxed).
 """
 
 
@@ -115,6 +123,16 @@ def build(out: Path, with_pdf: bool) -> list[tuple[str, str, Path]]:
     for chapter in chapters:
         add(ASSIGNMENTS / chapter / "autograder", f"instructors/autograders/{chapter}",
             f"assignment {chapter}: solution and autograder zip (hidden tests)")
+    add(ASSIGNMENTS / "requirements-grading.txt", "instructors/autograders/requirements-grading.txt",
+        "the environment that grades (pip install -r): otter-grader, PyTorch's CPU build, ...")
+    add(ASSIGNMENTS / "grade_class.py", "instructors/autograders/grade_class.py",
+        "grades a folder of submissions with otter run: a CSV of scores")
+    grading = out / "instructors" / "autograders" / "README.md"
+    grading.write_text(build_assignments.grading_readme(
+        wheels[0].name.split("-")[1], "bptt" if "bptt" in chapters else chapters[0], kit=True),
+        encoding="utf-8")
+    items.append(("instructors/autograders/README.md",
+                  "how to grade: the environment, one submission, a class folder", grading))
     add(HTML / "mlhw-notebooks.zip", "instructors/mlhw-notebooks.zip",
         "every chapter as a notebook with the mlhwlib wheel, with solutions")
 
