@@ -596,6 +596,29 @@ def test_vector_rnn_bptt_result_is_read_only_and_shaped():
             getattr(r, name).flat[0] = 1.0
 
 
+@pytest.mark.parametrize("a", [25.0, -30.0, 300.0])
+def test_vector_rnn_bptt_slope_in_saturation_matches_the_scalar_rule(a):
+    """One rule for both functions: sech^2(a_t) from the pre-activation, not 1 - h_t^2.
+
+    At |a| > 19, 1 - tanh(a)^2 rounds to 0; the reference is 1/cosh(a)^2 (cosh stays
+    finite up to |a| = 710).
+    """
+    from mlhwlib.bptt import vector_rnn_bptt
+    # T = 1, H = 1, K = 2: a_1 = b, grad_b = sech^2(b) * V^T (y_hat - e_y)
+    r = vector_rnn_bptt(np.zeros((1, 1)), [0], U=[[0.0]], W=[[0.0]], V=[[1.0], [-1.0]],
+                        b=[a], c=[0.0, 0.0])
+    exact = 1.0 / np.cosh(a) ** 2
+    grad_o = r.y_hat[0] - np.array([1.0, 0.0])
+    expected = exact * float(np.array([1.0, -1.0]) @ grad_o)
+    assert exact > 0 and r.grad_b[0] != 0.0
+    assert math.isclose(r.grad_b[0], expected, rel_tol=1e-12)
+    # and the scalar function uses the same slope: its g_0 = g_1 * w_h * s_1
+    s = rnn_bptt([a], 1.0, 1.0, 1.0, 1.0, h0=0.0)
+    assert math.isclose(s.grad_h[0] / s.grad_h[1], float(tanh_derivative(a)),
+                        rel_tol=1e-14)
+    assert math.isclose(float(tanh_derivative(a)), exact, rel_tol=1e-12)
+
+
 def test_vector_rnn_bptt_huge_logits_stay_finite():
     from mlhwlib.bptt import vector_rnn_bptt
 
