@@ -1,6 +1,7 @@
-"""Back-propagation through time (BPTT) for a scalar tanh RNN with a sigmoid output.
+"""Back-propagation through time (BPTT) for scalar and vector tanh RNNs.
 
-The model, for an input sequence :math:`x_1, \\dots, x_T` and a given :math:`h_0`, is
+The scalar model (:func:`rnn_bptt`, a sigmoid output at the last step), for an
+input sequence :math:`x_1, \\dots, x_T` and a given :math:`h_0`, is
 
 .. math::
 
