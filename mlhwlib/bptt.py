@@ -1,6 +1,7 @@
-"""Back-propagation through time (BPTT) for a scalar tanh RNN with a sigmoid output.
+"""Back-propagation through time (BPTT) for scalar and vector tanh RNNs.
 
-The model, for an input sequence :math:`x_1, \\dots, x_T` and a given :math:`h_0`, is
+The scalar model (:func:`rnn_bptt`, a sigmoid output at the last step), for an
+input sequence :math:`x_1, \\dots, x_T` and a given :math:`h_0`, is
 
 .. math::
 
@@ -434,7 +435,9 @@ def vector_rnn_bptt(X, targets, U, W, V, b, c, h0=None) -> VectorBPTTResult:
         L = -\\sum_{t=1}^T \\log \\hat y_t[y_t].
 
     Backward, with :math:`e_k` the k-th unit vector and
-    :math:`D_t = \\operatorname{diag}(1 - h_t^2)`:
+    :math:`D_t = \\operatorname{diag}(\\operatorname{sech}^2 a_t) = \\operatorname{diag}(1 - h_t^2)`
+    (computed as :func:`tanh_derivative` of :math:`a_t`, the same rule as
+    :func:`rnn_bptt`, which keeps relative accuracy in saturation):
 
     .. math::
 
@@ -521,10 +524,12 @@ def vector_rnn_bptt(X, targets, U, W, V, b, c, h0=None) -> VectorBPTTResult:
     try:
         with np.errstate(over="raise", invalid="raise"):
             h = np.empty((T + 1, H))
+            a = np.empty((T, H))  # pre-activations a_1..a_T
             h[0] = h_init
             drive = X @ U.T + b  # (T, H): the input part of every a_t
             for t in range(T):
-                h[t + 1] = np.tanh(drive[t] + W @ h[t])
+                a[t] = drive[t] + W @ h[t]
+                h[t + 1] = np.tanh(a[t])
             logits = h[1:] @ V.T + c  # (T, K)
     except FloatingPointError as exc:
         raise OverflowError("the forward pass overflowed float64: a pre-activation "
@@ -537,7 +542,9 @@ def vector_rnn_bptt(X, targets, U, W, V, b, c, h0=None) -> VectorBPTTResult:
     y_hat = np.exp(logp)
     grad_o = y_hat.copy()
     grad_o[np.arange(T), y] -= 1.0  # (T, K): y_hat_t - e_{y_t}
-    slope = 1.0 - h[1:] ** 2  # (T, H): diagonal of D_t (h_t = tanh a_t exactly)
+    # (T, H): diagonal of D_t, sech^2(a_t) from the pre-activation as in rnn_bptt
+    # (1 - h_t^2 would round to 0 in saturation, |a_t| > 19)
+    slope = tanh_derivative(a)
 
     try:
         with np.errstate(over="raise", invalid="raise"):

@@ -320,12 +320,65 @@ def test_exercise_relu_rnn_recursion():
     assert math.isclose(d * h[-1], float(p["w0"].grad), rel_tol=1e-10, abs_tol=1e-14)
 
 
-def test_exercise_sigmoid_jacobian_bound():
-    """Sigmoid cell: |dh_t/dh_{t-1}| = |w_h| s(1-s) <= |w_h|/4 (exercise bptt-ex-sigmoid)."""
-    a = np.linspace(-10, 10, 2001)
-    s = 1 / (1 + np.exp(-a))
-    assert np.max(s * (1 - s)) <= 0.25 + 1e-15
-    assert math.isclose(float(np.max(s * (1 - s))), 0.25, rel_tol=1e-12)
+def _sigmoid_rnn_autograd(x, y, w0, w_h, w_i, h0):
+    """dL/dh_t for t = 0..T and delta of a sigmoid RNN, by autograd of the unrolled net."""
+    p = torch.tensor(w_h, dtype=torch.float64)
+    hs = [torch.tensor(h0, dtype=torch.float64, requires_grad=True)]
+    for xt in x:
+        hs.append(torch.sigmoid(w_i * float(xt) + p * hs[-1]))
+        hs[-1].retain_grad()
+    z = w0 * hs[-1]
+    loss = torch.nn.functional.binary_cross_entropy_with_logits(
+        z, torch.tensor(y, dtype=torch.float64))
+    loss.backward()
+    g = np.array([h.grad.item() for h in hs])
+    h = np.array([h.item() for h in hs])
+    return g, h, torch.sigmoid(z).item() - y
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_exercise_sigmoid_gradient_decays_geometrically(seed):
+    """Sigmoid RNN, |w_h| < 4: |dL/dh_t| <= |delta w0| (|w_h|/4)^(T-t) (exercise bptt-ex-sigmoid).
+
+    The gradients come from autograd of the unrolled network, the per-step Jacobian
+    from central differences of one step: neither uses the exercise's formulas.
+    """
+    rng = np.random.default_rng(seed)
+    T, w_h, w_i, w0, y = 40, rng.choice([-3.5, 3.5]), 1.0, 2.0, 1.0
+    x = rng.normal(size=T)
+    g, h, delta = _sigmoid_rnn_autograd(x, y, w0, w_h, w_i, 0.2)
+    # the per-step Jacobian dh_t/dh_(t-1) = w_h h_t (1 - h_t), by central differences
+    eps = 1e-6
+    for t in range(1, T + 1):
+        def step(v):
+            return 1 / (1 + math.exp(-(w_i * x[t - 1] + w_h * v)))
+        fd = (step(h[t - 1] + eps) - step(h[t - 1] - eps)) / (2 * eps)
+        assert math.isclose(fd, w_h * h[t] * (1 - h[t]), rel_tol=1e-8, abs_tol=1e-10)
+        assert abs(fd) <= abs(w_h) / 4
+    # the claim: geometric decay with ratio |w_h|/4 < 1, at every t
+    dist = np.arange(T, -1, -1)  # T - t for t = 0..T
+    bound = abs(delta * w0) * (abs(w_h) / 4) ** dist
+    assert math.isclose(abs(g[-1]), abs(delta * w0), rel_tol=1e-14)
+    assert np.all(np.abs(g) <= bound * (1 + 1e-12))
+    assert abs(g[0]) < 0.875 ** T * abs(g[-1])  # so g_0 is below 5e-3 |g_T|
+    # inputs that keep a_t near 0 (h_t near 1/2): the rate |w_h|/4 is nearly attained
+    x_mid, h_prev = np.empty(T), 0.2
+    for t in range(T):
+        x_mid[t] = -w_h * h_prev / w_i + 0.05 * rng.normal()
+        h_prev = 1 / (1 + math.exp(-(w_i * x_mid[t] + w_h * h_prev)))
+    g, _, delta = _sigmoid_rnn_autograd(x_mid, y, w0, w_h, w_i, 0.2)
+    bound = abs(delta * w0) * (abs(w_h) / 4) ** dist
+    assert np.all(np.abs(g) <= bound * (1 + 1e-12))
+    assert abs(g[0]) >= 0.9 * bound[0]
+
+
+def test_exercise_sigmoid_condition_is_sharp():
+    """At the fixed point h = 1/2 every factor is exactly |w_h|/4: w_h = 6 makes it grow."""
+    T, w_h = 30, 6.0
+    x = np.full(T, -3.0)  # a_t = -3 + 6 * 1/2 = 0, so h_t = sigmoid(0) = 1/2
+    g, h, _ = _sigmoid_rnn_autograd(x, 0.0, 1.0, w_h, 1.0, 0.5)
+    assert np.all(h == 0.5)
+    np.testing.assert_allclose(g / g[-1], 1.5 ** np.arange(T, -1, -1), rtol=1e-12)
 
 
 def test_exercise_soft_label_minimum_is_entropy():
@@ -541,6 +594,29 @@ def test_vector_rnn_bptt_result_is_read_only_and_shaped():
     for name in ("h", "y_hat", "grad_U", "grad_W", "grad_V", "grad_b", "grad_c", "grad_h"):
         with pytest.raises(ValueError, match="read-only"):
             getattr(r, name).flat[0] = 1.0
+
+
+@pytest.mark.parametrize("a", [25.0, -30.0, 300.0])
+def test_vector_rnn_bptt_slope_in_saturation_matches_the_scalar_rule(a):
+    """One rule for both functions: sech^2(a_t) from the pre-activation, not 1 - h_t^2.
+
+    At |a| > 19, 1 - tanh(a)^2 rounds to 0; the reference is 1/cosh(a)^2 (cosh stays
+    finite up to |a| = 710).
+    """
+    from mlhwlib.bptt import vector_rnn_bptt
+    # T = 1, H = 1, K = 2: a_1 = b, grad_b = sech^2(b) * V^T (y_hat - e_y)
+    r = vector_rnn_bptt(np.zeros((1, 1)), [0], U=[[0.0]], W=[[0.0]], V=[[1.0], [-1.0]],
+                        b=[a], c=[0.0, 0.0])
+    exact = 1.0 / np.cosh(a) ** 2
+    grad_o = r.y_hat[0] - np.array([1.0, 0.0])
+    expected = exact * float(np.array([1.0, -1.0]) @ grad_o)
+    assert exact > 0 and r.grad_b[0] != 0.0
+    assert math.isclose(r.grad_b[0], expected, rel_tol=1e-12)
+    # and the scalar function uses the same slope: its g_0 = g_1 * w_h * s_1
+    s = rnn_bptt([a], 1.0, 1.0, 1.0, 1.0, h0=0.0)
+    assert math.isclose(s.grad_h[0] / s.grad_h[1], float(tanh_derivative(a)),
+                        rel_tol=1e-14)
+    assert math.isclose(float(tanh_derivative(a)), exact, rel_tol=1e-12)
 
 
 def test_vector_rnn_bptt_huge_logits_stay_finite():
