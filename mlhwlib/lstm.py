@@ -21,6 +21,11 @@ and updates
 
 There is no recurrent input (the gates see only :math:`\\mathbf{x}_t`), exactly
 as in the course's homework problem.
+
+The standard LSTM layer, whose gates also read the previous output
+:math:`h_{t-1}`, is here as one step, :func:`lstm_cell`, and the Jacobian of its
+state :math:`(c_t, h_t)` with respect to :math:`(c_{t-1}, h_{t-1})`,
+:func:`lstm_state_jacobian` (derived in :ref:`lstm-sec-jacobians`).
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ import numpy as np
 
 from .numerics import _readonly, as_finite_float, as_float_array, check_callable, sigmoid
 
-__all__ = ["LSTMTrace", "lstm_trace"]
+__all__ = ["LSTMTrace", "lstm_trace", "lstm_cell", "lstm_state_jacobian"]
 
 
 @dataclass(frozen=True)
@@ -215,3 +220,141 @@ def lstm_trace(X, w, w_i, w_f, w_o, b=0.0, b_i=0.0, b_f=0.0, b_o=0.0, c0=0.0,
     y = h_c * o
     return LSTMTrace(z=z, z_i=z_i, z_f=z_f, z_o=z_o, i=i, f=f, o=o, g_z=g_z,
                      c=c, h_c=h_c, y=y, c0=c0)
+
+
+def _cell_arguments(x, h, c, W, U, b):
+    """Validate the arguments of one step of a full LSTM cell."""
+    x = as_float_array(x, "x", ndim=1)
+    h = as_float_array(h, "h", ndim=1)
+    c = as_float_array(c, "c", ndim=1)
+    H, d = h.shape[0], x.shape[0]
+    if c.shape[0] != H:
+        raise ValueError(f"c must have the length of h, H = {H}, got length {c.shape[0]}")
+    W = as_float_array(W, "W", ndim=2)
+    if W.shape != (4 * H, d):
+        raise ValueError(f"W must have shape (4H, d) = {(4 * H, d)}, got {W.shape}")
+    U = as_float_array(U, "U", ndim=2)
+    if U.shape != (4 * H, H):
+        raise ValueError(f"U must have shape (4H, H) = {(4 * H, H)}, got {U.shape}")
+    b = as_float_array(b, "b", ndim=1)
+    if b.shape != (4 * H,):
+        raise ValueError(f"b must have shape (4H,) = {(4 * H,)}, got {b.shape}")
+    return x, h, c, W, U, b
+
+
+def _cell_forward(x, h, c, W, U, b):
+    H = h.shape[0]
+    with np.errstate(over="ignore", invalid="ignore"):
+        a = W @ x + U @ h + b
+    if not np.all(np.isfinite(a)):
+        raise ValueError("a pre-activation W x + U h + b overflowed to inf/NaN; "
+                         "rescale x, h or the weights")
+    i, f, o = sigmoid(a[:H]), sigmoid(a[H:2 * H]), sigmoid(a[3 * H:])
+    g = np.tanh(a[2 * H:3 * H])
+    c_new = f * c + i * g
+    h_new = o * np.tanh(c_new)
+    return h_new, c_new, np.stack([i, f, g, o])
+
+
+def lstm_cell(x, h, c, W, U, b):
+    """One step of a standard LSTM cell (gates fed by the input and by ``h``).
+
+    Derived in :ref:`lstm-sec-jacobians`.  With ``a = W x + U h + b`` split into
+    four blocks of ``H`` rows in the order ``(i, f, c~, o)`` (PyTorch's order
+    ``(i, f, g, o)``; ``b`` is PyTorch's ``bias_ih + bias_hh``),
+
+    ``i, f, o = σ(a_i), σ(a_f), σ(a_o)``, ``c~ = tanh(a_c)``,
+    ``c' = f ⊙ c + i ⊙ c~``, ``h' = o ⊙ tanh(c')``.
+
+    Parameters
+    ----------
+    x : array_like, shape (d,)
+        The input at this step.
+    h, c : array_like, shape (H,)
+        The previous output and memory.
+    W : array_like, shape (4H, d)
+        Input weights, blocks ``(i, f, c~, o)``.
+    U : array_like, shape (4H, H)
+        Recurrent weights, same blocks.
+    b : array_like, shape (4H,)
+        Biases, same blocks.
+
+    Returns
+    -------
+    h_new, c_new : ndarray, shape (H,)
+        The new output and memory.
+    gates : ndarray, shape (4, H)
+        Rows ``i, f, c~, o`` of this step.
+
+    Raises
+    ------
+    ValueError
+        If a shape does not match (the message names the argument), a value is
+        NaN/inf, or a pre-activation overflows.
+    TypeError
+        If an argument is not numeric.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> H, d = 2, 3
+    >>> W, U, b = np.zeros((4 * H, d)), np.zeros((4 * H, H)), np.zeros(4 * H)
+    >>> h_new, c_new, gates = lstm_cell(np.ones(d), np.zeros(H), np.ones(H), W, U, b)
+    >>> c_new.tolist()   # f = 1/2 keeps half of c; the candidate tanh(0) = 0
+    [0.5, 0.5]
+    """
+    return _cell_forward(*_cell_arguments(x, h, c, W, U, b))
+
+
+def lstm_state_jacobian(x, h, c, W, U, b):
+    """The Jacobian of one LSTM step's state ``(c', h')`` with respect to ``(c, h)``.
+
+    Derived in :ref:`lstm-sec-jacobians` (proposition ``lstm-prop-jacobians``).
+    The state of a standard LSTM is the pair ``(c_t, h_t)``; with the notation of
+    :func:`lstm_cell` and ``D = ∂c'/∂h = diag(c ⊙ f(1-f)) U_f + diag(c~ ⊙ i(1-i)) U_i
+    + diag(i ⊙ (1-c~²)) U_c``, ``k = o ⊙ (1 - tanh²(c'))``, the blocks are
+
+    ``∂c'/∂c = diag(f)``, ``∂c'/∂h = D``,
+    ``∂h'/∂c = diag(k ⊙ f)``, ``∂h'/∂h = diag(tanh(c') ⊙ o(1-o)) U_o + diag(k) D``.
+
+    The Jacobian of ``T - s`` steps is the product of these matrices (chain rule).
+
+    Parameters
+    ----------
+    x, h, c, W, U, b
+        As in :func:`lstm_cell`.
+
+    Returns
+    -------
+    ndarray, shape (2H, 2H)
+        ``J[:H, :H] = ∂c'/∂c``, ``J[:H, H:] = ∂c'/∂h``, ``J[H:, :H] = ∂h'/∂c``,
+        ``J[H:, H:] = ∂h'/∂h``: rows and columns ordered ``(c, h)``.
+
+    Raises
+    ------
+    ValueError, TypeError
+        As in :func:`lstm_cell`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> H, d = 2, 3
+    >>> W, U, b = np.zeros((4 * H, d)), np.zeros((4 * H, H)), np.zeros(4 * H)
+    >>> J = lstm_state_jacobian(np.ones(d), np.zeros(H), np.ones(H), W, U, b)
+    >>> J.shape, J[0, 0].item()   # U = 0: dc'/dc = diag(f), f = 1/2
+    ((4, 4), 0.5)
+    """
+    x, h, c, W, U, b = _cell_arguments(x, h, c, W, U, b)
+    H = h.shape[0]
+    _, c_new, (i, f, g, o) = _cell_forward(x, h, c, W, U, b)
+    U_i, U_f, U_c, U_o = U[:H], U[H:2 * H], U[2 * H:3 * H], U[3 * H:]
+    D = ((c * f * (1 - f))[:, None] * U_f + (g * i * (1 - i))[:, None] * U_i
+         + (i * (1 - g ** 2))[:, None] * U_c)
+    tc = np.tanh(c_new)
+    k = o * (1 - tc ** 2)
+    J = np.empty((2 * H, 2 * H))
+    J[:H, :H] = np.diag(f)
+    J[:H, H:] = D
+    J[H:, :H] = np.diag(k * f)
+    J[H:, H:] = (tc * o * (1 - o))[:, None] * U_o + k[:, None] * D
+    return J

@@ -110,6 +110,8 @@ def covers(name):
 # ---------------------------------------------------------------------------
 LSTM_OK = dict(X=[[0.0, 1.0], [1.0, 0.0], [1.0, 1.0]], w=[1.0, 0.0], w_i=[0.0, 1.0],
                w_f=[1.0, 1.0], w_o=[0.5, 0.5])
+CELL_OK = dict(x=[1.0, 0.0], h=[0.0, 0.5], c=[0.3, 0.0], W=np.zeros((8, 2)),
+               U=np.zeros((8, 2)), b=np.zeros(8))
 BPTT_OK = dict(x=[1.0, -0.5, 2.0], y=1.0, w0=0.7, w_h=0.4, w_i=-0.3)
 
 X6 = np.array([[0.0, 1.0], [1.0, 0.5], [2.0, 0.0], [3.0, 1.5], [4.0, 2.0], [5.0, 0.2]])
@@ -303,6 +305,19 @@ for change, exc, regex in [
      r"the memory c overflowed"),
 ]:
     C.append((lstm.lstm_trace, {**LSTM_OK, **change}, exc, regex))
+for func in (lstm.lstm_cell, lstm.lstm_state_jacobian):
+    for change, exc, regex in [
+        (dict(x="abc"), T, r"x must be a numeric array"),
+        (dict(x=[[1.0, 0.0]]), V, r"x must be 1-D"),
+        (dict(h=[0.0, NAN]), V, r"h must contain only finite"),
+        (dict(c=[0.0, 0.0, 0.0]), V, r"c must have the length of h, H = 2"),
+        (dict(W=np.zeros((8, 3))), V, r"W must have shape \(4H, d\) = \(8, 2\)"),
+        (dict(U=np.zeros((4, 2))), V, r"U must have shape \(4H, H\) = \(8, 2\)"),
+        (dict(b=np.zeros((8, 1))), V, r"b must be 1-D"),
+        (dict(b=np.zeros(7)), V, r"b must have shape \(4H,\) = \(8,\)"),
+        (dict(x=[1e308, 1e308], W=np.full((8, 2), 1e10)), V, r"pre-activation W x"),
+    ]:
+        C.append((func, {**CELL_OK, **change}, exc, regex))
 
 # ---------------------------------------------------------------- bptt
 rows(bptt.rnn_forward,
@@ -708,6 +723,8 @@ def test_valid_inputs_used_by_the_table_are_accepted():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         lstm.lstm_trace(**LSTM_OK)
+        lstm.lstm_cell(**CELL_OK)
+        lstm.lstm_state_jacobian(**CELL_OK)
         bptt.rnn_bptt(**BPTT_OK)
         for f in (gmm.log_likelihood, gmm.responsibilities, gmm.em_step):
             f(**gmm_args())

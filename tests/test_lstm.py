@@ -214,3 +214,152 @@ def test_trace_is_frozen_and_its_arrays_are_read_only():
     t2 = LSTMTrace(z=z, z_i=z, z_f=z, z_o=z, i=z, f=z, o=z, g_z=z, c=z, h_c=z, y=z, c0=0.0)
     z[0] = 5.0
     assert t2.z[0] == 0.0 and z.flags.writeable
+
+
+# ------------------------------------------------------------------ the full LSTM cell
+# Independent references: torch.nn.LSTMCell with autograd in float64, and central
+# differences of a plain-Python loop (math.tanh, _sigmoid_loop) over the unrolled cell.
+from mlhwlib.lstm import lstm_cell, lstm_state_jacobian  # noqa: E402
+
+
+def _random_cell(seed, H=3, d=4, scale=1.0):
+    """A torch.nn.LSTMCell (float64) with its recurrent weights multiplied by scale."""
+    torch.manual_seed(seed)
+    cell = torch.nn.LSTMCell(d, H, dtype=torch.float64)
+    with torch.no_grad():
+        cell.weight_hh.mul_(scale)
+    W = cell.weight_ih.detach().numpy().copy()
+    U = cell.weight_hh.detach().numpy().copy()
+    b = (cell.bias_ih + cell.bias_hh).detach().numpy().copy()
+    return cell, W, U, b
+
+
+def _loop_cell(x, h, c, W, U, b):
+    """One LSTM step with scalar loops, blocks (i, f, c~, o)."""
+    H = len(h)
+    a = [sum(W[r][k] * x[k] for k in range(len(x))) + sum(U[r][k] * h[k] for k in range(H))
+         + b[r] for r in range(4 * H)]
+    c_new = [_sigmoid_loop(a[H + j]) * c[j] + _sigmoid_loop(a[j]) * math.tanh(a[2 * H + j])
+             for j in range(H)]
+    h_new = [_sigmoid_loop(a[3 * H + j]) * math.tanh(c_new[j]) for j in range(H)]
+    return h_new, c_new
+
+
+def _loop_unroll(X, state, W, U, b):
+    H = len(state) // 2
+    c, h = list(state[:H]), list(state[H:])
+    for x in X:
+        h, c = _loop_cell(x, h, c, W, U, b)
+    return np.array(c + h)
+
+
+def _central_jacobian(X, state, W, U, b, eps=1e-6):
+    cols = []
+    for k in range(len(state)):
+        up, dn = np.array(state, float), np.array(state, float)
+        up[k] += eps
+        dn[k] -= eps
+        cols.append((_loop_unroll(X, up, W, U, b) - _loop_unroll(X, dn, W, U, b)) / (2 * eps))
+    return np.stack(cols, axis=1)
+
+
+def _torch_unroll_jacobian(cell, X, state):
+    H = len(state) // 2
+
+    def run(s):
+        c, h = s[:H][None], s[H:][None]
+        for x in torch.tensor(np.asarray(X), dtype=torch.float64):
+            h, c = cell(x[None], (h, c))
+        return torch.cat([c[0], h[0]])
+
+    s0 = torch.tensor(np.asarray(state), dtype=torch.float64)
+    return torch.autograd.functional.jacobian(run, s0).numpy()
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_lstm_cell_matches_torch_lstmcell(seed):
+    cell, W, U, b = _random_cell(seed)
+    rng = np.random.default_rng(seed)
+    x, h, c = rng.normal(size=4), rng.normal(size=3), rng.normal(size=3)
+    h_new, c_new, gates = lstm_cell(x, h, c, W, U, b)
+    with torch.no_grad():
+        h_t, c_t = cell(torch.tensor(x)[None], (torch.tensor(h)[None], torch.tensor(c)[None]))
+    np.testing.assert_allclose(h_new, h_t[0].numpy(), rtol=0, atol=1e-14)
+    np.testing.assert_allclose(c_new, c_t[0].numpy(), rtol=0, atol=1e-14)
+    assert gates.shape == (4, 3)
+    np.testing.assert_allclose(c_new, gates[1] * c + gates[0] * gates[2], atol=1e-15)
+
+
+@pytest.mark.parametrize("seed, scale", [(0, 1.0), (1, 1.0), (2, 4.0), (3, 4.0)])
+def test_state_jacobian_matches_autograd_and_central_differences(seed, scale):
+    cell, W, U, b = _random_cell(seed, scale=scale)
+    rng = np.random.default_rng(10 + seed)
+    x, state = rng.normal(size=(1, 4)), rng.normal(size=6)
+    J = lstm_state_jacobian(x[0], state[3:], state[:3], W, U, b)
+    assert J.shape == (6, 6)
+    np.testing.assert_allclose(J, _torch_unroll_jacobian(cell, x, state), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(J, _central_jacobian(x.tolist(), state, W, U, b),
+                               rtol=0, atol=1e-8)
+    # the blocks that the proposition states in closed form
+    np.testing.assert_allclose(J[:3, :3], np.diag(np.diag(J[:3, :3])), atol=0)
+
+
+@pytest.mark.parametrize("seed, scale", [(4, 1.0), (5, 3.0)])
+def test_chain_rule_over_several_steps(seed, scale):
+    # d state_T / d state_0 is the product J_T ... J_1 of the one-step Jacobians.
+    cell, W, U, b = _random_cell(seed, scale=scale)
+    rng = np.random.default_rng(seed)
+    X, state = rng.normal(size=(6, 4)), rng.normal(size=6)
+    c, h, P = state[:3], state[3:], np.eye(6)
+    for x in X:
+        P = lstm_state_jacobian(x, h, c, W, U, b) @ P
+        h, c, _ = lstm_cell(x, h, c, W, U, b)
+    np.testing.assert_allclose(P, _torch_unroll_jacobian(cell, X, state), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(P, _central_jacobian(X.tolist(), state, W, U, b),
+                               rtol=0, atol=1e-7)
+
+
+def _carousel_product_and_true(W, U, b, X, c, h):
+    """Product of the o-fixed factors dc_t/dc_(t-1) and the true dc_T/dc_0 (h_0 = o_0 tanh c_0)."""
+    H = len(c)
+    o_prev = h / np.tanh(c)
+    P, Jall = np.eye(H), np.eye(2 * H)
+    d_h0 = o_prev * (1 - np.tanh(c) ** 2)     # dh_0/dc_0 with o_0 fixed
+    for x in X:
+        J = lstm_state_jacobian(x, h, c, W, U, b)
+        P = (J[:H, :H] + J[:H, H:] * (o_prev * (1 - np.tanh(c) ** 2))[None, :]) @ P
+        Jall = J @ Jall
+        h, c, gates = lstm_cell(x, h, c, W, U, b)
+        o_prev = gates[3]
+    true = Jall[:H, :H] + Jall[:H, H:] * d_h0[None, :]
+    return P, true
+
+
+def test_carousel_product_is_exact_iff_output_gate_ignores_h():
+    rng = np.random.default_rng(3)
+    _, W, U, b = _random_cell(6, scale=3.0)
+    X = rng.normal(size=(5, 4))
+    c0 = rng.normal(size=3)
+    o0 = 1 / (1 + np.exp(-rng.normal(size=3)))
+    P, true = _carousel_product_and_true(W, U, b, X, c0, o0 * np.tanh(c0))
+    assert np.abs(P - true).max() > 1e-3          # U_o != 0: the product is not dc_T/dc_0
+    U0 = U.copy()
+    U0[9:] = 0.0                                  # U_o = 0
+    P0, true0 = _carousel_product_and_true(W, U0, b, X, c0, o0 * np.tanh(c0))
+    np.testing.assert_allclose(P0, true0, rtol=0, atol=1e-14)
+
+
+@pytest.mark.parametrize("change, match", [
+    (dict(x=[[1.0, 0.0]]), "x must be 1-D"),
+    (dict(c=[0.0, 0.0, 0.0]), "c must have the length of h"),
+    (dict(W=np.zeros((8, 3))), r"W must have shape \(4H, d\)"),
+    (dict(U=np.zeros((8, 3))), r"U must have shape \(4H, H\)"),
+    (dict(b=np.zeros(7)), r"b must have shape \(4H,\)"),
+    (dict(h=[np.nan, 0.0]), "h must contain only finite"),
+])
+@pytest.mark.parametrize("func", [lstm_cell, lstm_state_jacobian])
+def test_full_cell_bad_input_raises_value_error(func, change, match):
+    ok = dict(x=[1.0, 0.0], h=[0.0, 0.0], c=[0.0, 0.0], W=np.zeros((8, 2)),
+              U=np.zeros((8, 2)), b=np.zeros(8))
+    with pytest.raises(ValueError, match=match):
+        func(**{**ok, **change})

@@ -176,3 +176,42 @@ def test_gradient_ratio_against_a_hand_written_cell(rr, one_thread, variant):
         # the gate bias really is +3 in the forget/update block and 0 in bias_hh's
         assert torch.all(layer.bias_ih_l0[H:2 * H] == 3.0)
         assert torch.all(layer.bias_hh_l0[H:2 * H] == 0.0)
+
+
+def test_first_token_gradients_reproduce(rr, results, one_thread):
+    stored = {(g["variant"], g["T"], g["seed"]): g["max_abs"]
+              for g in results["first_token_gradients"]}
+    assert len(stored) == len(rr.VARIANTS) * len(rr.SEEDS)
+    for v in rr.VARIANTS:
+        assert rr.first_token_gradient(v, 40, 1) == pytest.approx(stored[(v, 40, 1)], rel=1e-6)
+
+
+@pytest.mark.parametrize("variant", ["LSTM, bias 0", "LSTM, bias 3"])
+def test_first_token_gradient_against_a_hand_written_lstm(rr, variant, one_thread):
+    """An explicit LSTM loop whose step 1 uses its own copy of the input weights.
+
+    The copy used at steps 2 .. T+1 gets no gradient in the first-token columns
+    (they read only the first token), and the step-1 copy's gradient there is the
+    experiment's number.
+    """
+    seed, T = 3, 12
+    net = rr.build(variant, seed).double()
+    x, label = rr.make_batch(rr.BATCH, T, torch.Generator().manual_seed(1000 * seed + T))
+    x = x.double()
+    layer, H = net.rnn, net.rnn.hidden_size
+    W_first = layer.weight_ih_l0.detach().clone().requires_grad_(True)
+    W_rest = layer.weight_ih_l0.detach().clone().requires_grad_(True)
+    h = torch.zeros(rr.BATCH, H, dtype=torch.float64)
+    c = torch.zeros(rr.BATCH, H, dtype=torch.float64)
+    for t in range(x.shape[1]):
+        W = W_first if t == 0 else W_rest
+        pre = (x[:, t] @ W.T + layer.bias_ih_l0 + h @ layer.weight_hh_l0.T
+               + layer.bias_hh_l0)
+        i, f, g, o = pre.split(H, dim=1)
+        c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+        h = torch.sigmoid(o) * torch.tanh(c)
+    loss = torch.nn.functional.cross_entropy(net.out(h), label)
+    g_first, g_rest = torch.autograd.grad(loss, (W_first, W_rest))
+    assert torch.all(g_rest[:, :rr.K_SYM] == 0)
+    by_hand = float(g_first[:, :rr.K_SYM].abs().max())
+    assert rr.first_token_gradient(variant, T, seed) == pytest.approx(by_hand, rel=1e-10)

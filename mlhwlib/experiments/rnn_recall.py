@@ -64,7 +64,7 @@ RESULTS = Path(__file__).resolve().parent.parent / "data" / "rnn_recall_results.
 __all__ = ["K_SYM", "N_DIS", "HIDDEN", "HIDDEN_MATCHED", "STEPS", "BATCH", "LR", "CLIP",
            "N_TEST", "LENGTHS", "SEEDS", "LR_SWEEP", "LR_SWEEP_LENGTHS", "SUCCESS",
            "CURVE_EVERY", "VARIANTS", "make_batch", "build", "n_parameters", "train",
-           "gradient_ratio", "main"]
+           "gradient_ratio", "first_token_gradient", "main"]
 
 
 def _torch():
@@ -160,6 +160,25 @@ def gradient_ratio(variant, T, seed, n=256):
     return float(grad[:, 0].norm() / grad[:, -1].norm())
 
 
+def first_token_gradient(variant, T, seed):
+    """Largest ``|dL/dW|`` over the input weights that read the first token, in float64.
+
+    These are the columns ``0 .. K_SYM - 1`` of the layer's input weights
+    (``weight_ih_l0``, all gate blocks): the first token is one of the first
+    ``K_SYM`` symbols and the distractors are the others, so these columns are
+    used at step 1 only. The gradient is that of the mean cross-entropy of the
+    untrained net on the first training batch of :func:`train` (``BATCH``
+    sequences from the same generator); Adam's first step on a coordinate with
+    gradient ``g`` is ``lr * g / (|g| + eps)``.
+    """
+    torch = _torch()
+    net = build(variant, seed).double()
+    x, label = make_batch(BATCH, T, torch.Generator().manual_seed(1000 * seed + T))
+    loss = torch.nn.functional.cross_entropy(net(x.double()), label)
+    (grad,) = torch.autograd.grad(loss, net.rnn.weight_ih_l0)
+    return float(grad[:, :K_SYM].abs().max())
+
+
 def main(out=RESULTS):
     """Run the whole experiment (all variants, lengths, seeds) and write ``out``."""
     torch = _torch()
@@ -180,6 +199,9 @@ def main(out=RESULTS):
     ratios = [{"variant": v, "T": T, "seed": seed,
                "ratio": gradient_ratio(v, T, seed)}
               for v in VARIANTS for T in LENGTHS for seed in SEEDS]
+    first = [{"variant": v, "T": max(LENGTHS), "seed": seed,
+              "max_abs": first_token_gradient(v, max(LENGTHS), seed)}
+             for v in VARIANTS for seed in SEEDS]
     record = {
         "config": {"K_SYM": K_SYM, "N_DIS": N_DIS, "HIDDEN": HIDDEN,
                    "HIDDEN_MATCHED": HIDDEN_MATCHED, "STEPS": STEPS,
@@ -195,6 +217,7 @@ def main(out=RESULTS):
         "seconds": round(time.perf_counter() - start, 1),
         "runs": runs,
         "gradient_ratios": ratios,
+        "first_token_gradients": first,
     }
     Path(out).write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
     print(f"wrote {out} in {record['seconds']} s")
