@@ -925,16 +925,22 @@ def _fix_pdf_dates(pdf: Path) -> None:
 
 
 def main(argv: list[str]) -> None:
-    html_dir = ROOT / "_build" / "html"
-    if len(argv) >= 2 and argv[0] == "--html":
-        html_dir, argv = Path(argv[1]), argv[2:]
-    if len(argv) < 1:
-        raise SystemExit(__doc__)
-    out = Path(argv[0])
+    import argparse
+
+    parser = argparse.ArgumentParser(
+        prog="build_slides.py", description=__doc__.split("\n\n")[0],
+        epilog="See the module docstring (tools/build_slides.py) for the outlines' format.")
+    parser.add_argument("--html", type=Path, default=ROOT / "_build" / "html", metavar="SITE_DIR",
+                        help="the built site whose numbers references take (default _build/html)")
+    parser.add_argument("out", type=Path, metavar="OUT_DIR", help="where the decks go")
+    parser.add_argument("notebooks", type=Path, nargs="+", metavar="NOTEBOOK",
+                        help="the chapters (book/<chapter>.ipynb; outline lectures/<chapter>.yml)")
+    args = parser.parse_args(argv)
+    html_dir, out = args.html, args.out
     out.mkdir(parents=True, exist_ok=True)
     copy_assets(out)
     decks = []
-    for path in map(Path, argv[1:]):
+    for path in args.notebooks:
         unresolved, total = build(out, path, html_dir)
         note = f" ({len(unresolved)} unresolved: {', '.join(unresolved[:5])})" if unresolved else ""
         print(f"slides: {out / (path.stem + '.slides.html')}: {total} slides{note}")
