@@ -20,7 +20,7 @@ read these times (``{build-time}`` role, ``_ext/build_times.py``).
 
 Usage: ``python benchmarks/build_speed.py [--skip-build]``. It rebuilds
 ``_build/`` and ``_extra/``; run it when nothing else is using them. At the end
-it re-executes ``book/performance.ipynb`` so the page shows the new numbers.
+it re-executes every notebook of ``book/`` so the pages show the new numbers.
 """
 
 from __future__ import annotations
@@ -114,8 +114,11 @@ def main(argv=None) -> None:
                 result[key] = previous[key]
     OUT.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     print(f"written: {OUT}")
-    execute_in_place(ROOT / "book" / "performance.ipynb")
-    print("re-executed book/performance.ipynb with the new numbers (commit it)")
+    # every chapter glues its own running time from the record (its "Running this
+    # chapter" note), and the performance appendix shows the whole record
+    for path in sorted((ROOT / "book").glob("*.ipynb")):
+        execute_in_place(path)
+    print("re-executed every notebook of book/ with the new numbers (commit them)")
 
 
 if __name__ == "__main__":
