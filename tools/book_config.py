@@ -48,6 +48,9 @@ def variant(name: str) -> dict:
             latex_docs["title"] = latex_docs["title"] + " (student edition)"
         config["execute"]["execute_notebooks"] = "off"
         sphinx_config["hide_solutions"] = True
+        # this edition's own address: the pages' canonical links and the {site-file}
+        # links of its PDF must not point at the instructors' site (html_baseurl)
+        sphinx_config["html_baseurl"] = sphinx_config.get("mlhw_student_baseurl", "") or ""
         sphinx_config["html_copy_source"] = False
         sphinx_config["html_show_sourcelink"] = False
         # the theme's download menu (page sources, with solutions) stays off in every
