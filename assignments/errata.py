@@ -364,6 +364,10 @@ def grad_logdet_sym(X):
 # Errata without a computational form, with the reason (each label appears in exactly one
 # of SUBMISSIONS and NOT_COMPUTATIONAL; tests/test_assignments.py checks it).
 NOT_COMPUTATIONAL = {
+    "erratum-adaboost-epsilon": "a bookkeeping slip in one line: no question asks for the "
+                                "one-round loss, and the factor pulled out of the sum is "
+                                "positive and common to both terms of the derivative, so its "
+                                "zero, the step, is the right one",
     "erratum-adaboost-sign": "the sign typo does not carry forward and the notes never solve "
                              "for a step: there is no result to submit",
     "erratum-lstm-bias": "notation only: one letter b for four biases; the numbers use the "

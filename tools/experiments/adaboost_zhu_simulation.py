@@ -10,7 +10,8 @@ after each of ``ROUNDS`` rounds of
 
 * SAMME = :class:`mlhwlib.adaboost.MultiClassAdaBoost` (the chapter's algorithm);
 * AdaBoost.M1 (Freund & Schapire): step ``ln((1 - eps) / eps)``, stop as soon as
-  ``eps >= 1/2`` (so it cannot start when the first learner has ``eps > 1/2``).
+  ``eps >= 1/2`` (so it cannot start when the first learner has ``eps > 1/2``). Freund
+  & Schapire abort at ``eps > 1/2``; at ``eps = 1/2`` the step is 0, so the ensembles agree.
 
 For the error stump it also runs the shrinkage experiment (ESL §10.12):
 ``learning_rate`` 1, 0.5 and 0.1 for ``SHRINK_ROUNDS`` rounds. For seed 1 it also checks that ``MultiClassAdaBoost(estimator=tree)`` has the
@@ -20,7 +21,8 @@ Usage::
 
     python tools/experiments/adaboost_zhu_simulation.py   # writes mlhwlib/data/adaboost_zhu_results.json
 
-``tests/test_adaboost.py`` re-runs one configuration and compares with the file.
+``tests/test_adaboost.py`` re-runs one configuration and compares with the file, and
+tests :func:`adaboost_m1` against Freund & Schapire's algorithm written out.
 """
 
 from __future__ import annotations
