@@ -10,7 +10,7 @@ on one machine, but not from machine to machine: torch picks float32 kernels by 
 CPU's vector width, and 400 steps of training amplify their different rounding. The
 test therefore trains each configuration under every kernel the CPU offers
 (``ATEN_CPU_CAPABILITY`` = ``default``, ``avx2``, ``avx512``: what another machine
-would run) and compares each with the file. The two configurations are ones whose
+would run) and compares each with the file. The three configurations are ones whose
 outcome does not depend on rounding; some runs of the experiment do (see
 ``CURVE_ATOL``).
 """
@@ -88,7 +88,7 @@ def test_results_file_matches_the_script(rr, results):
 
 
 # How far a training curve (mean loss over 10 steps) moves between torch's CPU kernels,
-# measured for the two configurations below: at most 0.0041 (GRU, T = 40, seed 0,
+# measured for the first two configurations below: at most 0.0041 (GRU, T = 40, seed 0,
 # AVX-512 kernels of an Intel Xeon against the file written on an AMD EPYC), 0.0017
 # with AVX2, 0.0015 with the plain kernels; RNN, T = 10, seed 1: 0. The tolerance
 # leaves a factor of about 2.5; "LSTM, bias 3", T = 20, seed 1 at the learning rate 1e-3
