@@ -1,4 +1,4 @@
-"""Run the LSTM chapter's first-token recall experiment (about 25 minutes).
+"""Run the LSTM chapter's first-token recall experiment (about an hour on one thread).
 
 The code is :mod:`mlhwlib.experiments.rnn_recall` (it needs PyTorch); this script
 writes its results to ``mlhwlib/data/rnn_recall_results.json``, which ships with
