@@ -84,8 +84,9 @@ def report(gmm: dict, boost: dict) -> str:
         f"{mem['sklearn_one_iteration_peak_bytes'] / 1e6:.1f} MB "
         f"({mem['sklearn_one_iteration_peak_NK']:.2f} × N·K floats), measured with tracemalloc.",
         "",
-        "AdaBoost: `criterion=\"gini\"` grows the same stumps as scikit-learn's",
-        "`DecisionTreeClassifier(max_depth=1)`, so it is the like-for-like comparison; the",
+        "AdaBoost: `criterion=\"gini\"` uses the split criterion of scikit-learn's",
+        "`DecisionTreeClassifier(max_depth=1)` (the same stumps unless two features tie",
+        "exactly, which scikit-learn breaks at random), so it is the like-for-like comparison; the",
         "default stump minimises the weighted multi-class error directly, as the chapter",
         "derives, and is reported beside it with its test accuracy.",
         "",
