@@ -125,6 +125,19 @@ def report(gmm: dict, boost: dict, reg: dict | None = None) -> str:
         "Scaling (time per EM iteration) is in `results_gmm.json` and plotted in the book's",
         "performance appendix.",
     ]
+    fl = gmm.get("floor")
+    if fl:
+        lines += [
+            "",
+            f"Compute floor of one EM iteration (N={fl['N']:,}, d={fl['d']}, K={fl['K']}; how it is "
+            f"counted: `benchmarks/bench_gmm.py`): {fl['flop_per_iteration_minimal']:.3g} flop at "
+            f"the achieved one-thread GEMM rate on the E-step's shape, "
+            f"{fl['gemm_flop_per_s'] / 1e9:.1f} GFlop/s, is "
+            f"{fl['floor_s_per_iteration'] * 1e3:.1f} ms; mlhwlib's iteration took "
+            f"{fl['mlhwlib_s_per_iteration'] * 1e3:.1f} ms, {fl['mlhwlib_over_floor']:.2f} x the "
+            f"floor ({fl['mlhwlib_over_floor_at_512_rate']:.2f} x at the 512 x 512 GEMM rate, "
+            f"{fl['gemm_512_flop_per_s'] / 1e9:.1f} GFlop/s).",
+        ]
     lines += regression_lines(reg)
     lines.append("")
     return "\n".join(lines)
