@@ -52,7 +52,7 @@ help:
 	@echo "make pdf           the whole book as one PDF: _build/latex/mlhw-book.pdf (needs texlive)"
 	@echo "make pdf-student   the PDF without solutions: $(STUDENT_PDF)"
 	@echo "make audit         Lighthouse (mobile) + axe-core on every page; writes benchmarks/audit.md"
-	@echo "make bench         benchmarks against scikit-learn; writes benchmarks/results.md"
+	@echo "make bench         benchmarks against scikit-learn and the previous release (regressions > 15 %); writes mlhwlib/data/results.md"
 	@echo "make assignments   otter-grader assignments, one per chapter: _build/assignments/<chapter>/{student,autograder} (after make book)"
 	@echo "make course        everything a course needs in _build/course (sites, PDFs, decks, assignments, notebooks)"
 	@echo "make clean         remove build outputs and offline assets"

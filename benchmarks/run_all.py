@@ -11,6 +11,12 @@ Usage::
     python benchmarks/run_all.py            # full run (about five minutes)
     python benchmarks/run_all.py --quick    # fewer repeats and sizes
     python benchmarks/run_all.py --report   # only rewrite results.md from the JSON
+
+After the two benchmarks it runs the regression guard, ``regression.py``: this
+tree's ``mlhwlib`` against the previous release (``git archive`` of
+``regression.REFERENCE`` into a temporary folder), both re-measured in the same
+run, alternating; a case more than 15 % slower (median) or with different
+results is reported as a REGRESSION in the output and in ``results.md``.
 """
 
 from __future__ import annotations
@@ -57,7 +63,32 @@ def rows(gmm: dict, boost: dict) -> list[dict]:
     return out
 
 
-def report(gmm: dict, boost: dict) -> str:
+def regression_lines(reg: dict | None) -> list[str]:
+    if not reg:
+        return []
+    lines = [
+        "",
+        f"Regression guard (`benchmarks/regression.py`): this tree against "
+        f"{reg['reference']} (commit {reg['reference_commit'][:7]}), re-measured in the same run, "
+        f"alternating, {reg['rounds']} rounds of fresh processes (best of "
+        f"{reg['fits_per_round']} fits each); median (min-max) in seconds; a REGRESSION is "
+        f"a median more than {100 * reg['threshold']:.0f} % slower or different results."
+        + (f" {reg['note']}." if reg.get("note") else ""),
+        "",
+        "| case | reference (s) | this tree (s) | change | results | verdict |",
+        "| --- | ---: | ---: | ---: | --- | --- |",
+    ]
+    for c in reg["cases"]:
+        ref, cur = c["reference"], c["current"]
+        lines.append(
+            f"| {c['case']} | {ref['median_s']:.3f} ({ref['min_s']:.3f}-{ref['max_s']:.3f}) | "
+            f"{cur['median_s']:.3f} ({cur['min_s']:.3f}-{cur['max_s']:.3f}) | "
+            f"{100 * c['change']:+.0f} % | {'equal' if c['equal_results'] else 'differ'} | "
+            f"{'REGRESSION' if c['regression'] else 'ok'} |")
+    return lines
+
+
+def report(gmm: dict, boost: dict, reg: dict | None = None) -> str:
     m = gmm["machine"]
     lines = [
         "# Benchmark results",
@@ -65,7 +96,8 @@ def report(gmm: dict, boost: dict) -> str:
         "Written by `make bench` (`benchmarks/run_all.py`); times in seconds, the minimum",
         "over repeats; ratio = scikit-learn time / mlhwlib time (above 1: mlhwlib is faster).",
         "",
-        f"Machine: {m.get('cpu', '?')}, {m.get('cores', '?')} cores; {m.get('platform', '')}.",
+        f"Machine: {m.get('cpu', '?')}, {m.get('cores', '?')} cores; {m.get('platform', '')}."
+        + (f" {gmm['note']}." if gmm.get("note") else ""),
         "Versions: " + ", ".join(f"{k} {v}" for k, v in m.items()
                                   if k not in ("cpu", "cores", "platform")) + ".",
         "",
@@ -84,15 +116,30 @@ def report(gmm: dict, boost: dict) -> str:
         f"{mem['sklearn_one_iteration_peak_bytes'] / 1e6:.1f} MB "
         f"({mem['sklearn_one_iteration_peak_NK']:.2f} × N·K floats), measured with tracemalloc.",
         "",
-        "AdaBoost: `criterion=\"gini\"` grows the same stumps as scikit-learn's",
-        "`DecisionTreeClassifier(max_depth=1)`, so it is the like-for-like comparison; the",
+        "AdaBoost: `criterion=\"gini\"` uses the split criterion of scikit-learn's",
+        "`DecisionTreeClassifier(max_depth=1)` (the same stumps unless two features tie",
+        "exactly, which scikit-learn breaks at random), so it is the like-for-like comparison; the",
         "default stump minimises the weighted multi-class error directly, as the chapter",
         "derives, and is reported beside it with its test accuracy.",
         "",
         "Scaling (time per EM iteration) is in `results_gmm.json` and plotted in the book's",
         "performance appendix.",
-        "",
     ]
+    fl = gmm.get("floor")
+    if fl:
+        lines += [
+            "",
+            f"Compute floor of one EM iteration (N={fl['N']:,}, d={fl['d']}, K={fl['K']}; how it is "
+            f"counted: `benchmarks/bench_gmm.py`): {fl['flop_per_iteration_minimal']:.3g} flop at "
+            f"the achieved one-thread GEMM rate on the E-step's shape, "
+            f"{fl['gemm_flop_per_s'] / 1e9:.1f} GFlop/s, is "
+            f"{fl['floor_s_per_iteration'] * 1e3:.1f} ms; mlhwlib's iteration took "
+            f"{fl['mlhwlib_s_per_iteration'] * 1e3:.1f} ms, {fl['mlhwlib_over_floor']:.2f} x the "
+            f"floor ({fl['mlhwlib_over_floor_at_512_rate']:.2f} x at the 512 x 512 GEMM rate, "
+            f"{fl['gemm_512_flop_per_s'] / 1e9:.1f} GFlop/s).",
+        ]
+    lines += regression_lines(reg)
+    lines.append("")
     return "\n".join(lines)
 
 
@@ -100,13 +147,20 @@ def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--report", action="store_true", help="only rewrite mlhwlib/data/results.md")
+    ap.add_argument("--note", default="", help="e.g. 'shared machine: other jobs ran'; "
+                    "recorded in the JSON and printed in results.md")
     args = ap.parse_args(argv)
     if not args.report:
-        run("bench_gmm.py", *(["--quick"] if args.quick else []))
+        run("bench_gmm.py", *(["--quick"] if args.quick else []),
+            *(["--note", args.note] if args.note else []))
         run("bench_adaboost.py", *(["--repeats", "2"] if args.quick else []))
+        note = ["--note", args.note] if args.note else []
+        run("regression.py", *(["--fits", "1"] if args.quick else []), *note)
     gmm = json.loads((DATA / "results_gmm.json").read_text(encoding="utf-8"))
     boost = json.loads((DATA / "results_adaboost.json").read_text(encoding="utf-8"))
-    text = report(gmm, boost)
+    reg_path = DATA / "results_regression.json"
+    reg = json.loads(reg_path.read_text(encoding="utf-8")) if reg_path.exists() else None
+    text = report(gmm, boost, reg)
     (DATA / "results.md").write_text(text, encoding="utf-8")
     print("\n" + text)
     print(f"written: {DATA / 'results.md'}")

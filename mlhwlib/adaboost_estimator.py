@@ -67,9 +67,13 @@ class MultiClassAdaBoost(ClassifierMixin, BaseEstimator):
     criterion : {"error", "gini"}, default "error"
         How the built-in stump picks its split: ``"error"`` minimises the
         weighted multi-class error, as the derivation prescribes; ``"gini"``
-        minimises the weighted Gini impurity, like scikit-learn's
-        ``DecisionTreeClassifier(max_depth=1)`` (both sides still predict their
-        heaviest class). Ignored when ``estimator`` is given.
+        minimises the weighted Gini impurity, scikit-learn's
+        ``DecisionTreeClassifier(max_depth=1)`` criterion (both sides still
+        predict their heaviest class). The split is then scikit-learn's only
+        when a single feature attains the best impurity: on an exact tie between
+        features scikit-learn takes the first of its random feature permutation
+        and mlhwlib the lowest feature (ties between thresholds of one feature
+        go to the lowest threshold in both). Ignored when ``estimator`` is given.
 
     Attributes
     ----------

@@ -171,7 +171,13 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         N, d = X.shape
         K = self.n_components
         resp = None
-        if self.init_params == "kmeans":
+        given = (self.weights_init is not None and self.means_init is not None
+                 and (self.precisions_init is not None or self.covariances_init is not None))
+        if given:
+            # every parameter is given: the initialisation would be computed and
+            # discarded (scikit-learn runs k-means here anyway; the fit is the same)
+            weights = means = covs = None
+        elif self.init_params == "kmeans":
             resp = np.zeros((N, K))
             label = KMeans(n_clusters=K, n_init=1, random_state=random_state).fit(X).labels_
             resp[np.arange(N), label] = 1
@@ -184,7 +190,7 @@ class GaussianMixture(DensityMixin, BaseEstimator):
             resp /= resp.sum(axis=1)[:, None]
         if resp is not None:
             weights, means, covs = _m_step_from_resp(X, resp, self.reg_covar)
-        else:  # random_from_data: K distinct points
+        elif not given:  # random_from_data: K distinct points
             points = np.unique(X, axis=0)
             if len(points) < K:
                 raise ValueError(f"init_params='random_from_data' needs n_components = {K} "
@@ -222,11 +228,20 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         :class:`~sklearn.exceptions.ConvergenceWarning` when the best run
         stopped at ``max_iter`` before reaching ``tol``.
         """
-        self.fit_predict(X, y)
+        self._fit(X)
         return self
 
     def fit_predict(self, X, y=None):
-        """Fit as :meth:`fit`, then return the most responsible component of each row."""
+        """Fit as :meth:`fit`, then return the most responsible component of each row.
+
+        The labels come from one more E-step at the fitted parameters (as in
+        scikit-learn), so they equal ``fit(X).predict(X)``.
+        """
+        X = self._fit(X)
+        return self._evaluate(X, want_resp=True, validated=True)[1].argmax(axis=1)
+
+    def _fit(self, X):
+        """EM ``n_init`` times, the best run kept; returns the validated ``X``."""
         self._validate_params()
         if self.precisions_init is not None and self.covariances_init is not None:
             raise ValueError("give precisions_init or covariances_init, not both")
@@ -259,13 +274,13 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         if not converged:
             warnings.warn("Best performing initialization did not converge: increase "
                           "max_iter or tol, try other initial parameters, or check for "
-                          "degenerate data.", ConvergenceWarning, stacklevel=2)
+                          "degenerate data.", ConvergenceWarning, stacklevel=3)
         self.weights_, self.means_, self.covariances_ = weights, means, covs
         self.converged_ = converged
         self.n_iter_ = n_iter
         self.lower_bound_ = float(lower_bound)
         self.lower_bounds_ = bounds
-        return self._evaluate(X, want_resp=True, validated=True)[1].argmax(axis=1)
+        return X
 
     @staticmethod
     def _cholesky(covs):

@@ -93,21 +93,29 @@ class Stump:
 
 
 class _SortedData:
-    """Per-feature sort of ``X`` done once; each round then costs one ``bincount``.
+    """Per-feature sort of ``X`` done once; each round then costs one short cumulative sum per class.
 
-    For feature ``j`` the samples are sorted once; equal values form one group,
-    and ``code[j, p] = (group of sorted position p) * K + class`` lets a single
-    ``bincount`` give the class weights of every group of every feature. A
-    cumulative sum over groups then gives, for every threshold between two
-    distinct values, the class weights to its left.
+    For feature ``j`` the samples are sorted once and equal values form one
+    group.  The class weights to the left of every threshold are prefix sums:
+    for class ``k``, ``L_k(g)`` is the sum of the weights of the class-``k``
+    samples in groups ``0 .. g``.  Each round therefore (1) scatters the
+    weights of each class, in sorted order, into a zero-led segment of a
+    buffer, (2) takes one cumulative sum along the segments (``N + K``
+    entries per feature, not ``K`` times the number of groups, which is
+    about ``K N`` for continuous features) and (3) gathers ``L_k(g)`` from it
+    with indices computed once (the number of class-``k`` samples in groups
+    ``<= g``).  Without tied values this adds the same weights in the same
+    order as a cumulative sum over groups; with ties, within-group sums
+    differ only by rounding (``TIE_RTOL`` absorbs that).
     """
 
     _BLOCK_ENTRIES = 1 << 17  # (features per block) * classes * groups: about 1 MB, cache-sized
 
     def __init__(self, X, y, n_classes):
         n, d = X.shape
+        k = n_classes
         self.y = y
-        self.n_classes = n_classes
+        self.n_classes = k
         order = np.argsort(X, axis=0, kind="stable")                # (N, d)
         xs = np.take_along_axis(X, order, axis=0)                   # sorted values
         new_group = np.empty((n, d), dtype=bool)
@@ -122,14 +130,39 @@ class _SortedData:
         self.values[cols.ravel(), group.ravel()] = xs.ravel()
         # split "after group g" is a threshold between two distinct values iff g < n_groups - 1
         self.invalid = np.arange(g_max)[None, :] >= (self.n_groups - 1)[:, None]   # (d, G)
-        block = max(1, self._BLOCK_ENTRIES // (g_max * n_classes))
+        class_n = np.bincount(y, minlength=k)
+        seg = int(class_n.max()) + 1                                # segment: a zero, then weights
+        class_start = np.concatenate([[0], np.cumsum(class_n)[:-1]])
+        block = max(1, self._BLOCK_ENTRIES // (g_max * k))
         self.blocks = []
         for start in range(0, d, block):
             stop = min(d, start + block)
-            # bin of sorted position p of feature j: (j * K + class) * G + group
-            feat = np.arange(stop - start)[None, :]
-            code = ((feat * n_classes + y[order[:, start:stop]]) * g_max + group[:, start:stop])
-            self.blocks.append((start, stop, order[:, start:stop].T.ravel(), code.T.ravel()))
+            width = stop - start
+            perm = np.empty((width, n), dtype=np.intp)
+            pos = np.empty((width, n), dtype=np.intp)
+            idx = np.empty((width, k, g_max), dtype=np.intp)
+            for j in range(width):
+                o = order[:, start + j]
+                yc = y[o]
+                by_class = np.argsort(yc, kind="stable")            # sorted positions, class-major
+                perm[j] = o[by_class]
+                yk = yc[by_class]
+                rank = np.arange(n) - class_start[yk]               # m-th sample of its class
+                pos[j] = (j * k + yk) * seg + 1 + rank
+                cnt = np.zeros((k, g_max), dtype=np.intp)           # class-k samples per group
+                np.add.at(cnt, (yc, group[:, start + j]), 1)
+                np.cumsum(cnt, axis=1, out=cnt)                     # ... in groups <= g
+                idx[j] = (j * k + np.arange(k))[:, None] * seg + cnt
+            self.blocks.append((start, stop, perm.ravel(), pos.ravel(), idx.ravel(),
+                                width * k * seg))
+
+    def _left_weights(self, w, perm, pos, idx, size, width):
+        """Class weights left of every split, shape (width, K, G), for weights ``w``."""
+        buf = np.zeros(size)
+        buf[pos] = w[perm]
+        buf = buf.reshape(-1, size // (width * self.n_classes))
+        np.cumsum(buf, axis=1, out=buf)
+        return np.take(buf.ravel(), idx).reshape(width, self.n_classes, self.g_max)
 
     def best_stump(self, w, criterion="error"):
         """The best stump for weights ``w`` (N,).
@@ -139,17 +172,18 @@ class _SortedData:
         :math:`\\sum_k L_k^2/W_L + \\sum_k R_k^2/W_R` (scikit-learn's tree
         criterion); the sides still predict their heaviest class. Scores within
         ``TIE_RTOL * sum(w)`` of the best are ties and go to the lowest
-        ``(feature, threshold)``.
+        ``(feature, threshold)``.  So the Gini stump is scikit-learn's
+        ``DecisionTreeClassifier(max_depth=1)`` split only when one feature
+        attains the best gain: scikit-learn breaks an exact tie between
+        features by its random feature permutation, not by the lowest feature
+        (tested both ways in ``tests/test_adaboost.py``).
         """
         k, g_max = self.n_classes, self.g_max
         total = np.bincount(self.y, weights=w, minlength=k)        # class totals (K,)
         tol = TIE_RTOL * float(total.sum())
         found = []                                                  # per block: (max, score, left)
-        for start, stop, order, code in self.blocks:
-            width = stop - start
-            counts = np.bincount(code, weights=w[order], minlength=width * k * g_max)
-            left = counts.reshape(width, k, g_max)
-            np.cumsum(left, axis=2, out=left)                       # class weight left of split
+        for start, stop, perm, pos, idx, size in self.blocks:
+            left = self._left_weights(w, perm, pos, idx, size, stop - start)
             if criterion == "error":
                 score = self._correct_weight(left, total)
             else:
@@ -200,8 +234,12 @@ class _SortedData:
         sq_right += sq_left
         sq_right += float(total @ total)
         w_right = float(total.sum()) - w_left
-        out = np.divide(sq_left, w_left, out=np.zeros_like(sq_left), where=w_left > 0)
-        out += np.divide(sq_right, w_right, out=np.zeros_like(sq_left), where=w_right > 0)
+        with np.errstate(divide="ignore", invalid="ignore"):   # an empty side adds 0
+            out = np.divide(sq_left, w_left)
+            sq_right /= w_right
+        out[w_left <= 0] = 0.0
+        sq_right[w_right <= 0] = 0.0
+        out += sq_right
         return out
 
 

@@ -762,3 +762,67 @@ def test_classifier_module_split_imports_in_either_order(first):
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
         import mlhwlib.adaboost as m
         m.nope
+
+
+def _gini_gain_per_feature(X, y, w, k):
+    """Best sum_k L_k^2/W_L + sum_k R_k^2/W_R of each feature, by brute force."""
+    out = []
+    for j in range(X.shape[1]):
+        best = -np.inf
+        for t in np.unique(X[:, j])[:-1]:
+            left = X[:, j] <= t
+            gain = 0.0
+            for side in (left, ~left):
+                cls = [float(w[side & (y == c)].sum()) for c in range(k)]
+                gain += sum(v * v for v in cls) / sum(cls)
+            best = max(best, gain)
+        out.append(best)
+    return np.array(out)
+
+
+def test_gini_stump_equals_sklearn_when_one_feature_is_best():
+    # the identity's condition: one feature attains the best Gini gain (no exact
+    # tie between features); then every feature permutation of scikit-learn's
+    # tree finds the same split, and so does mlhwlib's stump
+    from mlhwlib.stump import _SortedData
+    rng = np.random.default_rng(5)
+    checked = 0
+    for _ in range(10):
+        X = rng.normal(size=(60, 4))
+        y = rng.integers(0, 3, 60)
+        w = rng.random(60)
+        gains = np.sort(_gini_gain_per_feature(X, y, w, 3))
+        assert gains[-1] - gains[-2] > 1e-6 * w.sum()      # the condition holds here
+        ours = _SortedData(X, y, 3).best_stump(w, "gini")
+        for seed in range(8):
+            clf = DecisionTreeClassifier(max_depth=1, random_state=seed).fit(
+                X, y, sample_weight=w)
+            tree = clf.tree_
+            assert tree.feature[0] == ours.feature
+            # the same partition (scikit-learn's threshold is a float32 midpoint)
+            assert np.array_equal(clf.apply(X) == 1, X[:, ours.feature] <= ours.threshold)
+            assert np.argmax(tree.value[1, 0]) == ours.left
+            assert np.argmax(tree.value[2, 0]) == ours.right
+        checked += 1
+    assert checked == 10
+
+
+def test_gini_stump_differs_from_sklearn_on_an_exact_tie_between_features():
+    # features 0 and 1 split off different samples with exactly the same Gini gain
+    # (8/3 with unit weights); mlhwlib takes the lowest feature, scikit-learn the
+    # first one of its random feature permutation, so the identity fails here
+    from mlhwlib.stump import _SortedData
+    X = np.array([[0.0, 3.0], [1.0, 2.0], [2.0, 1.0], [3.0, 0.0]])
+    y = np.array([0, 1, 0, 1])
+    w = np.ones(4)
+    gains = _gini_gain_per_feature(X, y, w, 2)
+    assert gains[0] == gains[1] == pytest.approx(8.0 / 3.0, rel=1e-15)
+    ours = _SortedData(X, y, 2).best_stump(w, "gini")
+    assert (ours.feature, ours.threshold, ours.left, ours.right) == (0, 0.5, 0, 1)
+    chosen = {int(DecisionTreeClassifier(max_depth=1, random_state=s).fit(X, y).tree_.feature[0])
+              for s in range(10)}
+    assert chosen == {0, 1}
+    for s in range(10):
+        tree = DecisionTreeClassifier(max_depth=1, random_state=s).fit(X, y)
+        same = np.array_equal(tree.predict(X), ours.predict(X))
+        assert same == (tree.tree_.feature[0] == 0)
