@@ -26,7 +26,11 @@ LaTeX builder has written ``<target>.tex`` (and before Jupyter Book runs
   put its Latin–CJK space between them (“第三個”, not “ 第三個 ”).
 
 Before that, the LaTeX builder's doctrees lose the code of cells tagged
-``hide-input`` (on the site it is folded away; on paper it would fill pages).
+``hide-input`` (on the site it is folded away; on paper it would fill pages), and a
+reference to an exercise of another page (the instructor's guide's syllabus) is
+written as sphinx-exercise writes one within a page, ``\\hyperref[exercise:LABEL]``
+with its number ("Exercise 1.2"): sphinx-exercise converts only references within a
+page, and the others printed "Exercise ??" (a ``\\ref`` to a label LaTeX never gets).
 
 The rewrite is idempotent and only touches the LaTeX builder's output.
 """
@@ -37,6 +41,8 @@ import re
 from pathlib import Path
 
 import yaml
+from docutils import nodes
+from sphinx.transforms.post_transforms import SphinxPostTransform
 
 FRONT_CAPTION = "front matter"
 APPENDIX_CAPTION = "appendices"
@@ -272,7 +278,36 @@ def _drop_hidden_code(app, doctree, docname):
                     cell.remove(child)
 
 
+class CrossPageExerciseReferences(SphinxPostTransform):
+    """A reference to another page's exercise as sphinx-exercise writes one within a page."""
+
+    default_priority = 23  # after sphinx-exercise's ResolveLinkTextToSolutions (22)
+    formats = ("latex",)
+
+    def run(self, **kwargs):
+        registry = getattr(self.env, "sphinx_exercise_registry", None)
+        if not registry:
+            return
+        from sphinx_exercise.nodes import (exercise_enumerable_node,
+                                           exercise_latex_number_reference)
+
+        for node in list(self.document.findall(nodes.reference)):
+            if node.get("refid") or isinstance(node, exercise_latex_number_reference):
+                continue
+            label = node.get("refuri", "").rpartition("#")[2]
+            target = registry.get(label, {}).get("node")
+            if not isinstance(target, exercise_enumerable_node):
+                continue
+            new = exercise_latex_number_reference()
+            new.attributes = dict(node.attributes)
+            new["refid"] = label
+            for child in node.children:
+                new += child.deepcopy()
+            node.replace_self(new)
+
+
 def setup(app):
+    app.add_post_transform(CrossPageExerciseReferences)
     app.connect("doctree-resolved", _drop_hidden_code)
     app.connect("build-finished", _rewrite_latex)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
