@@ -41,7 +41,7 @@ import re
 from pathlib import Path
 
 import yaml
-from docutils import nodes
+from sphinx import addnodes
 from sphinx.transforms.post_transforms import SphinxPostTransform
 
 FRONT_CAPTION = "front matter"
@@ -291,7 +291,9 @@ class CrossPageExerciseReferences(SphinxPostTransform):
         from sphinx_exercise.nodes import (exercise_enumerable_node,
                                            exercise_latex_number_reference)
 
-        for node in list(self.document.findall(nodes.reference)):
+        # only numbered references ("Exercise %s", which LaTeX would fill with \\ref); a
+        # solution's title links its exercise by a plain reference, written as it is
+        for node in list(self.document.findall(addnodes.number_reference)):
             if node.get("refid") or isinstance(node, exercise_latex_number_reference):
                 continue
             label = node.get("refuri", "").rpartition("#")[2]
