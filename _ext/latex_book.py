@@ -29,7 +29,7 @@ Before that, the LaTeX builder's doctrees lose the code of cells tagged
 ``hide-input`` (on the site it is folded away; on paper it would fill pages), and a
 reference to an exercise of another page (the instructor's guide's syllabus) is
 written as sphinx-exercise writes one within a page, ``\\hyperref[exercise:LABEL]``
-with its number ("Exercise 1.2"): sphinx-exercise converts only references within a
+with its number and page ("Exercise 1.2 (page 20)"): sphinx-exercise converts only references within a
 page, and the others printed "Exercise ??" (a ``\\ref`` to a label LaTeX never gets).
 
 The rewrite is idempotent and only touches the LaTeX builder's output.
@@ -41,6 +41,7 @@ import re
 from pathlib import Path
 
 import yaml
+from docutils import nodes
 from sphinx import addnodes
 from sphinx.transforms.post_transforms import SphinxPostTransform
 
@@ -305,7 +306,9 @@ class CrossPageExerciseReferences(SphinxPostTransform):
             new["refid"] = label
             for child in node.children:
                 new += child.deepcopy()
-            node.replace_self(new)
+            # its page, as the PDF gives for every reference to another page
+            page = nodes.raw("", f" (\\autopageref*{{exercise:{label}}})", format="latex")
+            node.replace_self([new, page])
 
 
 def setup(app):
