@@ -3,7 +3,7 @@
 #   make test   -> every test (library, notebooks via nbval, built site)
 SHELL := /bin/bash
 .DEFAULT_GOAL := book
-.PHONY: book test test-lib lock serve clean distclean execute assets venv slides book-student pdf pdf-student audit bench help check-tools dist notebooks assignments course
+.PHONY: book test test-lib test-notebooks lock serve clean distclean execute assets venv slides book-student pdf pdf-student audit bench help check-tools dist notebooks assignments course
 
 PYTHON ?= python3
 # The lock (requirements.txt) needs Python 3.11 or newer (contourpy 1.3.3, for one);
@@ -42,6 +42,7 @@ help:
 	@echo "make book          build the HTML site into $(HTML) (slides, notebook downloads; the PDF with TeX); sets everything up first"
 	@echo "make test          every test: library, notebooks (nbval), built site, student edition, PDF"
 	@echo "make test-lib      the library tests only (pytest -m lib): no notebooks, no build, seconds"
+	@echo "make test-notebooks every notebook re-executed against its outputs (nbval), both numeric profiles, checking cells"
 	@echo "make lock          regenerate the exact lock requirements.txt from pyproject.toml (pip-compile)"
 	@echo "make serve         serve $(HTML) on http://127.0.0.1:8000"
 	@echo "make execute       re-execute every notebook in place (commit the result)"
@@ -112,9 +113,12 @@ _extra/slides/.built: $(NOTEBOOKS) $(wildcard lectures/*.yml) tools/build_slides
 
 # --- the book ---------------------------------------------------------------
 # jupyter-cache keys on notebook code only: clear it when mlhwlib changes.
-_build/.lib-stamp: $(LIB_SOURCES)
+# A change in mlhwlib changes what every notebook prints, but neither jupyter-cache
+# (it hashes the code cells) nor Sphinx (the sources did not change) notices: clear
+# both, so the next build reads and executes every notebook again.
+_build/.lib-stamp: $(LIB_SOURCES) $(wildcard mlhwlib/data/*)
 	mkdir -p _build
-	rm -rf _build/.jupyter_cache
+	rm -rf _build/.jupyter_cache _build/.doctrees
 	touch $@
 
 _build/config-%.yml: _config.yml tools/book_config.py $(VENV)/.installed
@@ -237,6 +241,13 @@ execute: $(VENV)/.installed
 	  $(BIN)/jupyter nbconvert --to notebook --execute --inplace \
 	    --ExecutePreprocessor.timeout=600 --NotebookClient.record_timing=False "$$nb" || exit 1; \
 	done
+	$(BIN)/python tools/coalesce_streams.py $(NOTEBOOKS)
+
+# The notebooks alone: nbval (each notebook re-executed and compared with its committed
+# outputs), both numeric profiles, the checking cells and the notebooks' structure. No build.
+test-notebooks: $(VENV)/.installed
+	$(BIN)/python -m pytest tests book -m notebook --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg \
+	  -q -p no:cacheprovider
 
 # Lighthouse and axe-core in Chromium on every page: a report (scores vary by machine).
 audit: book
