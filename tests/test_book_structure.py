@@ -173,3 +173,17 @@ def test_no_typed_reference_numbers(path):
     text = _markdown(path) if path.suffix == ".ipynb" else path.read_text(encoding="utf-8")
     found = typed_numbers(text)
     assert not found, f"{path.name} types the number of a block (use a reference): {found}"
+
+
+def test_readme_describes_every_sphinx_extension():
+    """Each file of ``_ext/`` has its row in the README's table of extensions (and no row is stale)."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    rows = set(re.findall(r"^\| `([^`]+)` \|", readme, flags=re.M))
+    on_disk = {p.name for p in (ROOT / "_ext").iterdir()
+               if p.suffix in {".py", ".mjs"} and not p.name.startswith("_")} | {"static/"}
+    missing = sorted(on_disk - rows)
+    assert not missing, f"README's table of _ext/ lacks {missing}"
+    stale = sorted(n for n in rows if n.endswith((".py", ".mjs")) and "/" not in n
+                   and not (ROOT / "_ext" / n).exists() and not any((ROOT / d / n).exists()
+                                                                   for d in ("tools", "tests", "benchmarks", "mlhwlib")))
+    assert not stale, f"README names files that do not exist: {stale}"
