@@ -119,14 +119,15 @@ def _displays(tex: str) -> str:
     return DISPLAY.sub(wrap, tex)
 
 
-# TeX in a heading -> the text of its bookmark
+# TeX in a heading -> the text of its bookmark (TeX's own commands; the book's macros
+# are added from their definitions by ``_macro_bookmark_text``)
 BOOKMARK_TEXT = {
     "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "varepsilon": "ε",
-    "epsilon": "ε", "theta": "θ", "btheta": "θ", "lambda": "λ", "mu": "μ", "bmu": "μ",
-    "pi": "π", "bpi": "π", "sigma": "σ", "Sigma": "Σ", "bSigma": "Σ", "partial": "∂",
+    "epsilon": "ε", "theta": "θ", "lambda": "λ", "mu": "μ",
+    "pi": "π", "sigma": "σ", "Sigma": "Σ", "partial": "∂",
     "ge": "≥", "geq": "≥", "le": "≤", "leq": "≤", "ne": "≠", "neq": "≠", "approx": "≈",
     "mid": "|", "ast": "*", "times": "×", "cdot": "·", "infty": "∞", "to": "→",
-    "ELBO": "L", "KL": "KL", "sech": "sech", "tanh": "tanh", "log": "log", "exp": "exp",
+    "tanh": "tanh", "log": "log", "exp": "exp",
 }
 SUBSCRIPT = str.maketrans("0123456789aeijklmnoprstuvx", "₀₁₂₃₄₅₆₇₈₉ₐₑᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ")
 SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
@@ -140,6 +141,7 @@ def _plain(math: str) -> str:
     """A readable plain-text form of a short formula (for a PDF bookmark)."""
     text = re.sub(r"\\(hat|tilde|bar|dot)\s*\{?\s*(\w)\s*\}?\s*",
                   lambda m: m.group(2) + ACCENTS[m.group(1)], math)
+    text = re.sub(r"\\operatorname\*?\{([^}]*)\}", r"\1", text).replace("\\,", " ")
     text = text.replace("\\{", "\x01").replace("\\}", "\x02")
     text = re.sub(r"\\([A-Za-z]+)\s*", lambda m: (f" {BOOKMARK_TEXT[m.group(1)]} "
                                                   if m.group(1) in RELATIONS
@@ -311,7 +313,77 @@ class CrossPageExerciseReferences(SphinxPostTransform):
             node.replace_self([new, page])
 
 
+# --- the book's TeX macros, defined once -----------------------------------------------
+# ``mathjax3_config.tex.macros`` in ``_config.yml`` is the one list (the site, the slides
+# and the notebook downloads read it). The PDF's definitions and bookmark texts are made
+# from it here; only a macro whose MathJax body LaTeX cannot typeset has its own body.
+LATEX_BODY = {
+    # amssymb's blackboard bold has no digit one (it prints a different symbol): the
+    # double-struck one of the text font (FreeSerif has U+1D7D9)
+    "indicator": '\\text{\\char"1D7D9}',
+}
+
+
+# a macro with arguments in a bookmark: its plain text (#1, #2 are the arguments)
+PLAIN_WITH_ARGS = {"KL": "KL(#1||#2)"}
+
+
+def _macro_list(macros: dict) -> dict[str, tuple[str, int]]:
+    """``{name: (body, number of arguments)}`` from MathJax's macro configuration."""
+    out = {}
+    for name, value in macros.items():
+        body, nargs = (value[0], int(value[1])) if isinstance(value, (list, tuple)) else (value, 0)
+        out[name] = (body, nargs)
+    return out
+
+
+def _macro_bookmark_text(macros: dict) -> dict[str, str]:
+    """Each zero-argument macro's plain text (for bookmarks): its body, read as a formula."""
+    return {name: _plain(body) for name, (body, nargs) in _macro_list(macros).items() if nargs == 0}
+
+
+def latex_macro_definitions(macros: dict) -> str:
+    """LaTeX definitions of the book's macros, and their plain forms in PDF bookmarks.
+
+    A zero-argument macro is wrapped in an extra group, so that ``p_\\btheta`` works in
+    LaTeX as in MathJax (a subscript takes one token), except an operator
+    (``\\operatorname``), whose group would move its limits beside it.
+    """
+    lines, plain = [], []
+    for name, (body, nargs) in _macro_list(macros).items():
+        body = LATEX_BODY.get(name, body)
+        if nargs:
+            lines.append(f"\\newcommand{{\\{name}}}[{nargs}]{{{body}}}")
+            if name in PLAIN_WITH_ARGS:
+                params = "".join(f"#{i + 1}" for i in range(nargs))
+                plain.append(f"\\def\\{name}{params}{{{PLAIN_WITH_ARGS[name]}}}")
+        elif body.startswith("\\operatorname"):
+            lines.append(f"\\newcommand{{\\{name}}}{{{body}}}")
+        else:
+            lines.append(f"\\newcommand{{\\{name}}}{{{{{body}}}}}")
+        if not nargs:
+            text = _plain(macros[name] if isinstance(macros[name], str) else macros[name][0])
+            if not text.isascii():  # a Greek letter: its name (hyperref's strings stay ASCII)
+                text = re.findall(r"\\([A-Za-z]+)", macros[name])[-1]
+            plain.append(f"\\def\\{name}{{{text}}}")
+    return ("% The book's macros: generated from mathjax3_config in _config.yml (_ext/latex_book.py).\n"
+            + "\n".join(lines) + "\n"
+            "% PDF bookmarks are plain text: math macros in headings degrade to letters.\n"
+            "\\AtBeginDocument{\\pdfstringdefDisableCommands{%\n"
+            "  \\def\\boldsymbol#1{#1}\\def\\mathbf#1{#1}\\def\\mathbb#1{#1}\\def\\mathcal#1{#1}%\n"
+            + "".join(f"  {d}%\n" for d in plain) + "}}\n")
+
+
+def _define_macros(app, config) -> None:
+    macros = (config.mathjax3_config or {}).get("tex", {}).get("macros", {})
+    BOOKMARK_TEXT.update(_macro_bookmark_text(macros))
+    elements = dict(config.latex_elements or {})
+    elements["preamble"] = elements.get("preamble", "") + "\n" + latex_macro_definitions(macros)
+    config.latex_elements = elements
+
+
 def setup(app):
+    app.connect("config-inited", _define_macros)
     app.add_post_transform(CrossPageExerciseReferences)
     app.connect("doctree-resolved", _drop_hidden_code)
     app.connect("build-finished", _rewrite_latex)
