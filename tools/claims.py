@@ -3,7 +3,9 @@
 Each function takes a notebook (the parsed ``.ipynb`` JSON) and returns a list of
 problems (empty when the notebook follows the rule). ``tests/test_checked_claims.py``
 runs them over every notebook and also on deliberately broken copies, so that each
-rule is shown to fail when it should.
+rule is shown to fail when it should. Markdown is read with the book's one MyST parser
+(markdown-it-py with MyST's extensions, ``myst_to_slides._parser``, as the slides use):
+directives, math, roles, code and targets are tokens, not patterns.
 
 * :func:`undeclared_numbers` — **numbers in prose come from cells**: a number typed
   in a markdown cell must be glued (``{glue:text}`key```), be in math, or be a
@@ -114,66 +116,86 @@ def declared_constants(nb: dict) -> list[str]:
 
 # --- 1. numbers in prose ----------------------------------------------------------
 
-_FENCE_OPEN = re.compile(r"^(\s*)(`{3,}|~{3,}|:{3,})\s*(\{[^}]*\})?\s*(.*)$")
-_CODE_DIRECTIVES = {"{code-cell}", "{code-block}", "{code}", "{math}", "{glue:math}",
-                    "{raw}", "{literalinclude}", "{mermaid}", "{image}", "{figure}"}
-_ROLE = re.compile(r"\{[A-Za-z0-9_:+-]+\}`[^`]*`")
-_INLINE_CODE = re.compile(r"(`+)(.+?)\1", re.DOTALL)
-_DISPLAY_MATH = re.compile(r"\$\$.*?\$\$", re.DOTALL)
-_ENV_MATH = re.compile(r"\\begin\{([A-Za-z*]+)\}.*?\\end\{\1\}", re.DOTALL)
-_INLINE_MATH = re.compile(r"(?<![\\$])\$(?!\$)(?:[^$\n]|\n(?!\s*\n))+?(?<![\\])\$")
-_TARGET = re.compile(r"^\s*\([^)\s]+\)=\s*$", re.MULTILINE)
-_OPTION = re.compile(r"^\s*:[A-Za-z_-]+:.*$", re.MULTILINE)
-_HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
-_LINK_URL = re.compile(r"\]\([^)]*\)")
+# The one MyST parser (markdown-it-py with MyST's extensions), shared with the slide builder.
+_CODE_DIRECTIVES = {"code-cell", "code-block", "code", "math", "glue:math",
+                    "raw", "literalinclude", "mermaid", "image", "figure"}
+_DIRECTIVE = re.compile(r"^\{([^}\s]+)\}\s*(.*)$", re.DOTALL)
+_OPTION_LINES = re.compile(r"\A(?:\s*:[A-Za-z_-]+:[^\n]*\n)*")
 _BARE_URL = re.compile(r"<?https?://\S+>?")
-_LIST_MARKER = re.compile(r"^(\s*)\d+[.)](?=\s)", re.MULTILINE)
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*(?:[eE][-−+]?\d+)?")
 _REFERENCE_WORD = re.compile(
     r"(§|\bch\.|\bChapter|\bSection|\bsec\.|\beqs?\.|\bEqs?\.|\bequations?|\bAlgorithm|"
     r"\bLemma|\bTheorem|\bProposition|\bCorollary|\bDefinition|\bFigure|\bFig\.|\bTable|"
     r"\bpp?\.|\blines?|\b[Qq]uestions?|\b[Pp]roblems?|\b[Pp]arts?|\bQ)\s*\(?$")
+# inline tokens that are not prose: a space keeps the words around them apart
+_NOT_PROSE_INLINE = {"code_inline", "math_inline", "math_inline_double", "myst_role",
+                     "html_inline", "substitution_inline"}
 
 
-def _strip_code_fences(text: str) -> str:
-    """Remove code blocks and math blocks; keep the prose inside other directives."""
-    out, stack = [], []  # stack of (fence, drop?)
-    for line in text.splitlines():
-        if stack and line.strip() == stack[-1][0]:
-            stack.pop()
-            continue
-        opened = _FENCE_OPEN.match(line)
-        if opened and (opened.group(3) or opened.group(2)[0] in "`~"):
-            fence, name, arg = opened.group(2), opened.group(3), opened.group(4)
-            if name is None and fence[0] == ":":
-                out.append(line)
+def _tokens(markdown: str):
+    from myst_to_slides import _parser  # noqa: PLC0415 (tools/ is on the path with this module)
+
+    return _parser().parse(markdown)
+
+
+def directive(token) -> tuple[str | None, str, str]:
+    """``(name, argument, body without its option lines)`` of a fence token; name None for code."""
+    match = _DIRECTIVE.match(token.info.strip())
+    if not match:
+        return None, token.info.strip(), token.content
+    body = token.content
+    options = _OPTION_LINES.match(body)
+    if body.lstrip().startswith("---"):  # YAML options block
+        parts = body.split("---", 2)
+        body = parts[2] if len(parts) == 3 else ""
+    elif options:
+        body = body[options.end():]
+    return match.group(1), match.group(2), body
+
+
+def directives(markdown: str):
+    """Every directive of a MyST text, nested ones included: ``(name, argument, raw content)``."""
+    for token in _tokens(markdown):
+        if token.type in ("fence", "colon_fence"):
+            name, arg, body = directive(token)
+            if name is None:
                 continue
-            drop = bool(name is None or name in _CODE_DIRECTIVES or (stack and stack[-1][1]))
-            stack.append((fence, drop))
-            if not drop:
-                out.append(arg)  # a directive's title is prose
-            continue
-        if stack and stack[-1][1]:
-            continue
-        out.append(line)
-    return "\n".join(out)
+            yield name, arg, token.content
+            if name not in _CODE_DIRECTIVES:
+                yield from directives(body)
+
+
+def _inline_text(children) -> str:
+    parts = []
+    for child in children or []:
+        if child.type in ("text", "text_special"):
+            parts.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append("\n")
+        elif child.type == "image":
+            parts.append(" " + _inline_text(child.children) + " ")
+        elif child.type in _NOT_PROSE_INLINE:
+            parts.append(" ")
+    return "".join(parts)
+
+
+def _prose_parts(markdown: str, out: list[str]) -> None:
+    for token in _tokens(markdown):
+        if token.type in ("fence", "colon_fence"):
+            name, arg, body = directive(token)
+            if name is None or name in _CODE_DIRECTIVES:
+                continue                   # code, math, figures
+            out.append(arg)                # a directive's title is prose
+            _prose_parts(body, out)
+        elif token.type == "inline":
+            out.append(_inline_text(token.children))
 
 
 def prose_text(markdown: str) -> str:
     """The prose of a markdown cell: math, code, roles, targets, options and URLs removed."""
-    text = _HTML_COMMENT.sub(" ", markdown)
-    text = _strip_code_fences(text)
-    text = _DISPLAY_MATH.sub(" ", text)
-    text = _ENV_MATH.sub(" ", text)
-    text = _ROLE.sub(" ", text)
-    text = _INLINE_CODE.sub(" ", text)
-    text = _INLINE_MATH.sub(" ", text)
-    text = _TARGET.sub(" ", text)
-    text = _OPTION.sub(" ", text)
-    text = _LINK_URL.sub("]", text)
-    text = _BARE_URL.sub(" ", text)
-    text = _LIST_MARKER.sub(r"\1", text)
-    return text
+    parts: list[str] = []
+    _prose_parts(markdown, parts)
+    return _BARE_URL.sub(" ", "\n".join(parts))
 
 
 def prose_numbers(markdown: str) -> list[str]:
@@ -242,32 +264,18 @@ def _context(text: str, token: str) -> str:
 
 # --- 2. solutions ---------------------------------------------------------------
 
-_SOLUTION_OPEN = re.compile(r"^(`{3,}|:{3,})\{solution\}", re.MULTILINE)
-_GATED_START = re.compile(r"^(`{3,}|:{3,})\{solution-start\}\s*(\S*)", re.MULTILINE)
-_GATED_END = re.compile(r"^(`{3,}|:{3,})\{solution-end\}", re.MULTILINE)
 _CODE_IN_MARKDOWN = re.compile(r"^\s*(`{3,}|~{3,})\s*(python|py|ipython3?|\{code-cell\})",
                                re.MULTILINE)
 
 
 def _solution_blocks(markdown: str) -> list[str]:
-    """Bodies of ``{solution}`` directives (nested fences handled by length)."""
-    blocks = []
-    lines = markdown.splitlines()
-    i = 0
-    while i < len(lines):
-        m = re.match(r"^(`{3,}|:{3,})\{solution\}", lines[i])
-        if not m:
-            i += 1
-            continue
-        fence = m.group(1)
-        body = []
-        i += 1
-        while i < len(lines) and lines[i].strip() != fence:
-            body.append(lines[i])
-            i += 1
-        blocks.append("\n".join(body))
-        i += 1
-    return blocks
+    """Bodies of ``{solution}`` directives."""
+    return [content for name, _, content in directives(markdown) if name == "solution"]
+
+
+def _gated(markdown: str, which: str) -> list[str]:
+    """Arguments of the ``{solution-start}`` (``which="start"``) or ``-end`` directives."""
+    return [arg.strip() for name, arg, _ in directives(markdown) if name == f"solution-{which}"]
 
 
 def solution_problems(nb: dict) -> list[str]:
@@ -292,14 +300,14 @@ def solution_problems(nb: dict) -> list[str]:
             if _CODE_IN_MARKDOWN.search(block):
                 problems.append(f"cell {i}: a {{solution}} block contains a code fence; "
                                 "put the code in cells of a gated solution")
-        starts = _GATED_START.findall(src)
-        ends = _GATED_END.findall(src)
+        starts = _gated(src, "start")
+        ends = _gated(src, "end")
         if starts and ends:
             problems.append(f"cell {i}: solution-start and solution-end in one cell")
         if starts:
             if inside is not None:
                 problems.append(f"cell {i}: solution-start inside the open solution {inside}")
-            inside, has_assert, code_cells = starts[0][1] or f"cell {i}", False, 0
+            inside, has_assert, code_cells = starts[0] or f"cell {i}", False, 0
         if ends:
             if inside is None:
                 problems.append(f"cell {i}: solution-end without solution-start")
@@ -315,14 +323,12 @@ def solution_problems(nb: dict) -> list[str]:
 
 
 def count_solutions(nb: dict) -> int:
-    text = "\n".join(_source(c) for c in nb["cells"] if c["cell_type"] == "markdown")
-    return len(_SOLUTION_OPEN.findall(text)) + len(_GATED_START.findall(text))
+    return sum(1 for c in nb["cells"] if c["cell_type"] == "markdown"
+               for name, _, _ in directives(_source(c)) if name in ("solution", "solution-start"))
 
 
 # --- 3. results and their checks ------------------------------------------------
 
-_RESULT = re.compile(r"^(`{3,}|:{3,})\{(" + "|".join(RESULT_KINDS) + r")\}[^\n]*\n((?:\s*:[^\n]*\n)*)",
-                     re.MULTILINE)
 _CHECKS = re.compile(r"#\s*checks:\s*([^\n]+)")
 
 
@@ -332,9 +338,11 @@ def results(nb: dict) -> list[tuple[int, str, str | None]]:
     for i, cell in enumerate(nb["cells"]):
         if cell["cell_type"] != "markdown":
             continue
-        for m in _RESULT.finditer(_source(cell)):
-            label = re.search(r":label:\s*(\S+)", m.group(3))
-            found.append((i, m.group(2), label.group(1) if label else None))
+        for name, _, content in directives(_source(cell)):
+            if name in RESULT_KINDS:
+                options = _OPTION_LINES.match(content).group(0)
+                label = re.search(r":label:\s*(\S+)", options)
+                found.append((i, name, label.group(1) if label else None))
     return found
 
 
