@@ -262,3 +262,75 @@ def test_header_buttons_work(html_dir, chromium, browser_checks, size):
     assert found["secondary"] == ("opens" if phone else "no visible button"), (
         f"the contents button at {size}: {found['secondary']}")
     assert found["colour_mode_icon"], f"the colour-mode button at {size} shows no icon"
+
+
+CHAPTERS = sorted(p.stem for p in (ROOT / "book").glob("*.ipynb"))
+
+
+def _checks_labels(stem: str) -> list[list[str]]:
+    """Per checking cell of a notebook (in order), the labels of its ``# checks:`` lines."""
+    import json
+
+    cells = json.loads((ROOT / "book" / f"{stem}.ipynb").read_text(encoding="utf-8"))["cells"]
+    found = []
+    for cell in cells:
+        src = "".join(cell["source"])
+        tags = cell.get("metadata", {}).get("tags", [])
+        if cell["cell_type"] != "code" or {"remove-cell", "remove-input"} & set(tags):
+            continue
+        labels = [x.strip() for m in re.finditer(r"^\s*#\s*checks:\s*([\w:,\s-]+?)\s*(?:\(.*\))?$",
+                                                 src, flags=re.M)
+                  for x in m.group(1).split(",") if x.strip()]
+        if labels:
+            found.append(labels)
+    return found
+
+
+@pytest.mark.parametrize("stem", CHAPTERS)
+def test_checking_cells_name_their_result_with_a_link(html_dir, stem):
+    """A reader sees "Checks Proposition 1.2" linked to it, not the label the tests read."""
+    soup = soup_of(html_dir / "book" / f"{stem}.html")
+    article = soup.select_one(".bd-article")
+    code = " ".join(pre.get_text() for pre in article.select("div.cell_input pre"))
+    assert "# checks:" not in code
+    captions = article.select("p.mlhw-checks")
+    expected = _checks_labels(stem)
+    assert len(captions) == len(expected)
+    for caption, labels in zip(captions, expected):
+        links = caption.select("a.reference.internal")
+        assert [a["href"].rpartition("#")[2] for a in links] == labels
+        for a in links:
+            assert re.fullmatch(r"(Theorem|Proposition|Lemma|Corollary) [0-9A-Z]+\.\d+", a.get_text()), \
+                a.get_text()
+        # the caption is right before the code cell it describes
+        nxt = caption.find_next_sibling()
+        assert nxt is not None and "cell" in nxt.get("class", [])
+
+
+@pytest.mark.parametrize("stem", CHAPTERS)
+def test_solution_titles_link_without_a_leading_space(html_dir, stem):
+    soup = soup_of(html_dir / "book" / f"{stem}.html")
+    for title in soup.select(".solution .admonition-title"):
+        for a in title.select("a"):
+            assert a.get_text() == a.get_text().lstrip(), f"{stem}: {title.get_text()!r}"
+        assert "Solution to Exercise" in " ".join(title.get_text().split())
+
+
+@pytest.mark.parametrize("stem", CHAPTERS)
+def test_downloaded_notebooks_name_checked_results(html_dir, stem):
+    """The clean notebook's checking cells say "# checks Proposition 1.2: <address>"."""
+    import json
+
+    path = html_dir / "notebooks" / f"{stem}.ipynb"
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    code = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+    assert "# checks:" not in code
+    lines = re.findall(r"^# checks .*$", code, flags=re.M)
+    source = json.loads((ROOT / "book" / f"{stem}.ipynb").read_text(encoding="utf-8"))["cells"]
+    expected = sum(len(re.findall(r"^\s*#\s*checks:", "".join(c["source"]), flags=re.M))
+                   for c in source if c["cell_type"] == "code"
+                   and "remove-cell" not in c.get("metadata", {}).get("tags", []))
+    assert len(lines) == expected
+    for line in lines:
+        assert re.match(r"# checks (Theorem|Proposition|Lemma|Corollary) [0-9A-Z]+\.\d+", line), line
+        assert re.search(r"book/\w+\.html#[\w-]+$", line), line

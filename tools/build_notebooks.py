@@ -52,6 +52,8 @@ import nbformat
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "_ext"))
+from checks_links import CHECKS  # noqa: E402
 from build_slides import glue_values  # noqa: E402
 from myst_to_slides import (KINDS, Context, _included, _parser, _split_options,  # noqa: E402
                             chapter_title, citations, local_labels, outside_solutions,
@@ -361,6 +363,19 @@ class Converter:
             return f"$${body}$$"
         return f"$$\n{body}\n$$" if wrap else body
 
+    def checks_comments(self, code: str) -> str:
+        """``# checks: em-thm-wu`` -> ``# checks Theorem 4.5: <its address on the site>``."""
+        def line(text: str) -> str:
+            match = CHECKS.match(text)
+            if not match:
+                return text
+            labels = [x.strip() for x in match.group("labels").split(",") if x.strip()]
+            names = [self.number(label) or label for label in labels]
+            note = f" {match.group('note')}" if match.group("note") else ""
+            where = "; ".join(self.anchor_href(label, "prf:ref") for label in labels)
+            return f"# checks {' and '.join(names)}{note}: {where}"
+        return "\n".join(line(text) for text in code.split("\n"))
+
     def number(self, label: str) -> str:
         return self.refs.get("#number:" + label, "") if label else ""
 
@@ -482,6 +497,7 @@ def convert_notebook(path: Path, html_dir: str, base: str, student: bool):
                 data["text/latex"] = conv.tex(data["text/latex"])
             outputs.append(o)
         new.outputs = outputs
+        new.source = conv.checks_comments(new.source)
         cells.append(new)
         if figure.get("caption"):
             number = conv.number(figure.get("name", ""))
