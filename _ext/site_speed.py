@@ -426,6 +426,19 @@ def _finish(app, exception):
     if math_pages:
         _prerender(app, math_pages, outdir)
     _subset_math_fonts(outdir, Path(app.srcdir) / FONTS)
+    _drop_unused_mathjax3(outdir)
+
+
+def _drop_unused_mathjax3(outdir: Path) -> None:
+    """MathJax 3 (``_extra/mathjax``, 2 MB) is only the fallback of a page whose formulas
+    could not be typeset at build time; when no page loads it, the site does not ship it."""
+    folder = outdir / "mathjax"
+    if not folder.is_dir():
+        return
+    for page in outdir.rglob("*.html"):
+        if "mathjax/tex-mml-chtml.js" in page.read_text(encoding="utf-8", errors="replace"):
+            return
+    shutil.rmtree(folder)
 
 
 MJX_MATH = re.compile(r"<mjx-math\b[^>]*>(.*?)</mjx-math>", re.DOTALL)

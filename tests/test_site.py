@@ -96,9 +96,14 @@ def test_stylesheets_load_nothing_from_another_host(html_dir):
     assert not offenders, "stylesheets fetch remote resources:\n" + "\n".join(offenders)
 
 
-def test_mathjax_is_served_locally(html_dir):
-    assert (html_dir / "mathjax" / "tex-mml-chtml.js").is_file()
-    assert any((html_dir / "mathjax" / "output" / "chtml" / "fonts" / "woff-v2").glob("*.woff"))
+def test_math_is_served_locally_and_mathjax3_only_when_a_page_needs_it(html_dir):
+    """Formulas are typeset at build time with MathJax 4, whose fonts the site serves;
+    MathJax 3 (2 MB, the fallback) is shipped only if a page still loads it."""
+    assert any((html_dir / "mathjax4" / "subset").glob("*.woff2"))
+    loaders = [p.relative_to(html_dir) for p in html_dir.rglob("*.html")
+               if "mathjax/tex-mml-chtml.js" in p.read_text(encoding="utf-8", errors="replace")]
+    assert not loaders, f"pages still load MathJax 3: {loaders[:5]}"
+    assert not (html_dir / "mathjax").exists(), "MathJax 3 is shipped but no page loads it"
 
 
 MATH_FONTS = ROOT / "node_modules" / "@mathjax" / "mathjax-newcm-font" / "chtml" / "woff2"
