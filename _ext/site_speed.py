@@ -321,10 +321,16 @@ def _images(html: str) -> str:
 INLINE_MATH_END = re.compile(r"</mjx-container></span>([.,;:!?)\]’”]{1,3})")
 
 
+INLINE_MATH_START = re.compile(r"([(\[‘“]{1,3})(<span class=\"math notranslate nohighlight\">)(<mjx-container)")
+
+
 def _punctuation_with_formula(html: str) -> str:
     """A full stop or comma right after an in-line formula moves into the formula's
     span, which does not wrap (mlhw-site.css): when MathJax breaks a long formula,
-    the punctuation stays on the formula's last line instead of starting the next."""
+    the punctuation stays on the formula's last line instead of starting the next.
+    An opening bracket or quotation mark right before a formula moves in likewise, so
+    that a line never ends with "(" and the formula starts the next one."""
+    html = INLINE_MATH_START.sub(r"\2\1\3", html)
     return INLINE_MATH_END.sub(r"</mjx-container>\1</span>", html)
 
 

@@ -339,3 +339,12 @@ def test_downloaded_notebooks_name_checked_results(html_dir, stem):
     for line in lines:
         assert re.match(r"# checks (Theorem|Proposition|Lemma|Corollary) [0-9A-Z]+\.\d+", line), line
         assert re.search(r"book/\w+\.html#[\w-]+$", line), line
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_no_line_can_end_with_an_opening_bracket_before_a_formula(html_dir, name):
+    """'(' or '“' right before an in-line formula sits inside the formula's unbreakable
+    span (_ext/site_speed.py), so a line never ends with it."""
+    html = page_path(name).read_text(encoding="utf-8")
+    bad = re.findall(r'.{30}[(\[‘“]<span class="math notranslate nohighlight">', html)
+    assert not bad, f"{name}: {bad[:3]}"
