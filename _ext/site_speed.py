@@ -299,6 +299,8 @@ def _font_awesome(outdir: Path) -> None:
     theme_css.write_text(css, encoding="utf-8")
 
 
+# the text column of a 390-px phone (tests/test_phone.py checks the cue against it)
+PHONE_COLUMN_PX = 350
 IMG_SIZE_STYLE = re.compile(r'\sstyle="width:\s*(\d+)px;\s*height:\s*(\d+)px;?"')
 
 
@@ -310,8 +312,13 @@ def _images(html: str) -> str:
     the space before the image arrives)."""
     def one(match: re.Match) -> str:
         tag = match.group(0)
+        size = IMG_SIZE_STYLE.search(tag)
         tag = IMG_SIZE_STYLE.sub(r' width="\1" height="\2" style="--mlhw-figure-width: \1px"',
                                  tag)
+        if size and 0.75 * int(size.group(1)) > PHONE_COLUMN_PX:
+            # wider than a phone's column even at three quarters: it scrolls there, and
+            # a line under it says so (mlhw-site.css), since its caption may say "right"
+            tag = tag.replace("<img", '<img data-mlhw-wide=""', 1)
         if " loading=" not in tag:
             tag = tag.replace("<img", '<img loading="lazy" decoding="async"', 1)
         return tag

@@ -304,8 +304,13 @@ try {
           boxes: document.querySelectorAll(boxes).length,
           images: [...document.querySelectorAll('article img')].map((img) => {
             const r = img.getBoundingClientRect();
+            const link = img.closest('figure > a.image-reference');
+            const cue = link ? getComputedStyle(link, '::after').content : '';
             return {src: img.getAttribute('src'), width: r.width, height: r.height,
-                    natural: parseFloat(img.getAttribute('width') || '0')};
+                    natural: parseFloat(img.getAttribute('width') || '0'),
+                    // in a figure: does its box scroll sideways, and does the line under it say so
+                    scrolls: link ? link.scrollWidth > link.clientWidth + 1 : null,
+                    swipe_cue: /swipe/.test(cue || '')};
           }),
           // punctuation right after an in-line formula that starts a line of its own
           punctuation_alone: [...document.querySelectorAll('span.math > mjx-container:not([display])')]

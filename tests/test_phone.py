@@ -12,7 +12,7 @@ On every page of ``_toc.yml``:
   sticks out of it: long code names, paths and signatures must wrap);
 * punctuation after an in-line formula stays on the formula's last line;
 * figures are shown at three quarters of their size or more (a wider one scrolls
-  sideways in its own box);
+  sideways in its own box, and the line under it says to swipe);
 * every box that scrolls sideways (code, an output, a table, a display formula) is a
   keyboard stop, so that it can be scrolled without a mouse: walking a long chapter
   with the Tab key (at 390 and at 1280 px), the focus stops on every box that
@@ -112,6 +112,18 @@ def test_figures_stay_readable(phone, name):
     small = [f"{i['src']}: {i['width'] / i['natural']:.0%}" for i in phone[f"{name}.html"]["images"]
              if i["natural"] and i["width"] < 0.74 * i["natural"]]
     assert not small, f"{name}: figures shrunk below three quarters at 390 px: {small}"
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_a_figure_that_scrolls_says_so(phone, name):
+    """A figure wider than the column scrolls sideways, one panel at a time, and its
+    caption may speak of the right panel: the line under it says to swipe. A figure that
+    fits says nothing of the kind."""
+    images = [i for i in phone[f"{name}.html"]["images"] if i["scrolls"] is not None]
+    silent = [i["src"] for i in images if i["scrolls"] and not i["swipe_cue"]]
+    false_cue = [i["src"] for i in images if i["swipe_cue"] and not i["scrolls"]]
+    assert not silent, f"{name}: figures scroll at 390 px with no cue: {silent}"
+    assert not false_cue, f"{name}: a swipe cue under figures that fit: {false_cue}"
 
 
 @pytest.fixture(scope="module")
