@@ -389,7 +389,7 @@ def _initial_resp(X, K, init_params, random_state):
 
 
 class BayesianGaussianMixture(DensityMixin, BaseEstimator):
-    """Variational Bayesian Gaussian mixture (mean-field), a scikit-learn estimator.
+    r"""Variational Bayesian Gaussian mixture (mean-field), a scikit-learn estimator.
 
     Derived in :ref:`gmm-variational`.  The prior is a Dirichlet
     (``"dirichlet_distribution"``) or a truncated stick-breaking Dirichlet
@@ -557,7 +557,7 @@ class BayesianGaussianMixture(DensityMixin, BaseEstimator):
                     degrees_of_freedom_=nu, covariances_=covs, W=W)
 
     def _expected_log_terms(self, q):
-        """Per-component constant of the variational E-step, in place of ``log pi_k``.
+        r"""Per-component constant of the variational E-step, in place of ``log pi_k``.
 
         :math:`E[\log\pi_k] + \tfrac12 E[\log|\Lambda_k|] - \tfrac12\log|\nu_k W_k|
         - \tfrac{d}{2\beta_k}`; the whitening matrices of ``covariances_`` supply
@@ -682,7 +682,7 @@ class BayesianGaussianMixture(DensityMixin, BaseEstimator):
                                 log_weights=self._expected_log_terms(q))
 
     def score_samples(self, X):
-        """scikit-learn's per-row score: log-sum-exp over k of the variational E-step's terms; shape (N,).
+        r"""scikit-learn's per-row score: log-sum-exp over k of the variational E-step's terms; shape (N,).
 
         This is :math:`\log\sum_k \exp(E_q[\log\pi_k + \log\mathcal N(x_i\mid\mu_k,\Lambda_k^{-1})])`,
         not a predictive density.
