@@ -704,6 +704,6 @@ class BayesianGaussianMixture(DensityMixin, BaseEstimator):
     def sample(self, n_samples=1):
         """Draw ``n_samples`` points from the mixture with ``weights_``, ``means_``, ``covariances_``.
 
-        Returns ``(X, labels)`` grouped by component, as :meth:`GaussianMixture.sample`.
+        Returns ``(X, labels)`` grouped by component, as ``GaussianMixture.sample``.
         """
         return GaussianMixture.sample(self, n_samples)
