@@ -72,7 +72,16 @@ def _assert_equal_fits(ours, ref, X):
 def test_fit_equals_sklearn(data, config):
     X = DATA[data]
     kw = dict(CONFIGS[config], random_state=config, max_iter=400)
-    _assert_equal_fits(*_fit_both(X, **kw), X)
+    ours, ref = _fit_both(X, **kw)
+    _assert_equal_fits(ours, ref, X)
+    if data == "blobs" and config == 5:       # the equality covers switched-off components
+        assert np.sum(ours.weights_ < 1e-3) == 3
+
+
+@pytest.mark.parametrize("scale", [1e-6, 1e6, 1e100])
+def test_equal_to_sklearn_at_extreme_scales(scale):
+    X = X_BLOBS * scale + 3 * scale
+    _assert_equal_fits(*_fit_both(X, n_components=3, random_state=0), X)
 
 
 @pytest.mark.parametrize("prior_type", ["dirichlet_process", "dirichlet_distribution"])
