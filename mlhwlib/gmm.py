@@ -445,7 +445,7 @@ class BayesianGaussianMixture(DensityMixin, BaseEstimator):
     means_ : ndarray, shape (K, d)
         :math:`m_k`, the mean of :math:`q(\mu_k)`.
     covariances_ : ndarray, shape (K, d, d)
-        :math:`W_k^{-1}/\nu_k`, so that :math:`E_q[\Lambda_k] = ` ``inv(covariances_)``.
+        :math:`W_k^{-1}/\nu_k`, so that ``inv(covariances_)`` is :math:`E_q[\Lambda_k]`.
     precisions_ : ndarray, shape (K, d, d)
         ``inv(covariances_)``, computed from ``covariances_`` on access.
     precisions_cholesky_ : ndarray, shape (K, d, d)
@@ -461,7 +461,9 @@ class BayesianGaussianMixture(DensityMixin, BaseEstimator):
     lower_bound_ : float
         The lower bound (up to a constant, scikit-learn's) after the last iteration of the best run.
     lower_bounds_ : list of float
-        The same after every iteration of the best run: non-decreasing (coordinate ascent).
+        The same after every iteration of the best run.  With ``reg_covar = 0`` it
+        never decreases (coordinate ascent on the ELBO, :ref:`gmm-variational`); the
+        ridge makes the update of :math:`q(\mu_k, \Lambda_k)` inexact.
     converged_ : bool
     n_iter_ : int
     n_features_in_ : int
