@@ -167,7 +167,7 @@ class _Engine:
     ``A @ [x - shift; 1]`` stacks the whitened residuals of all components.
     """
 
-    def __init__(self, weights, means, W, shift):
+    def __init__(self, weights, means, W, shift, log_weights=None):
         K, d = means.shape
         self.K, self.d = K, d
         self.shift = shift
@@ -175,8 +175,11 @@ class _Engine:
         A[:, :, :d] = W
         A[:, :, d] = -np.matmul(W, (means - shift)[:, :, None])[:, :, 0]
         self.A = A.reshape(K * d, d + 1)
-        with np.errstate(divide="ignore"):  # a zero weight is allowed: log 0 = -inf
-            logw = np.log(weights)
+        if log_weights is not None:  # the variational E-step: expected log-weights etc.
+            logw = np.asarray(log_weights, dtype=float)
+        else:
+            with np.errstate(divide="ignore"):  # a zero weight is allowed: log 0 = -inf
+                logw = np.log(weights)
         half_logdet_prec = np.log(np.abs(np.diagonal(W, axis1=1, axis2=2))).sum(axis=1)
         self.const = (logw + half_logdet_prec - 0.5 * d * _LOG_2PI)[:, None]  # (K, 1)
 
@@ -188,8 +191,12 @@ class _Engine:
         Y = np.empty((self.K * d, c))
         return F, Y
 
-    def block(self, Xb, F, Y, with_quadratic):
-        """E-step on rows ``Xb`` (c, d). Returns (resp (K, c) view, log p(x_i) (c,))."""
+    def block(self, Xb, F, Y, with_quadratic, entropy=None):
+        """E-step on rows ``Xb`` (c, d). Returns (resp (K, c) view, log p(x_i) (c,)).
+
+        With ``entropy`` (a one-element array), :math:`\\sum_{ik}\\gamma_{ik}\\log\\gamma_{ik}`
+        over the block is added to ``entropy[0]`` (the variational lower bound needs it).
+        """
         K, d = self.K, self.d
         c = Xb.shape[0]
         Fb = F[:, :c]
@@ -207,10 +214,16 @@ class _Engine:
         logp += self.const                            # log pi_k + log N(x | mu_k, Sigma_k)
         top = logp.max(axis=0)                        # fused log-sum-exp over k
         logp -= top
+        shifted = logp.copy() if entropy is not None else None
         np.exp(logp, out=logp)
         total = logp.sum(axis=0)
         logp /= total                                 # responsibilities gamma_ik
         log_px = np.log(total)
+        if entropy is not None:
+            # log gamma_ik = shifted_ik - log total_i and sum_k gamma_ik = 1
+            # (a zero gamma_ik contributes 0, whatever its log)
+            entropy[0] += float(np.sum(logp * np.where(logp > 0, shifted, 0.0))
+                                - log_px.sum())
         log_px += top
         return logp, log_px
 
@@ -225,11 +238,15 @@ def _no_nan(values, what):
         raise ValueError(f"{what} is NaN: the data or parameters are out of float64 range")
 
 
-def _e_step_pass(X, weights, means, W, want_resp):
-    """Per-sample log-likelihoods ``(N,)`` and (optionally) the ``(N, K)`` responsibilities."""
+def _e_step_pass(X, weights, means, W, want_resp, log_weights=None):
+    """Per-sample log-likelihoods ``(N,)`` and (optionally) the ``(N, K)`` responsibilities.
+
+    ``log_weights`` (K,), if given, replaces ``log(weights)`` in every component's
+    log-density (the variational E-step's expected log-weights and log-determinants).
+    """
     N = X.shape[0]
     K, d = means.shape
-    eng = _Engine(weights, means, W, X.mean(axis=0))
+    eng = _Engine(weights, means, W, X.mean(axis=0), log_weights)
     c = min(N, _chunk_size(K, d))
     F, Y = eng.buffers(c, with_quadratic=False)
     resp = np.empty((N, K)) if want_resp else None
@@ -243,12 +260,19 @@ def _e_step_pass(X, weights, means, W, want_resp):
     return log_px_all, resp
 
 
-def _em_iteration(X, weights, means, W, reg_covar, shift):
+def _em_iteration(X, weights, means, W, reg_covar, shift, log_weights=None, entropy=None):
     """One fused EM iteration from parameters with whitening matrices ``W``.
 
     Returns ``(new_weights, new_means, new_covariances, total_log_likelihood, nk)``;
     the log-likelihood is at the *input* parameters (what the E-step computes),
     exactly as scikit-learn's ``lower_bound_``; ``nk`` includes the ``10 eps``.
+
+    The variational Bayesian mixture (:class:`mlhwlib.gmm.BayesianGaussianMixture`)
+    runs this same pass: ``log_weights`` (K,) replaces ``log(weights)`` in the
+    E-step (it carries :math:`E[\\log\\pi_k]` and the expected log-determinant and
+    trace terms), the returned means and covariances are then the sufficient
+    statistics :math:`\\bar x_k` and :math:`S_k` (+ ``reg_covar``), and ``entropy``
+    (a one-element array) accumulates :math:`\\sum_{ik}\\gamma_{ik}\\log\\gamma_{ik}`.
 
     As in scikit-learn the new mean is :math:`\\sum_i\\gamma_{ik}x_i/(N_k + 10\\epsilon)`,
     so an empty component gets the mean 0 and the covariance ``reg_covar * I``.
@@ -259,13 +283,13 @@ def _em_iteration(X, weights, means, W, reg_covar, shift):
     """
     N, d = X.shape
     K = means.shape[0]
-    eng = _Engine(weights, means, W, shift)
+    eng = _Engine(weights, means, W, shift, log_weights)
     c = min(N, _chunk_size(K, d))
     F, Y = eng.buffers(c, with_quadratic=True)
     stats = np.zeros((K, F.shape[0]))  # [sum r (x-s) | N_k | sum r (x-s)_a (x-s)_b]
     total = 0.0
     for s, e in _blocks(N, c):
-        r, lp = eng.block(X[s:e], F, Y, with_quadratic=True)
+        r, lp = eng.block(X[s:e], F, Y, with_quadratic=True, entropy=entropy)
         stats += r @ F[:, :e - s].T               # all M-step sums in one product
         total += float(lp.sum())
     _no_nan(np.array([total]), "the log-likelihood")

@@ -16,6 +16,7 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
+from scipy.special import betaln, digamma, gammaln
 from sklearn.base import BaseEstimator, DensityMixin
 from sklearn.cluster import KMeans, kmeans_plusplus
 from sklearn.exceptions import ConvergenceWarning
@@ -37,6 +38,7 @@ __all__ = [
     "log_posterior",
     "inverse_wishart_logpdf",
     "GaussianMixture",
+    "BayesianGaussianMixture",
 ]
 
 for _f in (log_likelihood, responsibilities, em_step, map_em_step, log_posterior,
@@ -362,3 +364,348 @@ class GaussianMixture(DensityMixin, BaseEstimator):
                  for k, m in enumerate(counts)]
         labels = np.repeat(np.arange(len(counts)), counts)
         return np.concatenate(parts, axis=0), labels
+
+
+# ---------------------------------------------------------------------------
+# variational Bayesian mixture
+# ---------------------------------------------------------------------------
+
+def _initial_resp(X, K, init_params, random_state):
+    """scikit-learn's initial responsibilities ``(N, K)`` for ``init_params`` (all four kinds)."""
+    N = X.shape[0]
+    if init_params == "random":
+        resp = random_state.uniform(size=(N, K))
+        return resp / resp.sum(axis=1)[:, None]
+    resp = np.zeros((N, K))
+    if init_params == "kmeans":
+        label = KMeans(n_clusters=K, n_init=1, random_state=random_state).fit(X).labels_
+        resp[np.arange(N), label] = 1
+    elif init_params == "k-means++":
+        _, idx = kmeans_plusplus(X, K, random_state=random_state)
+        resp[idx, np.arange(K)] = 1
+    else:  # random_from_data: K distinct rows (scikit-learn's rule, rows may be equal)
+        resp[random_state.choice(N, size=K, replace=False), np.arange(K)] = 1
+    return resp
+
+
+class BayesianGaussianMixture(DensityMixin, BaseEstimator):
+    r"""Variational Bayesian Gaussian mixture (mean-field), a scikit-learn estimator.
+
+    Derived in :ref:`gmm-variational`.  The prior is a Dirichlet
+    (``"dirichlet_distribution"``) or a truncated stick-breaking Dirichlet
+    process (``"dirichlet_process"``) on the weights and a Normal–Wishart
+    prior on each component's mean and precision; the posterior is
+    approximated by :math:`q(Z)\,q(\pi)\,\prod_k q(\mu_k, \Lambda_k)`.
+    Each iteration is the EM pass of :class:`GaussianMixture` (the same
+    fused E-step and sufficient statistics :math:`N_k, \bar x_k, S_k`), with
+    :math:`\log\pi_k` and the log-density's normaliser replaced by their
+    expectations under :math:`q`, followed by the conjugate updates of
+    :math:`q(\pi)` and :math:`q(\mu_k, \Lambda_k)`.
+
+    The parameters, their defaults and the loop are scikit-learn's
+    (:class:`sklearn.mixture.BayesianGaussianMixture`): with the same data,
+    parameters and ``random_state`` every fitted attribute equals
+    scikit-learn's (tested to ``1e-8``) and ``n_iter_`` is the same.  Only
+    ``covariance_type="full"`` exists; ``max_iter`` is at least 1, and there is
+    no ``warm_start``/``verbose`` (as in :class:`GaussianMixture`).
+
+    Parameters
+    ----------
+    n_components : int, default 1
+        Number of components ``K`` (the truncation level for the Dirichlet process).
+    covariance_type : {"full"}, default "full"
+    tol : float, default 1e-3
+        Convergence threshold on the change of the lower bound (not divided by ``N``).
+    reg_covar : float, default 1e-6
+        Added to the diagonal of every :math:`S_k`.
+    max_iter : int, default 100
+    n_init : int, default 1
+        Number of initialisations; the run with the largest final lower bound is kept.
+    init_params : {"kmeans", "k-means++", "random", "random_from_data"}, default "kmeans"
+        Initial responsibilities, exactly as scikit-learn (``"random_from_data"``
+        puts each component on one randomly chosen row).
+    weight_concentration_prior_type : {"dirichlet_process", "dirichlet_distribution"}, default "dirichlet_process"
+    weight_concentration_prior : float > 0, optional
+        :math:`\alpha_0`; default ``1 / n_components``.
+    mean_precision_prior : float > 0, optional
+        :math:`\beta_0`; default 1.
+    mean_prior : array_like, shape (d,), optional
+        :math:`m_0`; default the mean of ``X``.
+    degrees_of_freedom_prior : float > d - 1, optional
+        :math:`\nu_0`; default ``d``.
+    covariance_prior : array_like, shape (d, d), optional
+        :math:`W_0^{-1}`, symmetric positive definite; default the sample
+        covariance of ``X`` (``ddof=1``).
+    random_state : int, RandomState instance or None, default None
+
+    Attributes
+    ----------
+    weights_ : ndarray, shape (K,)
+        :math:`E_q[\pi_k]` (normalised).
+    means_ : ndarray, shape (K, d)
+        :math:`m_k`, the mean of :math:`q(\mu_k)`.
+    covariances_ : ndarray, shape (K, d, d)
+        :math:`W_k^{-1}/\nu_k`, so that ``inv(covariances_)`` is :math:`E_q[\Lambda_k]`.
+    precisions_ : ndarray, shape (K, d, d)
+        ``inv(covariances_)``, computed from ``covariances_`` on access.
+    precisions_cholesky_ : ndarray, shape (K, d, d)
+        Upper-triangular ``U_k`` with ``U_k U_k^T = precisions_[k]``, computed on access.
+    weight_concentration_ : ndarray (K,) or tuple of two ndarrays (K,)
+        The Dirichlet's :math:`\alpha_k`, or the Beta parameters of the sticks.
+    mean_precision_ : ndarray, shape (K,)
+        :math:`\beta_k`.
+    degrees_of_freedom_ : ndarray, shape (K,)
+        :math:`\nu_k`.
+    weight_concentration_prior_, mean_precision_prior_, mean_prior_, degrees_of_freedom_prior_, covariance_prior_
+        The priors used (defaults filled in).
+    lower_bound_ : float
+        The lower bound (up to a constant, scikit-learn's) after the last iteration of the best run.
+    lower_bounds_ : list of float
+        The same after every iteration of the best run.  With ``reg_covar = 0`` it
+        never decreases (coordinate ascent on the ELBO, :ref:`gmm-variational`); the
+        ridge makes the update of :math:`q(\mu_k, \Lambda_k)` inexact.
+    converged_ : bool
+    n_iter_ : int
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+        Only when ``X`` has string column names (a data frame).
+    """
+
+    _parameter_constraints: dict = {
+        "n_components": [Interval(Integral, 1, None, closed="left")],
+        "covariance_type": [StrOptions({"full"})],
+        "tol": [Interval(Real, 0.0, None, closed="left")],
+        "reg_covar": [Interval(Real, 0.0, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "n_init": [Interval(Integral, 1, None, closed="left")],
+        "init_params": [StrOptions({"kmeans", "k-means++", "random", "random_from_data"})],
+        "weight_concentration_prior_type": [
+            StrOptions({"dirichlet_process", "dirichlet_distribution"})],
+        "weight_concentration_prior": [None, Interval(Real, 0.0, None, closed="neither")],
+        "mean_precision_prior": [None, Interval(Real, 0.0, None, closed="neither")],
+        "mean_prior": [None, "array-like"],
+        "degrees_of_freedom_prior": [None, Interval(Real, 0.0, None, closed="neither")],
+        "covariance_prior": [None, "array-like"],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(self, *, n_components=1, covariance_type="full", tol=1e-3, reg_covar=1e-6,
+                 max_iter=100, n_init=1, init_params="kmeans",
+                 weight_concentration_prior_type="dirichlet_process",
+                 weight_concentration_prior=None, mean_precision_prior=None, mean_prior=None,
+                 degrees_of_freedom_prior=None, covariance_prior=None, random_state=None):
+        self.n_components = n_components
+        self.covariance_type = covariance_type
+        self.tol = tol
+        self.reg_covar = reg_covar
+        self.max_iter = max_iter
+        self.n_init = n_init
+        self.init_params = init_params
+        self.weight_concentration_prior_type = weight_concentration_prior_type
+        self.weight_concentration_prior = weight_concentration_prior
+        self.mean_precision_prior = mean_precision_prior
+        self.mean_prior = mean_prior
+        self.degrees_of_freedom_prior = degrees_of_freedom_prior
+        self.covariance_prior = covariance_prior
+        self.random_state = random_state
+
+    # -- priors --------------------------------------------------------------
+    def _set_priors(self, X):
+        N, d = X.shape
+        K = self.n_components
+        self.weight_concentration_prior_ = (1.0 / K if self.weight_concentration_prior is None
+                                            else float(self.weight_concentration_prior))
+        self.mean_precision_prior_ = (1.0 if self.mean_precision_prior is None
+                                      else float(self.mean_precision_prior))
+        if self.mean_prior is None:
+            self.mean_prior_ = X.mean(axis=0)
+        else:
+            self.mean_prior_ = as_float_array(self.mean_prior, "mean_prior", ndim=1, shape=(d,))
+            _check_scale(self.mean_prior_[None], "mean_prior", centre=X.mean(axis=0))
+        if self.degrees_of_freedom_prior is None:
+            self.degrees_of_freedom_prior_ = d
+        elif self.degrees_of_freedom_prior > d - 1.0:
+            self.degrees_of_freedom_prior_ = float(self.degrees_of_freedom_prior)
+        else:
+            raise ValueError(f"degrees_of_freedom_prior must be > d - 1 = {d - 1} (d = the "
+                             f"number of features), got {self.degrees_of_freedom_prior!r}")
+        if self.covariance_prior is None:
+            self.covariance_prior_ = np.atleast_2d(np.cov(X.T))
+        else:
+            C = as_float_array(self.covariance_prior, "covariance_prior", ndim=2, shape=(d, d))
+            _check_symmetric(C[None], "covariance_prior")
+            if np.linalg.eigvalsh(C)[0] <= 0:
+                raise ValueError("covariance_prior must be positive definite")
+            self.covariance_prior_ = C
+
+    # -- the variational updates ---------------------------------------------
+    def _q_update(self, nk, xk, sk):
+        """Conjugate updates of q(pi) and q(mu_k, Lambda_k) from ``N_k``, ``xbar_k``, ``S_k``."""
+        a0, b0, m0 = self.weight_concentration_prior_, self.mean_precision_prior_, self.mean_prior_
+        if self.weight_concentration_prior_type == "dirichlet_process":
+            # stick k: Beta(1 + N_k, alpha_0 + sum_{j > k} N_j)
+            conc = (1.0 + nk, a0 + np.hstack((np.cumsum(nk[::-1])[-2::-1], 0)))
+        else:
+            conc = a0 + nk
+        beta = b0 + nk
+        means = (b0 * m0 + nk[:, None] * xk) / beta[:, None]
+        nu = self.degrees_of_freedom_prior_ + nk
+        diff = xk - m0
+        covs = (self.covariance_prior_ + nk[:, None, None] * sk
+                + (nk * b0 / beta)[:, None, None] * diff[:, :, None] * diff[:, None, :])
+        covs /= nu[:, None, None]          # W_k^{-1} / nu_k: E[Lambda_k] = inv(covs)
+        W = _whiteners(self._cholesky(covs))
+        return dict(weight_concentration_=conc, mean_precision_=beta, means_=means,
+                    degrees_of_freedom_=nu, covariances_=covs, W=W)
+
+    def _expected_log_terms(self, q):
+        r"""Per-component constant of the variational E-step, in place of ``log pi_k``.
+
+        :math:`E[\log\pi_k] + \tfrac12 E[\log|\Lambda_k|] - \tfrac12\log|\nu_k W_k|
+        - \tfrac{d}{2\beta_k}`; the whitening matrices of ``covariances_`` supply
+        :math:`\tfrac12\log|\nu_k W_k|` and :math:`\nu_k (x-m_k)^\top W_k (x-m_k)`.
+        """
+        conc, nu, beta = q["weight_concentration_"], q["degrees_of_freedom_"], q["mean_precision_"]
+        d = q["means_"].shape[1]
+        if self.weight_concentration_prior_type == "dirichlet_process":
+            a, b = conc
+            ds = digamma(a + b)
+            e_log_pi = digamma(a) - ds + np.hstack((0, np.cumsum(digamma(b) - ds)[:-1]))
+        else:
+            e_log_pi = digamma(conc) - digamma(np.sum(conc))
+        e_log_det = d * math.log(2.0) + digamma(0.5 * (nu - np.arange(d)[:, None])).sum(axis=0)
+        return e_log_pi - 0.5 * d * np.log(nu) + 0.5 * (e_log_det - d / beta)
+
+    def _lower_bound(self, q, sum_r_log_r):
+        """scikit-learn's lower bound (the ELBO up to a constant) after an M-step."""
+        d = q["means_"].shape[1]
+        nu, beta = q["degrees_of_freedom_"], q["mean_precision_"]
+        # log|chol(W_k)| = sum log diag(whitener of W_k^{-1}/nu_k) - d/2 log nu_k
+        half_logdet = (np.log(np.abs(np.diagonal(q["W"], axis1=1, axis2=2))).sum(axis=1)
+                       - 0.5 * d * np.log(nu))
+        log_wishart = -(nu * half_logdet + nu * d * 0.5 * math.log(2.0)
+                        + gammaln(0.5 * (nu - np.arange(d)[:, None])).sum(axis=0))
+        conc = q["weight_concentration_"]
+        if self.weight_concentration_prior_type == "dirichlet_process":
+            log_norm_weight = -np.sum(betaln(conc[0], conc[1]))
+        else:
+            log_norm_weight = gammaln(np.sum(conc)) - np.sum(gammaln(conc))
+        return float(-sum_r_log_r - np.sum(log_wishart) - log_norm_weight
+                     - 0.5 * d * np.sum(np.log(beta)))
+
+    # -- fitting -------------------------------------------------------------
+    def fit(self, X, y=None):
+        """Run variational EM on ``X`` (N, d) ``n_init`` times; keep the best run; return ``self``.
+
+        ``y`` is ignored.  Warns with :class:`~sklearn.exceptions.ConvergenceWarning`
+        when the best run stopped at ``max_iter`` before reaching ``tol``.
+        """
+        self._fit(X)
+        return self
+
+    def fit_predict(self, X, y=None):
+        """Fit as :meth:`fit`, then return the most responsible component of each row."""
+        X = self._fit(X)
+        return self._evaluate(X, want_resp=True, validated=True)[1].argmax(axis=1)
+
+    def _fit(self, X):
+        self._validate_params()
+        X = _validate(self, X, ensure_min_samples=2)
+        N, d = X.shape
+        K = self.n_components
+        if N < K:
+            raise ValueError(f"Expected n_samples >= n_components but got n_components = "
+                             f"{K}, n_samples = {N}")
+        _check_scale(X, "X", centre=X.mean(axis=0))
+        self._set_priors(X)
+        random_state = check_random_state(self.random_state)
+        shift = X.mean(axis=0)
+        best = None
+        with _one_blas_thread():
+            for _ in range(self.n_init):
+                resp = _initial_resp(X, K, self.init_params, random_state)
+                _, xk, sk = _m_step_from_resp(X, resp, self.reg_covar)
+                q = self._q_update(resp.sum(axis=0) + _NK_EPS, xk, sk)
+                lower_bound, bounds, converged = -np.inf, [], False
+                for n_iter in range(1, self.max_iter + 1):
+                    prev = lower_bound
+                    sum_r_log_r = np.zeros(1)
+                    # the EM pass of GaussianMixture with expected log-weights
+                    _, xk, sk, _, nk = _em_iteration(
+                        X, None, q["means_"], q["W"], self.reg_covar, shift,
+                        log_weights=self._expected_log_terms(q), entropy=sum_r_log_r)
+                    q = self._q_update(nk, xk, sk)
+                    lower_bound = self._lower_bound(q, sum_r_log_r[0])
+                    bounds.append(lower_bound)
+                    if abs(lower_bound - prev) < self.tol:
+                        converged = True
+                        break
+                if best is None or lower_bound > best[0]:
+                    best = (lower_bound, q, n_iter, bounds, converged)
+        lower_bound, q, n_iter, bounds, converged = best
+        if not converged:
+            warnings.warn("Best performing initialization did not converge: increase "
+                          "max_iter or tol, try other initial parameters, or check for "
+                          "degenerate data.", ConvergenceWarning, stacklevel=3)
+        for name in ("weight_concentration_", "mean_precision_", "means_",
+                     "degrees_of_freedom_", "covariances_"):
+            setattr(self, name, q[name])
+        conc = q["weight_concentration_"]
+        if self.weight_concentration_prior_type == "dirichlet_process":
+            total = conc[0] + conc[1]
+            # E[pi_k] = E[v_k] prod_{j<k} E[1 - v_j]
+            w = conc[0] / total * np.hstack((1, np.cumprod(conc[1] / total)[:-1]))
+            self.weights_ = w / np.sum(w)
+        else:
+            self.weights_ = conc / np.sum(conc)
+        self.converged_ = converged
+        self.n_iter_ = n_iter
+        self.lower_bound_ = float(lower_bound)
+        self.lower_bounds_ = bounds
+        return X
+
+    _cholesky = staticmethod(GaussianMixture._cholesky)
+    precisions_cholesky_ = GaussianMixture.precisions_cholesky_
+    precisions_ = GaussianMixture.precisions_
+
+    # -- using the fitted model -------------------------------------------
+    def _evaluate(self, X, want_resp, validated=False):
+        """One variational E-step pass: ``(log-normaliser of each row, responsibilities)``."""
+        check_is_fitted(self)
+        if not validated:
+            X = _validate(self, X, reset=False)
+            _check_scale(X, "X", centre=self.means_.mean(axis=0))
+        q = dict(weight_concentration_=self.weight_concentration_,
+                 degrees_of_freedom_=self.degrees_of_freedom_,
+                 mean_precision_=self.mean_precision_, means_=self.means_)
+        with _one_blas_thread():
+            W = _whiteners(self._cholesky(self.covariances_))
+            return _e_step_pass(X, None, self.means_, W, want_resp=want_resp,
+                                log_weights=self._expected_log_terms(q))
+
+    def score_samples(self, X):
+        r"""scikit-learn's per-row score: log-sum-exp over k of the variational E-step's terms; shape (N,).
+
+        This is :math:`\log\sum_k \exp(E_q[\log\pi_k + \log\mathcal N(x_i\mid\mu_k,\Lambda_k^{-1})])`,
+        not a predictive density.
+        """
+        return self._evaluate(X, want_resp=False)[0]
+
+    def score(self, X, y=None):
+        """Mean of :meth:`score_samples` (as scikit-learn); ``y`` is ignored."""
+        return float(self.score_samples(X).mean())
+
+    def predict_proba(self, X):
+        """Variational responsibilities :math:`q(z_{ik} = 1)`; shape (N, K)."""
+        return self._evaluate(X, want_resp=True)[1]
+
+    def predict(self, X):
+        """Most responsible component of each row; shape (N,), integers in [0, K)."""
+        return self.predict_proba(X).argmax(axis=1)
+
+    def sample(self, n_samples=1):
+        """Draw ``n_samples`` points from the mixture with ``weights_``, ``means_``, ``covariances_``.
+
+        Returns ``(X, labels)`` grouped by component, as ``GaussianMixture.sample``.
+        """
+        return GaussianMixture.sample(self, n_samples)

@@ -623,6 +623,67 @@ rows(on_fitted("gmm", "sample"),
      (dict(n_samples=2.0), T, r"n_samples must be an integer, got float"))
 
 
+# BayesianGaussianMixture: parameters validated in fit, as GaussianMixture's.
+@covers("mlhwlib.gmm.BayesianGaussianMixture")
+def bgm_params_at_fit(**params):
+    return gmm.BayesianGaussianMixture(**{"n_components": 2, **params}).fit(XG)
+
+
+@functools.cache
+def fitted_bgm():
+    return gmm.BayesianGaussianMixture(n_components=2, random_state=0).fit(XG)
+
+
+def on_fitted_bgm(method: str):
+    def call(**kwargs):
+        return getattr(fitted_bgm(), method)(**kwargs)
+
+    call._covers = f"mlhwlib.gmm.BayesianGaussianMixture.{method}"
+    return call
+
+
+rows(bgm_params_at_fit,
+     (dict(covariance_type="diag"), V, r"'covariance_type' parameter of BayesianGaussianMixture must be a str among \{'full'\}"),
+     (dict(n_components=0), V, r"'n_components' parameter of BayesianGaussianMixture must be an int"),
+     (dict(tol=NAN), V, r"'tol' parameter .* Got nan"),
+     (dict(reg_covar=-1.0), V, r"'reg_covar' parameter .* range \[0.0, inf\)"),
+     (dict(init_params="means"), V, r"'init_params' parameter .* Got 'means'"),
+     (dict(weight_concentration_prior_type="dp"), V, r"'weight_concentration_prior_type' parameter"),
+     (dict(weight_concentration_prior=0.0), V, r"'weight_concentration_prior' parameter .* Got 0.0"),
+     (dict(weight_concentration_prior="a"), T, r"'weight_concentration_prior' parameter .* Got 'a'"),
+     (dict(mean_precision_prior=-1.0), V, r"'mean_precision_prior' parameter"),
+     (dict(degrees_of_freedom_prior=0.5), V, r"degrees_of_freedom_prior must be > d - 1 = 1"),
+     (dict(mean_prior=[0.0]), V, r"mean_prior must have shape \(2\)"),
+     (dict(mean_prior=[NAN, 0.0]), V, r"mean_prior must contain only finite"),
+     (dict(mean_prior=[1e200, 0.0]), V, r"mean_prior has entries of magnitude"),
+     (dict(covariance_prior=np.eye(3)), V, r"covariance_prior must have shape \(2, 2\)"),
+     (dict(covariance_prior=-np.eye(2)), V, r"covariance_prior must be positive definite"),
+     (dict(covariance_prior=[[1.0, 0.5], [0.0, 1.0]]), V, r"covariance_prior\[0\] must be symmetric"),
+     (dict(covariance_prior=STR2), T, r"covariance_prior must be a numeric"),
+     (dict(n_components=7), V, r"Expected n_samples >= n_components but got n_components = 7"),
+     (dict(random_state="abc"), V, r"'random_state' parameter of BayesianGaussianMixture"))
+for method in ("fit", "fit_predict"):
+    rows(getattr(gmm.BayesianGaussianMixture(n_components=2), method),
+         (dict(X=STR2), T, r"X must be a numeric array, got dtype <U1"),
+         (dict(X=[0.0, 1.0, 2.0]), V, r"Expected 2D array, got 1D array"),
+         (dict(X=[[0.0, 1.0]]), V, r"minimum of 2 is required by BayesianGaussianMixture"),
+         (dict(X=[[0.0, 1.0], [INF, 0.0]]), V, r"Input X contains infinity"),
+         (dict(X=[[1e154, 0.0], [-1e154, 1.0], [0.0, 2.0]]), V,
+          r"X has entries of magnitude 1.0e\+154: .* rescale"))
+UNFITTED_BGM = gmm.BayesianGaussianMixture(n_components=2)
+for method in ("score_samples", "score", "predict_proba", "predict"):
+    rows(getattr(UNFITTED_BGM, method), (dict(X=XG), V, r"not fitted yet\. Call 'fit'"))
+    rows(on_fitted_bgm(method),
+         (dict(X=XG[:, :1]), V, r"X has 1 features, but BayesianGaussianMixture is expecting 2"),
+         (dict(X=[[NAN, 0.0]]), V, r"Input X contains NaN"),
+         (dict(X=STR2), T, r"X must be a numeric array"),
+         (dict(X=np.empty((0, 2))), V, r"Found array with 0 sample\(s\)"))
+rows(UNFITTED_BGM.sample, (dict(n_samples=3), V, r"not fitted yet\. Call 'fit'"))
+rows(on_fitted_bgm("sample"),
+     (dict(n_samples=0), V, r"n_samples must be an integer >= 1"),
+     (dict(n_samples=2.0), T, r"n_samples must be an integer, got float"))
+
+
 def map_args(**change):
     return {**gmm_args(), "psi": np.eye(2), "nu": 3.0, **change}
 

@@ -1,6 +1,6 @@
 """mlhwlib's estimators are real scikit-learn estimators (issue 17).
 
-``MultiClassAdaBoost`` and ``GaussianMixture`` pass scikit-learn's own conformance
+``MultiClassAdaBoost``, ``GaussianMixture`` and ``BayesianGaussianMixture`` pass scikit-learn's own conformance
 suite (``sklearn.utils.estimator_checks``), and the tools a user reaches for —
 ``Pipeline``, ``clone``, ``GridSearchCV``, ``cross_val_score``, ``roc_auc_score`` —
 accept them and give scikit-learn's results where the algorithms agree.
@@ -33,7 +33,7 @@ from sklearn.tree import DecisionTreeClassifier
 from sklearn.utils.estimator_checks import estimator_checks_generator
 
 from mlhwlib.adaboost import MultiClassAdaBoost
-from mlhwlib.gmm import GaussianMixture
+from mlhwlib.gmm import BayesianGaussianMixture, GaussianMixture
 
 #: Checks deliberately not met (at most three; each a design choice).
 NOT_MET = {
@@ -45,6 +45,9 @@ ESTIMATORS = [
     MultiClassAdaBoost(n_estimators=5, estimator=DecisionTreeClassifier(max_depth=2)),
     GaussianMixture(),
     GaussianMixture(n_components=2, n_init=2, init_params="k-means++"),
+    BayesianGaussianMixture(),
+    BayesianGaussianMixture(n_components=2, n_init=2, init_params="k-means++",
+                            weight_concentration_prior_type="dirichlet_distribution"),
 ]
 
 
