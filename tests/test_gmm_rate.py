@@ -234,3 +234,17 @@ def test_accelerate_is_a_parameter():
     assert GaussianMixture().get_params()["accelerate"] is None
     with pytest.raises(ValueError, match="'accelerate' parameter of GaussianMixture"):
         GaussianMixture(accelerate="aitken").fit(two_clusters())
+
+
+def test_the_committed_squarem_results_rerun():
+    """tools/experiments/gmm_squarem.py's file (read by the chapter) against a re-run of one start."""
+    from mlhwlib.book import result
+
+    res = result("gmm_squarem_results.json")
+    row = next(r for r in res["runs"] if r["start"] == 0)
+    X = slow_data()
+    for name, acc in (("em", None), ("squarem", "squarem")):
+        f = GaussianMixture(2, tol=res["tol"], max_iter=100000, reg_covar=0.0,
+                            init_params="random", random_state=0, accelerate=acc).fit(X)
+        assert f.n_iter_ == row[name]["n_iter"]
+        assert abs(f.lower_bound_ - row[name]["mean_log_likelihood"]) < 1e-10
