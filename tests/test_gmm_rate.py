@@ -248,3 +248,17 @@ def test_the_committed_squarem_results_rerun():
                             init_params="random", random_state=0, accelerate=acc).fit(X)
         assert f.n_iter_ == row[name]["n_iter"]
         assert abs(f.lower_bound_ - row[name]["mean_log_likelihood"]) < 1e-10
+
+
+def test_louis_identity_in_three_dimensions_with_three_components():
+    """The documented order with off-diagonal covariance entries (0,1), (0,2), (1,2)."""
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(120, 3)) @ [[1.0, 0.2, 0.0], [0.0, 1.0, 0.3], [0.0, 0.0, 0.8]]
+    w = np.array([0.2, 0.5, 0.3])
+    m = rng.normal(size=(3, 3))
+    A = rng.normal(size=(3, 3, 3))
+    C = A @ np.swapaxes(A, 1, 2) + np.eye(3)
+    Ic, Im = louis_information(X, w, m, C)
+    H = torch_hessian(X, pack(w, m, C), 3, 3)
+    assert Ic.shape == (2 + 9 + 18, 2 + 9 + 18)
+    np.testing.assert_allclose(Ic - Im, -H, atol=1e-10 * np.abs(H).max())

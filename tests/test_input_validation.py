@@ -738,6 +738,7 @@ def test_valid_inputs_used_by_the_table_are_accepted():
         bptt.rnn_bptt(**BPTT_OK)
         for f in (gmm.log_likelihood, gmm.responsibilities, gmm.em_step):
             f(**gmm_args())
+        gmm.louis_information(**gmm_args())
         em.elbo(q=[[0.5, 0.5], [0.5, 0.5]], log_joint=LJ)
         ada_params_at_fit()
         fitted("ada").score(X6, Y6, sample_weight=np.ones(6))
