@@ -151,7 +151,9 @@ class GaussianMixture(DensityMixin, BaseEstimator):
     lower_bounds_ : list of float
         The same quantity for every iteration of the best run.  It is
         non-decreasing for ``reg_covar = 0`` (EM's monotonicity) but not in
-        general for ``reg_covar > 0``.
+        general for ``reg_covar > 0``.  With ``accelerate="squarem"``
+        it holds the accepted values only (rejected extrapolations are
+        counted in ``n_iter_`` but not listed).
     n_features_in_ : int
     feature_names_in_ : ndarray of str
         Only when ``X`` has string column names (a data frame).
