@@ -24,7 +24,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._gmm_core import (_check_params, _check_scale, _check_symmetric, _e_step_pass,
+from ._gmm_core import (_check_params, _check_scale, _check_symmetric, _e_step_pass, _prepare,
                        _em_iteration, _NK_EPS, _one_blas_thread, _whiteners, em_step,
                        log_likelihood, responsibilities)
 from ._gmm_map import inverse_wishart_logpdf, log_posterior, map_em_step
@@ -37,6 +37,7 @@ __all__ = [
     "map_em_step",
     "log_posterior",
     "inverse_wishart_logpdf",
+    "louis_information",
     "GaussianMixture",
     "BayesianGaussianMixture",
 ]
@@ -112,6 +113,26 @@ class GaussianMixture(DensityMixin, BaseEstimator):
     random_state : int, RandomState instance or None, default None
         Seed for the initialisation and for :meth:`sample`
         (:func:`sklearn.utils.check_random_state`).
+    accelerate : {None, "squarem"}, default None
+        ``None`` runs plain EM (scikit-learn's loop, unchanged).  ``"squarem"``
+        runs SQUAREM (Varadhan & Roland 2008, step length SqS3): from
+        ``theta_0`` two EM steps give ``theta_1, theta_2``; with
+        ``r = theta_1 - theta_0``, ``v = theta_2 - 2 theta_1 + theta_0`` and
+        ``alpha = -max(1, |r| / |v|)`` the extrapolation is
+        ``theta_0 - 2 alpha r + alpha^2 v`` (``alpha = -1`` gives ``theta_2``),
+        on the vector of weights, means and covariances.  As in the authors'
+        ``SQUAREM`` package, ``|alpha|`` is capped by a bound that starts at 1,
+        is multiplied by 4 when a step at the bound succeeds and divided by 4
+        (not below 1) when it is rejected.  If the point is not
+        a valid parameter (a weight <= 0 or a covariance not positive
+        definite) ``alpha`` is moved halfway to ``-1``, up to ten times, and
+        then ``theta_2`` is used.  One EM step from the extrapolation follows;
+        its E-step gives the log-likelihood at the extrapolation, and if that
+        is below the log-likelihood at ``theta_1`` the extrapolation is
+        rejected and EM continues from ``theta_2`` (the monotonicity
+        safeguard).  ``n_iter_`` then counts E-steps (rejected ones included)
+        and ``lower_bounds_`` holds the accepted values only, non-decreasing
+        for ``reg_covar = 0``.  The stopping rule on ``tol`` is the same.
 
     Attributes
     ----------
@@ -132,7 +153,9 @@ class GaussianMixture(DensityMixin, BaseEstimator):
     lower_bounds_ : list of float
         The same quantity for every iteration of the best run.  It is
         non-decreasing for ``reg_covar = 0`` (EM's monotonicity) but not in
-        general for ``reg_covar > 0``.
+        general for ``reg_covar > 0``.  With ``accelerate="squarem"``
+        it holds the accepted values only (rejected extrapolations are
+        counted in ``n_iter_`` but not listed).
     n_features_in_ : int
     feature_names_in_ : ndarray of str
         Only when ``X`` has string column names (a data frame).
@@ -150,11 +173,13 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         "precisions_init": ["array-like", None],
         "covariances_init": ["array-like", None],
         "random_state": ["random_state"],
+        "accelerate": [StrOptions({"squarem"}), None],
     }
 
     def __init__(self, n_components=1, *, tol=1e-3, reg_covar=1e-6, max_iter=100, n_init=1,
                  init_params="kmeans", weights_init=None, means_init=None,
-                 precisions_init=None, covariances_init=None, random_state=None):
+                 precisions_init=None, covariances_init=None, random_state=None,
+                 accelerate=None):
         self.n_components = n_components
         self.tol = tol
         self.reg_covar = reg_covar
@@ -166,6 +191,7 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         self.precisions_init = precisions_init
         self.covariances_init = covariances_init
         self.random_state = random_state
+        self.accelerate = accelerate
 
     # -- initialisation ------------------------------------------------------
     def _initial_parameters(self, X, random_state):
@@ -259,6 +285,11 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         with _one_blas_thread():
             for _ in range(self.n_init):
                 weights, means, W = self._initial_parameters(X, random_state)
+                if self.accelerate == "squarem":
+                    run = self._squarem_run(X, weights, means, W, shift)
+                    if best is None or run[0] > best[0]:
+                        best = run
+                    continue
                 lower_bound, bounds, converged = -np.inf, [], False
                 for n_iter in range(1, self.max_iter + 1):
                     prev = lower_bound
@@ -283,6 +314,83 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         self.lower_bound_ = float(lower_bound)
         self.lower_bounds_ = bounds
         return X
+
+    def _squarem_run(self, X, weights, means, W, shift):
+        """One SQUAREM run (see ``accelerate``); returns the tuple ``_fit`` keeps."""
+        N, d = X.shape
+        bounds, n_eval = [], 0
+
+        def em(w, m, Wh):
+            nonlocal n_eval
+            n_eval += 1
+            w1, m1, c1, total, _ = _em_iteration(X, w, m, Wh, self.reg_covar, shift)
+            return w1, m1, c1, float(total / N)
+
+        def record(value):
+            """Append an accepted value; True when the run stops (tol or max_iter)."""
+            bounds.append(value)
+            done = len(bounds) >= 2 and abs(bounds[-1] - bounds[-2]) < self.tol
+            return done, done or n_eval >= self.max_iter
+
+        def pack(w, m, c, converged):
+            return (bounds[-1], w, m, c, n_eval, bounds, converged)
+
+        L = np.linalg.inv(W)                  # W = L^{-1}, Sigma = L L^T
+        c0 = L @ np.swapaxes(L, 1, 2)
+        w0, m0, W0 = weights, means, W
+        K = len(w0)
+        flat = lambda w, m, c: np.concatenate([w, m.ravel(), c.ravel()])  # noqa: E731
+        step_max = 1.0
+        while True:
+            w1, m1, c1, ll0 = em(w0, m0, W0)
+            conv, stop = record(ll0)
+            if stop:
+                return pack(w1, m1, c1, conv)
+            W1 = _whiteners(self._cholesky(c1))
+            w2, m2, c2, ll1 = em(w1, m1, W1)
+            conv, stop = record(ll1)
+            if stop:
+                return pack(w2, m2, c2, conv)
+            x0, x1, x2 = flat(w0, m0, c0), flat(w1, m1, c1), flat(w2, m2, c2)
+            r, v = x1 - x0, x2 - 2.0 * x1 + x0
+            nv = float(np.sqrt(v @ v))
+            ratio = float(np.sqrt(r @ r)) / nv if nv > 0 else 1.0
+            alpha = -min(step_max, max(1.0, ratio))
+            at_max = alpha == -step_max
+            W_new = None
+            for _ in range(10):
+                if alpha == -1.0:
+                    break
+                x = x0 - 2.0 * alpha * r + alpha ** 2 * v
+                w_x = x[:K]
+                m_x = x[K:K + K * d].reshape(K, d)
+                c_x = x[K + K * d:].reshape(K, d, d)
+                c_x = 0.5 * (c_x + np.swapaxes(c_x, 1, 2))
+                if np.all(w_x > 0) and np.all(np.isfinite(x)):
+                    try:
+                        W_new = _whiteners(np.linalg.cholesky(c_x))
+                        break
+                    except np.linalg.LinAlgError:
+                        pass
+                alpha = 0.5 * (alpha - 1.0)
+            accepted = False
+            if W_new is not None:
+                w3, m3, c3, ll_x = em(w_x / w_x.sum(), m_x, W_new)
+                accepted = ll_x >= ll1          # the monotonicity safeguard
+                if accepted:
+                    conv, stop = record(ll_x)
+                elif n_eval >= self.max_iter:
+                    return pack(w2, m2, c2, False)
+            if at_max:      # the bound on |alpha| grows while it is met, shrinks when it fails
+                step_max = step_max * 4.0 if accepted or alpha == -1.0 else max(1.0, step_max / 4.0)
+            if not accepted:                    # plain EM from theta_2
+                W2 = _whiteners(self._cholesky(c2))
+                w3, m3, c3, ll2 = em(w2, m2, W2)
+                conv, stop = record(ll2)
+            if stop:
+                return pack(w3, m3, c3, conv)
+            w0, m0, c0 = w3, m3, c3
+            W0 = _whiteners(self._cholesky(c3))
 
     @staticmethod
     def _cholesky(covs):
@@ -327,6 +435,53 @@ class GaussianMixture(DensityMixin, BaseEstimator):
     def predict(self, X):
         """Most responsible component of each row; shape (N,), integers in [0, K)."""
         return self.predict_proba(X).argmax(axis=1)
+
+    def standard_errors(self, X):
+        r"""Standard errors of the free parameters from the observed information on ``X``.
+
+        Derived in :ref:`gmm-em-rate`.  The observed information
+        :math:`-\nabla^2\ell` at the fitted parameters is computed from
+        complete-data quantities and the responsibilities by Louis' identity,
+        :math:`I_c - I_m` (:func:`louis_information`), and the standard errors
+        are the square roots of the diagonal of its inverse.  ``X`` should be
+        the data the model was fitted to; the result is meaningful at a local
+        maximum of the likelihood (with ``reg_covar > 0`` the fit is near one).
+
+        Parameters
+        ----------
+        X : array_like, shape (N, d)
+
+        Returns
+        -------
+        ndarray, shape (K - 1 + K d + K d (d + 1) / 2,)
+            In the order of :func:`louis_information`: the weights
+            :math:`\pi_1, \dots, \pi_{K-1}` (weights, not logits), then
+            ``means_`` row by row, then for each component the entries
+            ``covariances_[k][a, b]`` with ``a <= b`` (``np.triu_indices(d)``).
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            Before ``fit``.
+        ValueError
+            When ``X`` has the wrong number of features, a fitted weight is 0,
+            or the observed information is not positive definite (the
+            parameters are not at a local maximum of the likelihood on ``X``).
+        """
+        check_is_fitted(self)
+        X = _validate(self, X, reset=False)
+        _check_scale(X, "X", centre=self.means_.mean(axis=0))
+        Ic, Im = louis_information(X, self.weights_, self.means_, self.covariances_)
+        obs = Ic - Im
+        obs = 0.5 * (obs + obs.T)
+        try:
+            L = np.linalg.cholesky(obs)
+        except np.linalg.LinAlgError:
+            raise ValueError("the observed information on X is not positive definite: the "
+                             "fitted parameters are not at a local maximum of the "
+                             "likelihood of X (fit to convergence on the same X)") from None
+        Linv = np.linalg.inv(L)
+        return np.sqrt((Linv ** 2).sum(axis=0))
 
     def _n_parameters(self):
         K, d = self.means_.shape
@@ -709,3 +864,114 @@ class BayesianGaussianMixture(DensityMixin, BaseEstimator):
         Returns ``(X, labels)`` grouped by component, as ``GaussianMixture.sample``.
         """
         return GaussianMixture.sample(self, n_samples)
+
+
+# ---------------------------------------------------------------------------
+# observed information from complete-data quantities (Louis 1982)
+# ---------------------------------------------------------------------------
+
+def _free_layout(K, d):
+    """Offsets of the free parameters: ``(n_params, mean offsets, covariance offsets)``."""
+    m = d * (d + 1) // 2
+    mu_off = [K - 1 + k * d for k in range(K)]
+    cov_off = [K - 1 + K * d + k * m for k in range(K)]
+    return K - 1 + K * d + K * m, mu_off, cov_off
+
+
+def louis_information(X, weights, means, covariances):
+    """Complete and missing information of a full-covariance mixture (Louis' identity).
+
+    Derived in :ref:`gmm-em-rate`.  The free parameters, in this order, are
+
+    1. the weights :math:`\\pi_1, \\dots, \\pi_{K-1}` (the weights themselves,
+       not logits; :math:`\\pi_K = 1 - \\sum_{k<K}\\pi_k`);
+    2. the means, component by component: ``means[0, 0], ..., means[0, d-1],
+       means[1, 0], ...``;
+    3. the covariances, component by component, each by its entries
+       :math:`\\Sigma_k[a, b]` with :math:`a \\le b` in row-major order
+       (``np.triu_indices(d)``), one variable per symmetric pair.
+
+    With :math:`s_{ik}` the gradient of :math:`\\log \\pi_k + \\log\\mathcal N(x_i\\mid\\mu_k,\\Sigma_k)`
+    (the complete-data score of sample ``i`` if :math:`z_i = k`) and :math:`H_{ik}`
+    its Hessian, both in the free parameters,
+
+    .. math::
+        I_c = -\\sum_i\\sum_k \\gamma_{ik} H_{ik}, \\qquad
+        I_m = \\sum_i \\Big(\\sum_k \\gamma_{ik} s_{ik}s_{ik}^\\top - \\bar s_i \\bar s_i^\\top\\Big),
+        \\quad \\bar s_i = \\sum_k\\gamma_{ik}s_{ik},
+
+    the expected complete-data information and the information in the
+    labels' posterior.  Louis' identity: the observed information is
+    :math:`-\\nabla^2\\ell = I_c - I_m` at *any* parameters; at a fixed point
+    of EM, the Jacobian of the EM map is :math:`I_c^{-1} I_m`.
+
+    Parameters
+    ----------
+    X : array_like, shape (N, d)
+    weights : array_like, shape (K,)
+        Positive (a zero weight is on the boundary, where no information matrix exists).
+    means : array_like, shape (K, d)
+    covariances : array_like, shape (K, d, d)
+
+    Returns
+    -------
+    complete : ndarray, shape (p, p)
+        :math:`I_c`, with ``p = K - 1 + K d + K d (d + 1) / 2``.
+    missing : ndarray, shape (p, p)
+        :math:`I_m`.
+    """
+    with _one_blas_thread():
+        X, weights, means, covariances, W = _prepare(X, weights, means, covariances)
+        if np.any(weights <= 0):
+            raise ValueError("weights must all be > 0 for the information matrices "
+                             f"(a zero weight is on the boundary), got {weights}")
+        _, resp = _e_step_pass(X, weights, means, W, want_resp=True)
+        return _louis(X, weights, means, W, resp)
+
+
+def _louis(X, weights, means, W, resp):
+    N, d = X.shape
+    K = len(weights)
+    p, mu_off, cov_off = _free_layout(K, d)
+    iu, ju = np.triu_indices(d)
+    m = len(iu)
+    E = np.zeros((m, d, d))                     # basis of symmetric matrices
+    E[np.arange(m), iu, ju] = 1.0
+    E[np.arange(m), ju, iu] = 1.0
+    half = np.where(iu == ju, 0.5, 1.0)         # d log N / d Sigma_ab = half (u_a u_b - P_ab)
+    P = np.swapaxes(W, 1, 2) @ W                # precisions
+    Ic = np.zeros((p, p))
+    Im = np.zeros((p, p))
+    Nk = resp.sum(axis=0)
+    if K > 1:
+        Ic[:K - 1, :K - 1] = np.diag(Nk[:K - 1] / weights[:K - 1] ** 2) + Nk[-1] / weights[-1] ** 2
+    for k in range(K):
+        g = resp[:, k]
+        u = (X - means[k]) @ P[k]                                   # (N, d)
+        a, s = mu_off[k], cov_off[k]
+        Ic[a:a + d, a:a + d] = Nk[k] * P[k]
+        ubar = g @ u
+        PE = P[k] @ E                                               # (m, d, d)
+        Ic[a:a + d, s:s + m] = (PE @ ubar).T                        # P E_q u, summed
+        Ic[s:s + m, a:a + d] = Ic[a:a + d, s:s + m].T
+        V = np.einsum("qab,ib->iqa", E, u)                          # E_q u_i
+        tr = np.einsum("pab,qba->pq", PE, PE)                       # tr(P E_p P E_q)
+        Ic[s:s + m, s:s + m] = (-0.5 * Nk[k] * tr
+                                + np.einsum("i,ipa,ab,iqb->pq", g, V, P[k], V))
+    c = min(N, 2048)
+    for start in range(0, N, c):
+        rows = slice(start, start + c)
+        n = len(X[rows])
+        S = np.zeros((n, K, p))                 # s_ik, the complete-data scores
+        if K > 1:
+            S[:, :, :K - 1] = np.eye(K)[:, :K - 1] / weights[:K - 1]
+            S[:, K - 1, :K - 1] = -1.0 / weights[-1]
+        for k in range(K):
+            u = (X[rows] - means[k]) @ P[k]
+            a, s = mu_off[k], cov_off[k]
+            S[:, k, a:a + d] = u
+            S[:, k, s:s + m] = half * (u[:, iu] * u[:, ju] - P[k][iu, ju])
+        g = resp[rows]
+        sbar = np.einsum("ik,ikp->ip", g, S)
+        Im += np.einsum("ik,ikp,ikq->pq", g, S, S) - sbar.T @ sbar
+    return Ic, 0.5 * (Im + Im.T)

@@ -617,6 +617,16 @@ for method in ("score_samples", "score", "predict_proba", "predict", "bic", "aic
          (dict(X=[[NAN, 0.0]]), V, r"Input X contains NaN"),
          (dict(X=STR2), T, r"X must be a numeric array"),
          (dict(X=np.empty((0, 2))), V, r"Found array with 0 sample\(s\)"))
+rows(UNFITTED_GMM.standard_errors, (dict(X=XG), V, r"not fitted yet\. Call 'fit'"))
+rows(on_fitted("gmm", "standard_errors"),
+     (dict(X=XG[:, :1]), V, r"X has 1 features, but GaussianMixture is expecting 2"),
+     (dict(X=STR2), T, r"X must be a numeric array"))
+rows(gmm.louis_information,
+     (gmm_args(X=XG[:, :1]), V, r"X must have 2 columns .* got shape \(6, 1\)"),
+     (gmm_args(weights=[0.5, 0.6]), V, r"weights must sum to 1"),
+     (gmm_args(weights=[1.0, 0.0]), V, r"weights must all be > 0"),
+     (gmm_args(covariances=NOT_PD), V, r"covariances\[1\] is not positive definite"))
+rows(gmm_params_at_fit, (dict(accelerate="aitken"), V, r"'accelerate' parameter .* Got 'aitken'"))
 rows(UNFITTED_GMM.sample, (dict(n_samples=3), V, r"not fitted yet\. Call 'fit'"))
 rows(on_fitted("gmm", "sample"),
      (dict(n_samples=0), V, r"n_samples must be an integer >= 1"),
@@ -789,6 +799,7 @@ def test_valid_inputs_used_by_the_table_are_accepted():
         bptt.rnn_bptt(**BPTT_OK)
         for f in (gmm.log_likelihood, gmm.responsibilities, gmm.em_step):
             f(**gmm_args())
+        gmm.louis_information(**gmm_args())
         em.elbo(q=[[0.5, 0.5], [0.5, 0.5]], log_joint=LJ)
         ada_params_at_fit()
         fitted("ada").score(X6, Y6, sample_weight=np.ones(6))

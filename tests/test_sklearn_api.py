@@ -48,6 +48,7 @@ ESTIMATORS = [
     BayesianGaussianMixture(),
     BayesianGaussianMixture(n_components=2, n_init=2, init_params="k-means++",
                             weight_concentration_prior_type="dirichlet_distribution"),
+    GaussianMixture(n_components=2, accelerate="squarem"),
 ]
 
 
@@ -66,7 +67,8 @@ def _id(value):
         return _check_name(value)
     return type(value).__name__ + "(" + ",".join(
         f"{k}={v}" for k, v in value.get_params(deep=False).items()
-        if k in ("n_estimators", "n_components", "n_init", "init_params", "estimator")
+        if k in ("n_estimators", "n_components", "n_init", "init_params", "estimator",
+                 "accelerate")
         and v is not None) + ")"
 
 
