@@ -26,6 +26,13 @@ The standard LSTM layer, whose gates also read the previous output
 :math:`h_{t-1}`, is here as one step, :func:`lstm_cell`, and the Jacobian of its
 state :math:`(c_t, h_t)` with respect to :math:`(c_{t-1}, h_{t-1})`,
 :func:`lstm_state_jacobian` (derived in :ref:`lstm-sec-jacobians`).
+
+Whole LSTM and GRU layers with a softmax output and a loss at every step, the
+gated counterparts of :func:`mlhwlib.bptt.vector_rnn_bptt`, are
+:func:`vector_lstm_bptt` and :func:`vector_gru_bptt`: loss, exact gradients
+(back-propagation through time, derived in :ref:`lstm-sec-gated-bptt`) and the
+long-range state Jacobians (``state_jacobian`` of the result), measured on the
+chapter's recall task in :ref:`lstm-sec-gated-jacobian-figure`.
 """
 
 from __future__ import annotations
@@ -702,7 +709,7 @@ def vector_lstm_bptt(X, targets, U, W, V, b, c, h0=None, c0=None) -> VectorLSTMR
     Returns
     -------
     VectorLSTMResult
-        Loss, states, gradients (read-only) and :meth:`VectorLSTMResult.state_jacobian`.
+        Loss, states, gradients (read-only) and :meth:`mlhwlib.lstm.VectorLSTMResult.state_jacobian`.
 
     Raises
     ------
@@ -852,7 +859,7 @@ def vector_gru_bptt(X, targets, U, W, V, b_ih, b_hh, c, h0=None) -> VectorGRURes
     Returns
     -------
     VectorGRUResult
-        Loss, states, gradients (read-only) and :meth:`VectorGRUResult.state_jacobian`.
+        Loss, states, gradients (read-only) and :meth:`mlhwlib.lstm.VectorGRUResult.state_jacobian`.
 
     Raises
     ------
