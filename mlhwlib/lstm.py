@@ -447,10 +447,26 @@ class VectorLSTMResult:
             object.__setattr__(self, name, _readonly(getattr(self, name)))
 
     def step_jacobian(self, t):
-        """The block Jacobian :math:`J_t = \\partial(c_t, h_t)/\\partial(c_{t-1}, h_{t-1})`, shape (2H, 2H).
+        """The block Jacobian :math:`J_t = \\partial(c_t, h_t)/\\partial(c_{t-1}, h_{t-1})`.
 
-        The matrix of proposition ``lstm-prop-jacobians`` at step ``t``
-        (``1 <= t <= T``), rows and columns ordered ``[c; h]``.
+        The matrix of proposition ``lstm-prop-jacobians`` at step ``t``.
+
+        Parameters
+        ----------
+        t : int
+            A step, ``1 <= t <= T``.
+
+        Returns
+        -------
+        ndarray, shape (2H, 2H)
+            Rows and columns ordered ``[c; h]``.
+
+        Raises
+        ------
+        TypeError
+            If ``t`` is not an integer.
+        ValueError
+            If ``t`` is outside ``[1, T]``.
         """
         T = self.h.shape[0] - 1
         t = _check_step(t, "t", T)
@@ -549,7 +565,25 @@ class VectorGRUResult:
             object.__setattr__(self, name, _readonly(getattr(self, name)))
 
     def step_jacobian(self, t):
-        """The Jacobian :math:`\\partial h_t/\\partial h_{t-1}` at step ``t`` (``1 <= t <= T``), shape (H, H)."""
+        """The Jacobian :math:`\\partial h_t/\\partial h_{t-1}` of one GRU step.
+
+        Parameters
+        ----------
+        t : int
+            A step, ``1 <= t <= T``.
+
+        Returns
+        -------
+        ndarray, shape (H, H)
+            The matrix of proposition ``lstm-prop-jacobians`` (GRU part) at step ``t``.
+
+        Raises
+        ------
+        TypeError
+            If ``t`` is not an integer.
+        ValueError
+            If ``t`` is outside ``[1, T]``.
+        """
         T = self.h.shape[0] - 1
         t = _check_step(t, "t", T)
         if t == 0:
@@ -709,7 +743,8 @@ def vector_lstm_bptt(X, targets, U, W, V, b, c, h0=None, c0=None) -> VectorLSTMR
     Returns
     -------
     VectorLSTMResult
-        Loss, states, gradients (read-only) and :meth:`mlhwlib.lstm.VectorLSTMResult.state_jacobian`.
+        Loss, states, gradients (read-only) and
+        :meth:`mlhwlib.lstm.VectorLSTMResult.state_jacobian`.
 
     Raises
     ------
@@ -859,7 +894,8 @@ def vector_gru_bptt(X, targets, U, W, V, b_ih, b_hh, c, h0=None) -> VectorGRURes
     Returns
     -------
     VectorGRUResult
-        Loss, states, gradients (read-only) and :meth:`mlhwlib.lstm.VectorGRUResult.state_jacobian`.
+        Loss, states, gradients (read-only) and
+        :meth:`mlhwlib.lstm.VectorGRUResult.state_jacobian`.
 
     Raises
     ------

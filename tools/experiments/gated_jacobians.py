@@ -113,7 +113,9 @@ def measure(net, X_all):
         top.append(t_row)
         bound.append(b_row)
         spectra.append(np.log10(np.linalg.svd(P, compute_uv=False)))
-    med = lambda v: [round(float(x), ROUND) for x in np.median(np.asarray(v), axis=0)]  # noqa: E731
+    def med(v):
+        return [round(float(x), ROUND) for x in np.median(np.asarray(v), axis=0)]
+
     out = {"log10_sigma_max": med(top), "log10_norm_product": med(bound),
            "log10_spectrum_T": med(spectra)}
     if type(net.rnn).__name__ == "RNN":
