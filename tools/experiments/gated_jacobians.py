@@ -3,7 +3,7 @@
 The LSTM chapter's section :ref:`lstm-sec-gated-jacobian-figure` reads the results
 file this script writes, ``mlhwlib/data/gated_jacobians_results.json``::
 
-    .venv/bin/python tools/experiments/gated_jacobians.py          # about 5 min, one thread
+    .venv/bin/python tools/experiments/gated_jacobians.py          # about 2 min, one thread
     .venv/bin/python tools/experiments/gated_jacobians.py --quick  # one network, printed
 
 The networks are those of the chapter's experiment (:mod:`mlhwlib.experiments.rnn_recall`:
