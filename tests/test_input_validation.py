@@ -50,6 +50,7 @@ NO_ARGUMENTS = {"mlhwlib.plotting.use_book_style",
                 "mlhwlib.plotting.FigureLayoutWarning"}
 
 RESULT_TYPES = {"mlhwlib.lstm.LSTMTrace", "mlhwlib.bptt.BPTTResult",
+                "mlhwlib.lstm.VectorLSTMResult", "mlhwlib.lstm.VectorGRUResult",
                 "mlhwlib.bptt.VectorBPTTResult", "mlhwlib.adaboost.BoostingResult"}
 
 
@@ -376,6 +377,65 @@ rows(bptt.vector_rnn_bptt,
      (dict(VEC_OK, targets=[0.5, 1.0]), V, r"targets must be whole numbers"),
      (dict(VEC_OK, targets=["a", "b"]), T, r"targets must be an array of integers"),
      (dict(VEC_OK, U="abc"), T, r"U must be a numeric"))
+# ---------------------------------------------------------------- lstm: vector LSTM and GRU layers
+GATED_OK = dict(X=[[0.5, -1.0], [1.0, 0.0]], targets=[0, 1], U=np.full((8, 2), 0.1),
+                W=np.full((8, 2), 0.1), V=[[1.0, 0.0], [0.0, 1.0]], b=np.zeros(8),
+                c=[0.0, 0.0])
+GRU_OK = dict(GATED_OK, U=np.full((6, 2), 0.1), W=np.full((6, 2), 0.1), b_ih=np.zeros(6),
+              b_hh=np.zeros(6))
+del GRU_OK["b"]
+rows(lstm.vector_lstm_bptt,
+     (dict(GATED_OK, X=[0.5, 1.0]), V, r"X must be 2-D"),
+     (dict(GATED_OK, X=[[NAN, 0.0], [0.0, 0.0]]), V, r"X must contain only finite"),
+     (dict(GATED_OK, U=np.zeros((7, 2))), V, r"U must have shape \(4H, d\)"),
+     (dict(GATED_OK, U=np.zeros((8, 3))), V, r"U must have shape \(4H, d\) = \(8, 2\)"),
+     (dict(GATED_OK, W=np.zeros((8, 3))), V, r"W must have shape \(4H, H\) = \(8, 2\)"),
+     (dict(GATED_OK, V=[[1.0], [0.0]]), V, r"V must have shape \(K, H\)"),
+     (dict(GATED_OK, b=np.zeros(2)), V, r"b must have shape \(4H,\) = \(8,\)"),
+     (dict(GATED_OK, c=[0.0, INF]), V, r"c must contain only finite"),
+     (dict(GATED_OK, h0=[0.0]), V, r"h0 must have shape \(2\)"),
+     (dict(GATED_OK, c0=[0.0, NAN]), V, r"c0 must contain only finite"),
+     (dict(GATED_OK, targets=[0, 2]), V, r"targets must lie in \[0, K\)"),
+     (dict(GATED_OK, targets=[0]), V, r"targets must have shape \(2,\)"),
+     (dict(GATED_OK, targets=["a", "b"]), T, r"targets must be an array of integers"),
+     (dict(GATED_OK, W="abc"), T, r"W must be a numeric"),
+     (dict(GATED_OK, X=[[1e308, 1e308], [0.0, 0.0]], U=np.full((8, 2), 1e10)), OverflowError,
+      r"forward pass overflowed"))
+rows(lstm.vector_gru_bptt,
+     (dict(GRU_OK, U=np.zeros((8, 2))), V, r"U must have shape \(3H, d\)"),
+     (dict(GRU_OK, W=np.zeros((6, 3))), V, r"W must have shape \(3H, H\) = \(6, 2\)"),
+     (dict(GRU_OK, b_ih=np.zeros(5)), V, r"b_ih must have shape \(3H,\) = \(6,\)"),
+     (dict(GRU_OK, b_hh=[[0.0] * 6]), V, r"b_hh must be 1-D"),
+     (dict(GRU_OK, h0=[0.0, NAN]), V, r"h0 must contain only finite"),
+     (dict(GRU_OK, targets=[-1, 0]), V, r"targets must lie in \[0, K\)"),
+     (dict(GRU_OK, V=None), T, r"V must be a numeric array, got None"))
+
+
+def _gated_result(kind):
+    if kind == "lstm":
+        return lstm.vector_lstm_bptt(**GATED_OK)
+    return lstm.vector_gru_bptt(**GRU_OK)
+
+
+for _kind, _cls in (("lstm", "VectorLSTMResult"), ("gru", "VectorGRUResult")):
+    @covers(f"mlhwlib.lstm.{_cls}.state_jacobian")
+    def _state_jac(_kind=_kind, **kw):
+        return _gated_result(_kind).state_jacobian(**kw)
+
+    @covers(f"mlhwlib.lstm.{_cls}.step_jacobian")
+    def _step_jac(_kind=_kind, **kw):
+        return _gated_result(_kind).step_jacobian(**kw)
+
+    rows(_state_jac,
+         (dict(s=2, t=1), V, r"s must not exceed t"),
+         (dict(s=-1, t=1), V, r"s must lie in \[0, T\] = \[0, 2\]"),
+         (dict(s=0, t=3), V, r"t must lie in \[0, T\] = \[0, 2\]"),
+         (dict(s=0.0, t=1), T, r"s must be an integer step, got float"),
+         (dict(s=True, t=1), T, r"s must be an integer step, got bool"))
+    rows(_step_jac,
+         (dict(t=0), V, r"t must lie in \[1, T\]"),
+         (dict(t=3), V, r"t must lie in \[0, T\] = \[0, 2\]"),
+         (dict(t="1"), T, r"t must be an integer step, got str"))
 rows(bptt.clip_by_global_norm,
      (dict(grads=[], max_norm=1.0), V, r"grads must contain at least one array"),
      (dict(grads=np.ones(2), max_norm=1.0), T, r"grads must be a list or tuple"),
