@@ -58,6 +58,29 @@ def test_prose_numbers_are_glued_or_declared(path):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_formulas_are_not_broken_into_list_items(path):
+    problems = claims.broken_math(load(path))
+    assert not problems, f"{path.name}:\n" + "\n".join(problems)
+
+
+@pytest.mark.parametrize("path", sorted(BOOK.glob("*.md")) + sorted(BOOK.glob("*/*.md")),
+                         ids=lambda p: p.name)
+def test_formulas_on_markdown_pages_are_not_broken_into_list_items(path):
+    text = path.read_text(encoding="utf-8")
+    if text.startswith("---"):  # front matter
+        text = text.split("---", 2)[2]
+    problems = claims.broken_math({"cells": [{"cell_type": "markdown", "source": text}]})
+    assert not problems, f"{path.name}:\n" + "\n".join(problems)
+
+
+def test_broken_math_rule_catches_a_formula_cut_by_a_list_item():
+    ok = "A sum $a\n+b$ and $x$.\n\n1. item $p = q +\n   r$ fine\n"
+    cut = "1. item $p = q\n   + r$ cut\n"
+    assert claims.broken_math({"cells": [{"cell_type": "markdown", "source": ok}]}) == []
+    assert claims.broken_math({"cells": [{"cell_type": "markdown", "source": cut}]})
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_solutions_with_code_are_gated_and_assert(path):
     problems = claims.solution_problems(load(path))
     assert not problems, f"{path.name}:\n" + "\n".join(problems)

@@ -51,7 +51,8 @@ NO_ARGUMENTS = {"mlhwlib.plotting.use_book_style",
 
 RESULT_TYPES = {"mlhwlib.lstm.LSTMTrace", "mlhwlib.bptt.BPTTResult",
                 "mlhwlib.lstm.VectorLSTMResult", "mlhwlib.lstm.VectorGRUResult",
-                "mlhwlib.bptt.VectorBPTTResult", "mlhwlib.adaboost.BoostingResult"}
+                "mlhwlib.bptt.VectorBPTTResult", "mlhwlib.bptt.RTRLResult",
+                "mlhwlib.bptt.VectorRTRLResult", "mlhwlib.adaboost.BoostingResult"}
 
 
 # ---------------------------------------------------------------------------
@@ -345,6 +346,15 @@ rows(bptt.rnn_bptt,
      (bptt_args(h0=NAN), V, r"h0 must be finite"),
      (bptt_args(x=[0.0] * 400, w_h=10.0, w_i=0.0, h0=0.0), OverflowError,
       r"backward pass overflowed"))
+rows(bptt.rnn_rtrl,
+     (bptt_args(y=1.5), V, r"y must be a target in \[0, 1\]"),
+     (bptt_args(y=NAN), V, r"y must be finite"),
+     (bptt_args(w0="0.5"), T, r"w0 must be a real number"),
+     (bptt_args(w_i=INF), V, r"w_i must be finite"),
+     (bptt_args(x=[]), V, r"x must not be empty"),
+     (bptt_args(x=[[1.0, 2.0]]), V, r"x must be 1-D"),
+     (bptt_args(h0=NAN), V, r"h0 must be finite"),
+     (bptt_args(x=[1e300, 1e300], w_i=1e10), OverflowError, r"forward pass overflowed"))
 rows(bptt.tanh_derivative,
      (dict(a="x"), T, r"a must be a numeric array"),
      (dict(a=OBJ), T, r"a must be a numeric .* dtype object"),
@@ -436,6 +446,18 @@ for _kind, _cls in (("lstm", "VectorLSTMResult"), ("gru", "VectorGRUResult")):
          (dict(t=0), V, r"t must lie in \[1, T\]"),
          (dict(t=3), V, r"t must lie in \[0, T\] = \[0, 2\]"),
          (dict(t="1"), T, r"t must be an integer step, got str"))
+
+
+rows(bptt.vector_rnn_rtrl,
+     (dict(VEC_OK, X=[0.5, 1.0]), V, r"X must be 2-D"),
+     (dict(VEC_OK, W=[[0.5]]), V, r"W must have shape \(2, 2\)"),
+     (dict(VEC_OK, b=[0.0]), V, r"b must have shape \(2\)"),
+     (dict(VEC_OK, h0=[0.0]), V, r"h0 must have shape \(2\)"),
+     (dict(VEC_OK, targets=[0, 2]), V, r"targets must lie in \[0, K\)"),
+     (dict(VEC_OK, targets=[0.5, 1.0]), V, r"targets must be whole numbers"),
+     (dict(VEC_OK, U="abc"), T, r"U must be a numeric"),
+     (dict(VEC_OK, V=[[1e308, 1e308], [0.0, 0.0]], X=[[5.0, 5.0], [5.0, 5.0]]), OverflowError,
+      r"forward pass overflowed"))
 rows(bptt.clip_by_global_norm,
      (dict(grads=[], max_norm=1.0), V, r"grads must contain at least one array"),
      (dict(grads=np.ones(2), max_norm=1.0), T, r"grads must be a list or tuple"),

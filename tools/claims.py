@@ -10,6 +10,9 @@ directives, math, roles, code and targets are tokens, not patterns.
 * :func:`undeclared_numbers` — **numbers in prose come from cells**: a number typed
   in a markdown cell must be glued (``{glue:text}`key```), be in math, or be a
   declared constant of the notebook (``metadata.mlhw.prose_constants``).
+* :func:`broken_math` — **formulas stay formulas**: no TeX is left in the prose
+  once the parser has taken the math out (a line starting with ``+ `` inside a
+  formula makes a list item of it).
 * :func:`solution_problems` — **solutions run**: solution code lives in code cells
   between ``{solution-start}`` and ``{solution-end}`` and asserts what it claims.
 * :func:`unchecked_results` — **every result has a check**: each theorem,
@@ -117,7 +120,7 @@ def declared_constants(nb: dict) -> list[str]:
 # --- 1. numbers in prose ----------------------------------------------------------
 
 # The one MyST parser (markdown-it-py with MyST's extensions), shared with the slide builder.
-_CODE_DIRECTIVES = {"code-cell", "code-block", "code", "math", "glue:math",
+_CODE_DIRECTIVES = {"code-cell", "code-block", "code", "math", "glue:math", "eval-rst", "tabularcolumns",
                     "raw", "literalinclude", "mermaid", "image", "figure"}
 _DIRECTIVE = re.compile(r"^\{([^}\s]+)\}\s*(.*)$", re.DOTALL)
 _OPTION_LINES = re.compile(r"\A(?:\s*:[A-Za-z_-]+:[^\n]*\n)*")
@@ -185,7 +188,7 @@ def _prose_parts(markdown: str, out: list[str]) -> None:
             name, arg, body = directive(token)
             if name is None or name in _CODE_DIRECTIVES:
                 continue                   # code, math, figures
-            out.append(arg)                # a directive's title is prose
+            _prose_parts(arg, out)         # a directive's title is prose (with its math)
             _prose_parts(body, out)
         elif token.type == "inline":
             out.append(_inline_text(token.children))
@@ -196,6 +199,26 @@ def prose_text(markdown: str) -> str:
     parts: list[str] = []
     _prose_parts(markdown, parts)
     return _BARE_URL.sub(" ", "\n".join(parts))
+
+
+_LEAKED_TEX = re.compile(r"\$|\\[A-Za-z]+")
+
+
+def broken_math(nb: dict) -> list[str]:
+    """Problems: TeX left in the prose after the parser took out the math. A formula that
+    wraps onto a line starting with ``+ ``, ``- `` or ``* `` is cut in two by a list item
+    (MyST renders the rest as a bullet with raw TeX); an unbalanced ``$`` does the same."""
+    problems = []
+    for i, cell in enumerate(nb["cells"]):
+        if cell["cell_type"] != "markdown":
+            continue
+        text = prose_text(_source(cell))
+        for m in _LEAKED_TEX.finditer(text):
+            snippet = " ".join(text[max(0, m.start() - 40):m.end() + 30].split())
+            problems.append(f"cell {i}: TeX outside math ({snippet!r}): a formula broken across "
+                            "a line that starts with '+', '-' or '*', or an unbalanced '$'?")
+            break
+    return problems
 
 
 def prose_numbers(markdown: str) -> list[str]:
