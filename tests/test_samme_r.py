@@ -203,3 +203,21 @@ def test_overflow_stops_with_a_warning():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert np.all(np.isfinite(clf.decision_function(X)))
+
+
+def test_sammer_simulation_results_file_reproduces_one_configuration():
+    # tools/experiments/adaboost_sammer_simulation.py wrote the file the chapter reads
+    # (shipped in mlhwlib/data); re-run SAMME.R with depth-2 trees on data seed 3 and
+    # compare the staged test errors and the final training error exactly
+    from mlhwlib.book import result
+
+    res = result("adaboost_sammer_results.json")
+    seed, key = 3, "SAMME.R depth-2"
+    i = res["seeds"].index(seed)
+    X, y = make_gaussian_quantiles(n_samples=13000, n_features=10, n_classes=3,
+                                   random_state=seed)
+    clf = MultiClassAdaBoost(n_estimators=res["rounds"], algorithm="SAMME.R", random_state=seed,
+                             estimator=DecisionTreeClassifier(max_depth=2)).fit(X[:3000], y[:3000])
+    curve = [float(np.mean(p != y[3000:])) for p in clf.staged_predict(X[3000:])]
+    assert curve == res["test_error"][key][i]
+    assert float(np.mean(clf.predict(X[:3000]) != y[:3000])) == res["train_error_final"][key][i]
