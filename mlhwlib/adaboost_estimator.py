@@ -91,8 +91,8 @@ class MultiClassAdaBoost(ClassifierMixin, BaseEstimator):
         multiplies the weights by :math:`\\exp(-\\nu\\frac{K-1}{K}\\mathbf y_i^\\top
         \\ln p_t(x_i))` with :math:`y_i^k \\in \\{1, -\\frac{1}{K-1}\\}`. It needs an
         ``estimator`` with ``predict_proba`` (the built-in stump has none).
-        Everything follows scikit-learn 1.5's ``AdaBoostClassifier(algorithm=
-        "SAMME.R")``: ``learning_rate`` scales only the weight update (the
+        Everything follows scikit-learn 1.5's SAMME.R
+        (``AdaBoostClassifier(algorithm="SAMME.R")``): ``learning_rate`` scales only the weight update (the
         ensemble adds every :math:`h_t` with weight 1), there is no stop on a
         large error, only after a perfect round (:math:`\\varepsilon_t = 0`), and
         ``decision_function``, ``predict_proba`` and the staged versions are
@@ -120,13 +120,15 @@ class MultiClassAdaBoost(ClassifierMixin, BaseEstimator):
 
     Notes
     -----
-    Fitting stops early after a perfect round, or (discarding that round)
+    Fitting stops early after a perfect round, or, with SAMME only, (discarding that round)
     when :math:`\\varepsilon_t \\ge (K-1)/K`, where the exact step would be
     :math:`\\le 0`; if that happens in the first round a ``ValueError`` is
     raised, since no ensemble can be formed. Before every round the weights
     are clipped below at machine epsilon (about 2.2e-16, scikit-learn's guard
     against underflow; exact zeros stay zero), so a user weight of 1e-300
     acts as 2.2e-16. Sparse ``X`` is not supported (a ``TypeError`` says so).
+    With SAMME.R, a learner that never saw a class (its ``classes_`` lacks it)
+    gives that class probability 0, clipped to machine epsilon like any other.
 
     Examples
     --------

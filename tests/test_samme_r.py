@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from scipy.optimize import minimize
+from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.datasets import load_iris, make_gaussian_quantiles
 from sklearn.linear_model import RidgeClassifier
 from sklearn.tree import DecisionTreeClassifier
@@ -221,3 +222,33 @@ def test_sammer_simulation_results_file_reproduces_one_configuration():
     curve = [float(np.mean(p != y[3000:])) for p in clf.staged_predict(X[3000:])]
     assert curve == res["test_error"][key][i]
     assert float(np.mean(clf.predict(X[:3000]) != y[:3000])) == res["train_error_final"][key][i]
+
+
+class _DropZeroWeights(ClassifierMixin, BaseEstimator):
+    """A depth-1 tree fitted on the samples of positive weight only: its ``classes_``
+    lacks a class whose samples all have weight 0."""
+
+    def fit(self, X, y, sample_weight=None):
+        keep = np.asarray(sample_weight) > 0
+        self.tree_ = DecisionTreeClassifier(max_depth=1, random_state=0)
+        self.tree_.fit(X[keep], y[keep], sample_weight=sample_weight[keep])
+        self.classes_ = self.tree_.classes_
+        return self
+
+    def predict(self, X):
+        return self.tree_.predict(X)
+
+    def predict_proba(self, X):
+        return self.tree_.predict_proba(X)
+
+
+def test_a_class_the_learner_never_saw_gets_probability_epsilon():
+    X, y = load_iris(return_X_y=True)
+    w = np.where(y == 2, 0.0, 1.0)                 # class 2 has weight 0 throughout
+    clf = MultiClassAdaBoost(1, _DropZeroWeights(), algorithm="SAMME.R").fit(X, y, sample_weight=w)
+    assert clf.estimators_[0].classes_.tolist() == [0, 1]
+    p = np.clip(clf.estimators_[0].predict_proba(X), np.finfo(float).eps, None)
+    log_p = np.log(np.column_stack([p, np.full(len(X), np.finfo(float).eps)]))
+    expected = 2 * (log_p - log_p.mean(axis=1, keepdims=True))
+    np.testing.assert_allclose(clf.decision_function(X), expected, rtol=0, atol=1e-12)
+    assert set(clf.predict(X)) <= {0, 1}
