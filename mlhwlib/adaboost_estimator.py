@@ -92,11 +92,11 @@ class MultiClassAdaBoost(ClassifierMixin, BaseEstimator):
         \\ln p_t(x_i))` with :math:`y_i^k \\in \\{1, -\\frac{1}{K-1}\\}`. It needs an
         ``estimator`` with ``predict_proba`` (the built-in stump has none).
         Everything follows scikit-learn 1.5's SAMME.R
-        (``AdaBoostClassifier(algorithm="SAMME.R")``): ``learning_rate`` scales only the weight update (the
-        ensemble adds every :math:`h_t` with weight 1), there is no stop on a
-        large error, only after a perfect round (:math:`\\varepsilon_t = 0`), and
-        ``decision_function``, ``predict_proba`` and the staged versions are
-        scikit-learn 1.5's.
+        (``AdaBoostClassifier(algorithm="SAMME.R")``): ``learning_rate``
+        scales only the weight update (the ensemble adds every :math:`h_t`
+        with weight 1), there is no stop on a large error, only after a
+        perfect round (:math:`\\varepsilon_t = 0`), and ``decision_function``,
+        ``predict_proba`` and the staged versions are scikit-learn 1.5's.
 
     Attributes
     ----------
@@ -107,10 +107,10 @@ class MultiClassAdaBoost(ClassifierMixin, BaseEstimator):
     estimators_ : list
         Fitted weak learners (:class:`~mlhwlib.stump.Stump` objects for the built-in stump).
     estimator_weights_ : ndarray, shape (T,)
-        SAMME: :math:`\\nu\\alpha_t`; SAMME.R: all 1. A perfect round (:math:`\\varepsilon_t = 0`, where
-        the exact step is infinite) gets scikit-learn's convention: SAMME weight
-        1, i.e. :math:`\\alpha_t = (K-1)/K` whatever ``learning_rate``, and ends
-        the fit.
+        SAMME: :math:`\\nu\\alpha_t`; SAMME.R: all 1. With SAMME, a perfect
+        round (:math:`\\varepsilon_t = 0`, where the exact step is infinite)
+        gets scikit-learn's convention: SAMME weight 1, i.e.
+        :math:`\\alpha_t = (K-1)/K` whatever ``learning_rate``, and ends the fit.
     estimator_errors_ : ndarray, shape (T,)
         :math:`\\varepsilon_t` (for SAMME.R, the weighted error of the argmax
         of the learner's probabilities).
@@ -299,7 +299,10 @@ class MultiClassAdaBoost(ClassifierMixin, BaseEstimator):
         return self.classes_[np.argmax(scores, axis=1)]
 
     def _real_terms(self, X):
-        """SAMME.R: yield each round's :math:`h_t(x)` (N, K), scikit-learn 1.5's ``_samme_proba``."""
+        """SAMME.R: each round's :math:`h_t(x)` (N, K), scikit-learn 1.5's ``_samme_proba``.
+
+        ``X`` is checked at the call; the terms are computed as they are consumed.
+        """
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, accept_sparse=False, dtype="numeric")
         return (_samme_r_scores(self._learner_proba(est, X)) for est in self.estimators_)
@@ -423,7 +426,7 @@ def _softmax(z):
 
 
 def _samme_r_scores(proba):
-    """:math:`h^k = (K-1)(\\ln p^k - \\frac1K\\sum_j \\ln p^j)` with ``p`` clipped at machine epsilon.
+    """:math:`h^k = (K-1)(\\ln p^k - \\frac1K\\sum_j \\ln p^j)`, ``p`` clipped at machine epsilon.
 
     ``proba`` (N, K) is clipped in place (scikit-learn 1.5's ``_samme_proba``).
     """
