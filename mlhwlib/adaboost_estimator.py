@@ -402,12 +402,12 @@ class MultiClassAdaBoost(ClassifierMixin, BaseEstimator):
 
     @available_if(lambda self: self.algorithm == "SAMME.R")
     def staged_predict_proba(self, X):
-        """SAMME.R only: yield :meth:`predict_proba` after each round."""
+        """SAMME.R only: yield ``predict_proba`` after each round."""
         return (self._proba_from_decision(d) for d in self._real_staged(X))
 
     @available_if(lambda self: self.algorithm == "SAMME.R")
     def predict_log_proba(self, X):
-        """SAMME.R only: ``log`` of :meth:`predict_proba` (scikit-learn 1.5's definition)."""
+        """SAMME.R only: ``log`` of ``predict_proba`` (scikit-learn 1.5's definition)."""
         return np.log(self.predict_proba(X))
 
 
