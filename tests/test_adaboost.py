@@ -485,7 +485,7 @@ def test_built_in_any_sortable_labels_and_api():
     # scikit-learn conventions
     params = clf.get_params()
     assert params == {"n_estimators": 30, "estimator": None, "learning_rate": 1.0,
-                      "random_state": None, "criterion": "error"}
+                      "random_state": None, "criterion": "error", "algorithm": "SAMME"}
     fresh = clone(clf)
     assert not hasattr(fresh, "estimators_")
 

@@ -24,6 +24,7 @@ import warnings
 import numpy as np
 import pytest
 from scipy import sparse
+from sklearn.linear_model import RidgeClassifier
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.tree import DecisionTreeClassifier
 
@@ -86,7 +87,9 @@ def public_api() -> tuple[set[str], set[str]]:
             callables.add(dotted)
             if inspect.isclass(obj):
                 for meth, value in vars(obj).items():
-                    if not meth.startswith("_") and inspect.isfunction(value):
+                    # methods, and those scikit-learn's available_if makes conditional
+                    if not meth.startswith("_") and (inspect.isfunction(value) or
+                                                     inspect.isfunction(getattr(value, "fn", None))):
                         callables.add(f"{dotted}.{meth}")
     return callables, others
 
@@ -130,12 +133,16 @@ def fitted(name: str):
     """The fitted models the rows call, fitted on first use (never at import time)."""
     if name == "ada":
         return adaboost.MultiClassAdaBoost(n_estimators=3).fit(X6, Y6)
+    if name == "ada_r":
+        return adaboost.MultiClassAdaBoost(n_estimators=3, algorithm="SAMME.R",
+                                           estimator=DecisionTreeClassifier(max_depth=1),
+                                           random_state=0).fit(X6, Y6)
     return gmm.GaussianMixture(2, means_init=M2, random_state=0).fit(XG)
 
 
 def on_fitted(name: str, method: str):
     """A row target: ``method`` of the fitted model ``name`` ("ada" or "gmm")."""
-    cls = adaboost.MultiClassAdaBoost if name == "ada" else gmm.GaussianMixture
+    cls = adaboost.MultiClassAdaBoost if name.startswith("ada") else gmm.GaussianMixture
 
     def call(**kwargs):
         return getattr(fitted(name), method)(**kwargs)
@@ -546,6 +553,12 @@ rows(ada_params_at_fit,
      (dict(n_estimators=2.5), T, P.format("n_estimators") + r"an int"),
      (dict(learning_rate=0.0), V, P.format("learning_rate") + r"a float in the range \(0.0, inf\)"),
      (dict(criterion="entropy"), V, P.format("criterion") + r"a str among"),
+     (dict(algorithm="SAMME.X"), V, P.format("algorithm") + r"a str among"),
+     (dict(algorithm="SAMME.R"), V, r"algorithm='SAMME.R' needs an estimator with predict_proba"),
+     (dict(algorithm="SAMME.R", estimator=RidgeClassifier()), V,
+      r"estimator RidgeClassifier has no predict_proba, which algorithm='SAMME.R' needs"),
+     (dict(algorithm="SAMME.R", estimator=KNeighborsClassifier(n_neighbors=1)), V,
+      r"estimator KNeighborsClassifier does not accept sample_weight"),
      (dict(estimator=3), T, P.format("estimator") + r"an object implementing 'fit' and 'predict'"),
      (dict(estimator=KNeighborsClassifier(n_neighbors=1)), V,
       r"estimator KNeighborsClassifier does not accept sample_weight"),
@@ -571,9 +584,15 @@ rows(FIT,
      (dict(X=X6, y=Y6, sample_weight=np.ones(5)), V, r"sample_weight.shape == \(5,\), expected \(6,\)"),
      (dict(X=X6, y=Y6, sample_weight=[1.0, NAN, 1.0, 1.0, 1.0, 1.0]), V,
       r"Input sample_weight contains NaN"))
-for method in ("decision_function", "predict", "staged_decision_function", "staged_predict"):
-    rows(getattr(UNFITTED_ADA, method), (dict(X=X6), V, r"This MultiClassAdaBoost instance is not fitted yet"))
-    rows(on_fitted("ada", method),
+UNFITTED_ADA_R = adaboost.MultiClassAdaBoost(algorithm="SAMME.R")
+for name, method in [("ada", m) for m in ("decision_function", "predict",
+                                          "staged_decision_function", "staged_predict")] + \
+        [("ada_r", m) for m in ("decision_function", "predict", "staged_decision_function",
+                                "staged_predict", "predict_proba", "staged_predict_proba",
+                                "predict_log_proba")]:
+    unfitted = UNFITTED_ADA if name == "ada" else UNFITTED_ADA_R
+    rows(getattr(unfitted, method), (dict(X=X6), V, r"This MultiClassAdaBoost instance is not fitted yet"))
+    rows(on_fitted(name, method),
          (dict(X=X6[:, :1]), V, r"X has 1 features, but MultiClassAdaBoost is expecting 2"),
          (dict(X=[[0.0, NAN]]), V, r"Input X contains NaN"),
          (dict(X=STR2), V, r"dtype='numeric' is not compatible"),
@@ -886,6 +905,8 @@ def test_valid_inputs_used_by_the_table_are_accepted():
         ada_params_at_fit()
         fitted("ada").score(X6, Y6, sample_weight=np.ones(6))
         list(fitted("ada").staged_predict(X6))
+        for method in ("predict_proba", "staged_predict_proba", "predict_log_proba"):
+            np.asarray(list(getattr(fitted("ada_r"), method)(X6)))
         gmm_params_at_fit()
         gmm.map_em_step(**map_args())
         gmm.log_posterior(**map_args())

@@ -27,6 +27,7 @@ from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.metrics import roc_auc_score
 from sklearn.mixture import GaussianMixture as SkGaussianMixture
 from sklearn.model_selection import GridSearchCV, cross_val_score
+from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.tree import DecisionTreeClassifier
@@ -40,9 +41,29 @@ NOT_MET = {
     "check_array_api_input": "mlhwlib is numpy-only by design: no array-API dispatch",
 }
 
+#: SAMME.R with depth-1 trees, scikit-learn 1.5's default weak learner.
+SAMME_R_STUMPS = MultiClassAdaBoost(n_estimators=5, estimator=DecisionTreeClassifier(max_depth=1),
+                                    algorithm="SAMME.R")
+
+#: (estimator, check) pairs that fail for a reason of the algorithm, not of the code: the
+#: test asserts that they still fail, so the reason is re-checked on every run.
+KNOWN_FAILURES = {
+    (id(SAMME_R_STUMPS), "check_sample_weight_equivalence_on_dense_data"):
+        # After one SAMME.R round the weights are very unequal, and with 15 samples and 30
+        # features several features give the second stump the same partition of the training
+        # points; the exact tie is broken by the rounding of the weighted impurity sums, which
+        # differs between weight 3 and three copies. The chosen features (1 vs 11) differ, and
+        # so do the predictions on the points of weight 0. scikit-learn 1.5.2's own SAMME.R
+        # picks the same features 1 and 11 on the same data, and scikit-learn marks this check
+        # as an expected failure for AdaBoostClassifier. With LogisticRegression (above) it passes.
+        "an exact tie between features, decided by rounding (as in scikit-learn 1.5)",
+}
+
 ESTIMATORS = [
     MultiClassAdaBoost(n_estimators=10),
     MultiClassAdaBoost(n_estimators=5, estimator=DecisionTreeClassifier(max_depth=2)),
+    MultiClassAdaBoost(n_estimators=5, estimator=LogisticRegression(), algorithm="SAMME.R"),
+    SAMME_R_STUMPS,
     GaussianMixture(),
     GaussianMixture(n_components=2, n_init=2, init_params="k-means++"),
     BayesianGaussianMixture(),
@@ -68,7 +89,7 @@ def _id(value):
     return type(value).__name__ + "(" + ",".join(
         f"{k}={v}" for k, v in value.get_params(deep=False).items()
         if k in ("n_estimators", "n_components", "n_init", "init_params", "estimator",
-                 "accelerate")
+                 "accelerate", "algorithm")
         and v is not None) + ")"
 
 
@@ -77,7 +98,12 @@ CHECKS = [(e, c) for e, c in _all_checks() if _check_name(c) not in NOT_MET]
 
 @pytest.mark.parametrize("estimator, check", CHECKS, ids=_id)
 def test_sklearn_conformance(estimator, check):
-    check(estimator)
+    known = KNOWN_FAILURES.get((id(estimator), _check_name(check)))
+    if known is None:
+        check(estimator)
+        return
+    with pytest.raises(AssertionError, match="not equivalent"):   # still fails, for that reason
+        check(estimator)
 
 
 def test_only_the_listed_checks_are_left_out():
