@@ -173,3 +173,32 @@ def test_no_typed_reference_numbers(path):
     text = _markdown(path) if path.suffix == ".ipynb" else path.read_text(encoding="utf-8")
     found = typed_numbers(text)
     assert not found, f"{path.name} types the number of a block (use a reference): {found}"
+
+
+# A repository file named in a page: tests/…py, tools/…, mlhwlib/…py (and the data
+# files mlhwlib ships). Named files must exist (a test file merged into another, or a
+# renamed script, leaves a stale name behind).
+REPO_PATH = re.compile(r"(?<![\w/.-])((?:tests|tools|mlhwlib)/[\w./-]*\w\.(?:py|json|md|sh|mjs))")
+PAGES = sorted([*BOOK.glob("*.ipynb"), *BOOK.glob("*.md"), *BOOK.glob("errata_parts/*.md")])
+
+
+def repository_paths(text):
+    """The repository paths a page's text names (pattern :data:`REPO_PATH`)."""
+    return sorted(set(REPO_PATH.findall(text)))
+
+
+def test_repository_paths_are_found():
+    text = ("see `tests/test_sklearn_api.py` and tools/experiments/gmm_spurious.py, "
+            "mlhwlib/gmm.py; not a/tests/x.py nor mlhwlib.gmm")
+    assert repository_paths(text) == ["mlhwlib/gmm.py", "tests/test_sklearn_api.py",
+                                      "tools/experiments/gmm_spurious.py"]
+
+
+@pytest.mark.parametrize("path", PAGES, ids=lambda p: p.relative_to(BOOK).as_posix())
+def test_named_repository_files_exist(path):
+    if path.suffix == ".ipynb":   # the sources only: outputs are checked elsewhere
+        text = "\n".join("".join(c["source"]) for c in json.loads(path.read_text())["cells"])
+    else:
+        text = path.read_text()
+    missing = [p for p in repository_paths(text) if not (ROOT / p).is_file()]
+    assert not missing, f"{path.name} names files that do not exist: {missing}"
