@@ -472,3 +472,81 @@ def test_map_em_never_decreases_the_log_posterior_over_many_starts():
         floor = np.linalg.eigvalsh(psi)[0] / (len(X) + nu + 2 + 1)
         assert np.all(np.linalg.eigvalsh(params[2]) >= floor * (1 - 1e-9))
     assert np.isfinite(worst)
+
+
+def _two_far_clusters(N, d, seed=0):
+    """Centred data at about +-1 in every coordinate, largest |entry| exactly 1: the
+    worst case for the sums of squares (every product of coordinates is about 1)."""
+    rng = np.random.default_rng(seed)
+    X = np.where(rng.random((N, 1)) < 0.5, 1.0, -1.0) * np.ones((1, d))
+    X = X + 1e-3 * rng.normal(size=(N, d))
+    X -= X.mean(axis=0)
+    return X / np.abs(X).max()
+
+
+def test_data_at_1e150_are_fitted_as_scikit_learn_fits_them():
+    # issue 28: 1e150 was rejected although scikit-learn fits it
+    rng = np.random.default_rng(3)
+    X = make_data(rng, N=150, d=4, K=2) * 1e150
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ours = GaussianMixture(2, random_state=0).fit(X)
+        sk = SkGaussianMixture(2, random_state=0).fit(X)
+    np.testing.assert_allclose(ours.weights_, sk.weights_, rtol=1e-8)
+    np.testing.assert_allclose(ours.means_ / 1e150, sk.means_ / 1e150, atol=1e-8)
+    np.testing.assert_allclose(ours.covariances_ / 1e300, sk.covariances_ / 1e300,
+                               atol=1e-8)
+    assert np.isfinite(ours.score(X))
+
+
+@pytest.mark.parametrize("N, d", [(150, 4), (2000, 1), (20, 2)])
+def test_scale_guard_sits_where_the_sums_of_squares_overflow(N, d, monkeypatch):
+    """Sums over N rows of products of two entries of size b are at most 4 N b^2 in the
+    one-pass covariance, and k-means++'s potential sum_i ||x_i - c||^2 is at most
+    4 N d b^2: the limit is b = sqrt(max_float / (4 N d)). Just below it the
+    worst-case data fit with finite results; just above they are rejected; and with
+    the guard switched off, data at twice the limit really do fail (k-means++ overflows
+    or the fit is not finite), so the guard is not needlessly strict by more than 2x."""
+    limit = np.sqrt(np.finfo(np.float64).max / (4 * N * d))
+    X = _two_far_clusters(N, d)
+    for init in ("kmeans", "random_from_data", "random"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            f = GaussianMixture(2, init_params=init, random_state=0,
+                                max_iter=20).fit(0.99 * limit * X)
+        assert np.isfinite(f.lower_bound_)
+        assert np.isfinite(f.covariances_).all() and np.isfinite(f.means_).all()
+        with pytest.raises(ValueError, match=r"would overflow float64 \(the limit is"):
+            GaussianMixture(2, init_params=init, random_state=0).fit(1.01 * limit * X)
+    import mlhwlib.gmm as gmm_module
+    monkeypatch.setattr(gmm_module, "_check_scale", lambda *a, **k: None)
+    failed = 0
+    for init in ("kmeans", "random_from_data", "random"):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                warnings.simplefilter("error", RuntimeWarning)     # an overflow
+                f = GaussianMixture(2, init_params=init, random_state=0,
+                                    max_iter=20).fit(2 * limit * X)
+            failed += not (np.isfinite(f.lower_bound_) and np.isfinite(f.covariances_).all())
+        except (ValueError, RuntimeWarning):
+            failed += 1
+    assert failed >= 1
+
+
+def test_kmeans_plus_plus_first_lower_bound_differs_from_scikit_learn_by_log_K_over_N():
+    """scikit-learn's k-means++ start gives weights N_k / N that sum to K / N (only the K
+    seed rows have a responsibility); ours are normalised. The first E-step's value
+    differs by log(K / N); from the second iteration on the fits agree."""
+    rng = np.random.default_rng(8)
+    X = make_data(rng, N=300, d=2, K=3)
+    K, N = 3, len(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        firsts = [cls(K, init_params="k-means++", random_state=1, max_iter=1, tol=0.0).fit(X)
+                  for cls in (GaussianMixture, SkGaussianMixture)]
+        fives = [cls(K, init_params="k-means++", random_state=1, max_iter=5, tol=0.0).fit(X)
+                 for cls in (GaussianMixture, SkGaussianMixture)]
+    assert abs(firsts[1].lower_bound_ - firsts[0].lower_bound_ - np.log(K / N)) < 1e-9
+    assert abs(fives[1].lower_bound_ - fives[0].lower_bound_) < 1e-12
+    np.testing.assert_allclose(fives[0].means_, fives[1].means_, atol=1e-10)
