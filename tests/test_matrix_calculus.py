@@ -115,7 +115,10 @@ def test_both_conventions_vanish_at_the_same_sigma():
 
 
 def test_wrong_identity_from_the_notes_is_wrong():
-    """Source 004 states d ln|X| / dX = 2X^T - diag(X^{-1}); central differences refute it."""
+    """The GMM derivation notes' line d ln|X| / dX = 2X^T - diag(X^{-1}), read literally, is
+    wrong in both conventions (central differences refute it). The book classifies the line
+    as OCR-garbled (the Matrix Cookbook's 2X^{-1} - (X^{-1} o I) with its superscripts lost),
+    not as the author's error; this test is about the literal line only."""
     X = np.array([[2.0, 0.5], [0.5, 1.0]])
     wrong = 2 * X.T - np.diag(np.diag(np.linalg.inv(X)))
     f = lambda Z: np.linalg.slogdet(Z)[1]
