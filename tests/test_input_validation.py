@@ -648,11 +648,12 @@ rows(gmm.inverse_wishart_logpdf,
 
 # ---------------------------------------------------------------- matrix_calculus
 SING = np.array([[1.0, 2.0], [2.0, 4.0]])
-rows(matrix_calculus.symmetrize_gradient,
-     (dict(G=np.ones((2, 3))), V, r"G must be square, got shape \(2, 3\)"),
-     (dict(G=[1.0, 2.0]), V, r"G must be 2-D"),
-     (dict(G=[[NAN, 0.0], [0.0, 1.0]]), V, r"G must contain only finite"),
-     (dict(G=STR2), T, r"G must be a numeric"))
+for _fn in (matrix_calculus.tied_entry_gradient, matrix_calculus.symmetrize_gradient):
+    rows(_fn,
+         (dict(G=np.ones((2, 3))), V, r"G must be square, got shape \(2, 3\)"),
+         (dict(G=[1.0, 2.0]), V, r"G must be 2-D"),
+         (dict(G=[[NAN, 0.0], [0.0, 1.0]]), V, r"G must contain only finite"),
+         (dict(G=STR2), T, r"G must be a numeric"))
 rows(matrix_calculus.logdet_gradient,
      (dict(X=SING), V, r"X must be invertible"),
      (dict(X=np.ones((2, 3))), V, r"X must be square"),
