@@ -202,3 +202,28 @@ def test_named_repository_files_exist(path):
         text = path.read_text()
     missing = [p for p in repository_paths(text) if not (ROOT / p).is_file()]
     assert not missing, f"{path.name} names files that do not exist: {missing}"
+
+
+EXERCISE_LABEL = re.compile(r"`{3,}\{exercise\}[^\n]*\n:label:\s*(\S+)")
+SOLUTION_TARGET = re.compile(r"`{3,}\{solution(?:-start)?\}\s+(\S+)")
+
+
+def exercise_and_solution_order(text):
+    """The labels of the exercises and the targets of the solutions, in page order."""
+    return EXERCISE_LABEL.findall(text), SOLUTION_TARGET.findall(text)
+
+
+def test_exercise_order_is_found():
+    text = ("```{exercise}\n:label: a\n```\n```{exercise}\n:label: b\n```\n"
+            "````{solution-start} b\n````\n```{solution} a\n```\n")
+    assert exercise_and_solution_order(text) == (["a", "b"], ["b", "a"])
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_solutions_come_in_the_order_of_their_exercises(path):
+    """Issue 28: Exercise 18, Exercise 19, Solution 19, Solution 18 on one page."""
+    text = "\n".join("".join(c["source"]) for c in json.loads(path.read_text())["cells"]
+                     if c["cell_type"] == "markdown")
+    exercises, solutions = exercise_and_solution_order(text)
+    in_order = [e for e in exercises if e in solutions]
+    assert solutions == in_order, f"solutions {solutions} vs exercises {exercises}"
