@@ -38,6 +38,7 @@ The rewrite is idempotent and only touches the LaTeX builder's output.
 from __future__ import annotations
 
 import re
+import unicodedata
 from pathlib import Path
 
 import yaml
@@ -168,6 +169,33 @@ def _bookmarks(tex: str) -> str:
     return HEADING.sub(heading, tex)
 
 
+CHAPTER_LINE = re.compile(r"^(\\(?:part|chapter)\*?\{)(.*)\}$", re.M)
+
+
+def _greek_command(ch: str) -> str:
+    """``\\pi`` for a lower-case Greek letter such as π; "" for anything else."""
+    name = unicodedata.name(ch, "")
+    if not name.startswith("GREEK SMALL LETTER ") or len(name.split()) != 4:
+        return ""
+    letter = name.split()[-1].lower()
+    return "o" if letter == "omicron" else "\\" + letter
+
+
+def _greek_titles(tex: str) -> str:
+    """Lower-case Greek letters in part and chapter titles become math.
+
+    fncychap's Bjarne style (Sphinx's default) sets chapter titles with
+    ``\\MakeUppercase``, which turns a text π into Π (a product sign) and μ into Μ (an M).
+    Math is not case-changed: ``\\protect\\(\\pi\\protect\\)`` prints π in the capitalised
+    title, and :func:`_bookmarks` gives the bookmark its plain π back.
+    """
+    def title(match: re.Match) -> str:
+        text = "".join(f"\\protect\\({cmd}\\protect\\)" if (cmd := _greek_command(ch)) else ch
+                       for ch in match.group(2))
+        return match.group(1) + text + "}"
+    return CHAPTER_LINE.sub(title, tex)
+
+
 CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef"
 
 
@@ -252,8 +280,9 @@ def rewrite(tex: str, srcdir: Path) -> str:
         for doc in docs:
             if doc.endswith("bibliography"):
                 tex = _bibliography(tex, doc)
-    # 4. Proof blocks, display equations, bookmarks, quotation marks around CJK.
-    tex = _cjk_quotes(_bookmarks(_displays(_proofs(tex))))
+    # 4. Proof blocks, display equations, Greek in chapter titles, bookmarks, quotation
+    #    marks around CJK.
+    tex = _cjk_quotes(_bookmarks(_greek_titles(_displays(_proofs(tex)))))
     # 5. A cell's output starts on the page where its code ends.
     tex = _output_with_code(tex)
     return tex.replace("\\begin{document}", "% mlhw-book layout applied\n\\begin{document}", 1)

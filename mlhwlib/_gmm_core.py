@@ -23,8 +23,8 @@ Numerics
   covariance formula is replaced by the exact two-pass sum for a component
   whose mean is far from the data mean *in whitened units* (see
   :func:`_em_iteration`).
-* Data whose squares would overflow float64 are rejected with a
-  ``ValueError`` instead of producing NaN.
+* Data whose sums of squares would overflow float64 are rejected with a
+  ``ValueError`` instead of producing NaN (:func:`_check_scale`).
 """
 
 from __future__ import annotations
@@ -44,8 +44,8 @@ _NK_EPS = 10.0 * float(np.finfo(np.float64).eps)
 #: the one-pass formula's rounding error, in whitened units, is about
 #: ``eps`` times that ratio, so at most four of sixteen digits are lost.
 _CANCELLATION_LIMIT = 1e4
-#: Largest |entry| of centred data accepted: squares and sums stay finite.
-_MAX_ABS = 1e150
+#: The largest finite float64, about 1.8e308.
+_FLOAT_MAX = float(np.finfo(np.float64).max)
 _CONTROLLER = None
 
 
@@ -61,11 +61,24 @@ def _one_blas_thread():
 # validation
 # ---------------------------------------------------------------------------
 
-def _check_scale(A, name, centre=None):
-    """Reject arrays whose squared entries (summed over rows) would overflow.
+def _check_scale(A, name, centre=None, n=None):
+    """Reject data whose sums of squares over the rows would overflow float64.
+
+    The largest quantities a fit forms are sums over the ``n`` rows of products
+    of centred coordinates, each at most ``big`` in size (``big`` the largest
+    entry of ``A - centre``): the one-pass covariance of every EM iteration,
+    ``S2 - a dm^T - dm a^T + N_k dm dm^T``, whose partial sums are at most
+    ``4 n big**2`` per entry, and the k-means(++) initialisation's potential
+    ``sum_i ||x_i - c||^2 <= 4 n d big**2``.  So
+    ``big <= sqrt(max_float / (4 n d))`` keeps everything finite (the whitened
+    quantities do not depend on the scale).  With 150 rows in 4 columns that is
+    2.7e152: data at 1e150, which scikit-learn fits, are accepted.  Measured
+    with the guard off, two clusters at +-big fail (a non-finite covariance or
+    log-likelihood, or k-means++'s overflow) from a few times the limit.
 
     With ``centre`` (a row), the entries of ``A - centre`` are checked without
-    forming that difference.
+    forming that difference; ``n`` (default ``len(A)``) is the number of rows
+    the sums run over.
     """
     if not A.size:
         return
@@ -73,10 +86,13 @@ def _check_scale(A, name, centre=None):
         big = float(np.max(np.abs(A)))
     else:
         big = float(max(np.max(A.max(axis=0) - centre), np.max(centre - A.min(axis=0))))
-    if not np.isfinite(big) or big * np.sqrt(A.size) > _MAX_ABS:
+    rows, cols = (A.shape[0] if n is None else n), A.shape[-1]
+    limit = float(np.sqrt(_FLOAT_MAX / (4.0 * rows * cols)))
+    if not np.isfinite(big) or big > limit:
         raise ValueError(
-            f"{name} has entries of magnitude {big:.1e}: their squares would overflow "
-            f"float64 in the covariance sums; rescale the data (e.g. StandardScaler)")
+            f"{name} has entries of magnitude {big:.1e} (from the mean): sums of their "
+            f"squares over {rows} rows and {cols} columns would overflow float64 (the "
+            f"limit is {limit:.2e}); rescale the data (e.g. StandardScaler)")
 
 
 def _check_X(X, d=None, name="X"):
@@ -335,7 +351,7 @@ def _two_pass_covariances(X, eng, new_means, which, nk):
 def _prepare(X, weights, means, covariances):
     weights, means, covariances, chol = _check_params(weights, means, covariances)
     X = _check_X(X, means.shape[1])
-    _check_scale(means, "means", centre=X.mean(axis=0))
+    _check_scale(means, "means", centre=X.mean(axis=0), n=X.shape[0])
     return X, weights, means, covariances, _whiteners(chol)
 
 

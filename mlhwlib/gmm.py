@@ -68,7 +68,11 @@ def _m_step_from_resp(X, resp, reg_covar):
         diff = X - means[k]
         covs[k] = (resp[:, k] * diff.T) @ diff / nk[k]
         covs[k].flat[:: d + 1] += reg_covar
-    # normalised; scikit-learn uses nk / N, which differs by about K * 10 eps / N
+    # Normalised to sum to one.  scikit-learn uses nk / N: for "kmeans" and "random"
+    # (every row's responsibilities sum to one) that differs by about K * 10 eps / N;
+    # for "k-means++" only the K seed rows have a responsibility, so scikit-learn's
+    # weights sum to K / N and its first lower bound is ours + log(K / N).  From the
+    # second iteration on the values agree (the E-step normalises the responsibilities).
     return nk / nk.sum(), means, covs
 
 

@@ -31,16 +31,19 @@ __all__ = [
     "trace_product_gradient",
     "quadratic_inverse_gradient",
     "numerical_gradient",
+    "tied_entry_gradient",
     "symmetrize_gradient",
     "covariance_gradient_from_precision",
 ]
 
 
-def symmetrize_gradient(G):
-    """Free-entry partials of a symmetric argument from the unconstrained gradient: :math:`G + G^\\top - \\operatorname{diag}(G)`.
+def tied_entry_gradient(G):
+    """Free-entry partials of a symmetric argument from the unconstrained gradient: :math:`G + G^\top - \operatorname{diag}(G)`.
 
-    These are the partial derivatives in the coordinates :math:`\\operatorname{vech}(X)`
-    (:ref:`mc-symmetric`), not the gradient :math:`\\operatorname{sym}(G)` on symmetric matrices.
+    These are the partial derivatives in the coordinates :math:`\operatorname{vech}(X)`
+    (the "tied-entry" convention, :ref:`mc-symmetric`), not the gradient
+    :math:`\operatorname{sym}(G) = \tfrac12(G + G^\top)` on symmetric matrices; the two
+    vanish together.
 
     Parameters
     ----------
@@ -54,6 +57,23 @@ def symmetrize_gradient(G):
     if G.shape[0] != G.shape[1]:
         raise ValueError(f"G must be square, got shape {G.shape}")
     return G + G.T - np.diag(np.diag(G))
+
+
+def symmetrize_gradient(G):
+    """Former name of :func:`tied_entry_gradient` (same result), kept for existing code.
+
+    It does *not* return :math:`\operatorname{sym}(G)`; new code should call
+    :func:`tied_entry_gradient`.
+
+    Parameters
+    ----------
+    G : array_like, shape (d, d)
+
+    Returns
+    -------
+    ndarray, shape (d, d)
+    """
+    return tied_entry_gradient(G)
 
 
 def _square(X, name="X"):
@@ -106,7 +126,7 @@ def logdet_gradient(X, symmetric=False):
     if symmetric:
         _check_symmetric(X)
     G = _inverse_transpose(X)
-    return symmetrize_gradient(G) if symmetric else G
+    return tied_entry_gradient(G) if symmetric else G
 
 
 def trace_product_gradient(X, B, symmetric=False):
@@ -134,7 +154,7 @@ def trace_product_gradient(X, B, symmetric=False):
     if _check_flag(symmetric):
         X = _square(X)
         _check_symmetric(X)
-        return symmetrize_gradient(B.T)
+        return tied_entry_gradient(B.T)
     return B.T.copy()
 
 
@@ -165,7 +185,7 @@ def quadratic_inverse_gradient(X, a, symmetric=False):
     XinvT = _inverse_transpose(X)
     # -X^{-T} a a^T X^{-T} = -(X^{-T} a)(X^{-1} a)^T
     G = -np.outer(XinvT @ a, XinvT.T @ a)
-    return symmetrize_gradient(G) if symmetric else G
+    return tied_entry_gradient(G) if symmetric else G
 
 
 def numerical_gradient(f, X, symmetric=False, step=1e-6):

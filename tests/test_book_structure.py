@@ -187,3 +187,57 @@ def test_readme_describes_every_sphinx_extension():
                    and not (ROOT / "_ext" / n).exists() and not any((ROOT / d / n).exists()
                                                                    for d in ("tools", "tests", "benchmarks", "mlhwlib")))
     assert not stale, f"README names files that do not exist: {stale}"
+
+
+# A repository file named in a page: tests/…py, tools/…, mlhwlib/…py (and the data
+# files mlhwlib ships). Named files must exist (a test file merged into another, or a
+# renamed script, leaves a stale name behind).
+REPO_PATH = re.compile(r"(?<![\w/.-])((?:tests|tools|mlhwlib)/[\w./-]*\w\.(?:py|json|md|sh|mjs))")
+PAGES = sorted([*BOOK.glob("*.ipynb"), *BOOK.glob("*.md"), *BOOK.glob("errata_parts/*.md")])
+
+
+def repository_paths(text):
+    """The repository paths a page's text names (pattern :data:`REPO_PATH`)."""
+    return sorted(set(REPO_PATH.findall(text)))
+
+
+def test_repository_paths_are_found():
+    text = ("see `tests/test_sklearn_api.py` and tools/experiments/gmm_spurious.py, "
+            "mlhwlib/gmm.py; not a/tests/x.py nor mlhwlib.gmm")
+    assert repository_paths(text) == ["mlhwlib/gmm.py", "tests/test_sklearn_api.py",
+                                      "tools/experiments/gmm_spurious.py"]
+
+
+@pytest.mark.parametrize("path", PAGES, ids=lambda p: p.relative_to(BOOK).as_posix())
+def test_named_repository_files_exist(path):
+    if path.suffix == ".ipynb":   # the sources only: outputs are checked elsewhere
+        text = "\n".join("".join(c["source"]) for c in json.loads(path.read_text())["cells"])
+    else:
+        text = path.read_text()
+    missing = [p for p in repository_paths(text) if not (ROOT / p).is_file()]
+    assert not missing, f"{path.name} names files that do not exist: {missing}"
+
+
+EXERCISE_LABEL = re.compile(r"`{3,}\{exercise\}[^\n]*\n:label:\s*(\S+)")
+SOLUTION_TARGET = re.compile(r"`{3,}\{solution(?:-start)?\}\s+(\S+)")
+
+
+def exercise_and_solution_order(text):
+    """The labels of the exercises and the targets of the solutions, in page order."""
+    return EXERCISE_LABEL.findall(text), SOLUTION_TARGET.findall(text)
+
+
+def test_exercise_order_is_found():
+    text = ("```{exercise}\n:label: a\n```\n```{exercise}\n:label: b\n```\n"
+            "````{solution-start} b\n````\n```{solution} a\n```\n")
+    assert exercise_and_solution_order(text) == (["a", "b"], ["b", "a"])
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_solutions_come_in_the_order_of_their_exercises(path):
+    """Issue 28: Exercise 18, Exercise 19, Solution 19, Solution 18 on one page."""
+    text = "\n".join("".join(c["source"]) for c in json.loads(path.read_text())["cells"]
+                     if c["cell_type"] == "markdown")
+    exercises, solutions = exercise_and_solution_order(text)
+    in_order = [e for e in exercises if e in solutions]
+    assert solutions == in_order, f"solutions {solutions} vs exercises {exercises}"

@@ -705,7 +705,8 @@ for method in ("fit", "fit_predict"):
          (dict(X=[[0.0, 1.0]]), V, r"minimum of 2 is required by GaussianMixture"),
          (dict(X=[[0.0, 1.0], [INF, 0.0]]), V, r"Input X contains infinity"),
          (dict(X=[[1e154, 0.0], [-1e154, 1.0], [0.0, 2.0]]), V,
-          r"X has entries of magnitude 1.0e\+154: .* rescale"))
+          r"X has entries of magnitude 1.0e\+154 \(from the mean\): sums of their squares "
+          r"over 3 rows and 2 columns would overflow float64 \(the limit is 2.74e\+153\); rescale"))
 rows(gmm.GaussianMixture(2, reg_covar=0.0, init_params="random", random_state=0).fit,
      (dict(X=[[0.0, 0.0], [0.0, 0.0], [0.0, 0.0]]), V,      # collapsed data, no ridge
       r"covariances\[0\] is not positive definite.*use reg_covar > 0"))
@@ -819,11 +820,12 @@ rows(gmm.inverse_wishart_logpdf,
 
 # ---------------------------------------------------------------- matrix_calculus
 SING = np.array([[1.0, 2.0], [2.0, 4.0]])
-rows(matrix_calculus.symmetrize_gradient,
-     (dict(G=np.ones((2, 3))), V, r"G must be square, got shape \(2, 3\)"),
-     (dict(G=[1.0, 2.0]), V, r"G must be 2-D"),
-     (dict(G=[[NAN, 0.0], [0.0, 1.0]]), V, r"G must contain only finite"),
-     (dict(G=STR2), T, r"G must be a numeric"))
+for _fn in (matrix_calculus.tied_entry_gradient, matrix_calculus.symmetrize_gradient):
+    rows(_fn,
+         (dict(G=np.ones((2, 3))), V, r"G must be square, got shape \(2, 3\)"),
+         (dict(G=[1.0, 2.0]), V, r"G must be 2-D"),
+         (dict(G=[[NAN, 0.0], [0.0, 1.0]]), V, r"G must contain only finite"),
+         (dict(G=STR2), T, r"G must be a numeric"))
 rows(matrix_calculus.logdet_gradient,
      (dict(X=SING), V, r"X must be invertible"),
      (dict(X=np.ones((2, 3))), V, r"X must be square"),

@@ -9,6 +9,7 @@ from mlhwlib.matrix_calculus import (
     numerical_gradient,
     quadratic_inverse_gradient,
     symmetrize_gradient,
+    tied_entry_gradient,
     trace_product_gradient,
 )
 
@@ -115,7 +116,10 @@ def test_both_conventions_vanish_at_the_same_sigma():
 
 
 def test_wrong_identity_from_the_notes_is_wrong():
-    """Source 004 states d ln|X| / dX = 2X^T - diag(X^{-1}); central differences refute it."""
+    """The GMM derivation notes' line d ln|X| / dX = 2X^T - diag(X^{-1}), read literally, is
+    wrong in both conventions (central differences refute it). The book classifies the line
+    as OCR-garbled (the Matrix Cookbook's 2X^{-1} - (X^{-1} o I) with its superscripts lost),
+    not as the author's error; this test is about the literal line only."""
     X = np.array([[2.0, 0.5], [0.5, 1.0]])
     wrong = 2 * X.T - np.diag(np.diag(np.linalg.inv(X)))
     f = lambda Z: np.linalg.slogdet(Z)[1]
@@ -177,3 +181,13 @@ def test_covariance_gradient_from_precision_rejects_singular():
         covariance_gradient_from_precision(np.ones((2, 2)), np.eye(2))
     with pytest.raises(ValueError, match="G_precision must have shape"):
         covariance_gradient_from_precision(np.eye(2), np.eye(3))
+
+
+def test_tied_entry_gradient_is_not_sym_and_the_old_name_still_works():
+    """G + G^T - diag(G) (the vech partials) differs from sym(G) = (G + G^T)/2 off the
+    diagonal by a factor 2; the former name symmetrize_gradient returns the same."""
+    G = np.array([[1.0, 2.0], [4.0, 3.0]])
+    expected = np.array([[1.0, 6.0], [6.0, 3.0]])          # by hand
+    np.testing.assert_array_equal(tied_entry_gradient(G), expected)
+    np.testing.assert_array_equal(symmetrize_gradient(G), expected)
+    assert not np.allclose(tied_entry_gradient(G), (G + G.T) / 2)

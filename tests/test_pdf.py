@@ -279,3 +279,51 @@ def test_output_starts_on_the_page_where_its_code_ends():
     assert kept.index("@endparpenalty\\endcsname=10000") < kept.index("\\begin{sphinxVerbatim}")
     assert (kept.index("{cell_output}") < kept.index("@beginparpenalty\\endcsname=10000")
             < kept.rindex("\\begin{sphinxVerbatim}"))
+
+
+def _latex_book():
+    import sys
+    sys.path.insert(0, str(ROOT / "_ext"))
+    import latex_book
+    return latex_book
+
+
+def test_greek_letters_in_chapter_titles_become_math():
+    """fncychap's Bjarne style capitalises chapter titles: a text π printed as Π (a product
+    sign) and μ as Μ (an M). The rewrite turns lower-case Greek letters of part and chapter
+    titles into math, which is not case-changed; capitals, section titles and the body are
+    left alone, and the PDF bookmark keeps a plain π."""
+    lb = _latex_book()
+    tex = ("\\chapter{EM for Gaussian mixtures: the π, μ, Σ updates}\n\\label{x}\n"
+           "\\section{The π update}\nText with π.\n")
+    out = lb._greek_titles(tex)
+    assert out.splitlines()[0] == ("\\chapter{EM for Gaussian mixtures: the \\protect\\(\\pi"
+                                   "\\protect\\), \\protect\\(\\mu\\protect\\), Σ updates}")
+    assert out.splitlines()[1:] == tex.splitlines()[1:]
+    marked = lb._bookmarks(out).splitlines()[0]
+    assert "\\texorpdfstring{\\protect\\(\\pi\\protect\\)}{π}" in marked
+    assert "\\texorpdfstring{\\protect\\(\\mu\\protect\\)}{μ}" in marked
+
+
+@pytest.mark.skipif(not (shutil.which("xelatex") and shutil.which("pdftotext")),
+                    reason="needs xelatex and pdftotext")
+def test_capitalised_chapter_title_keeps_its_greek_letters(tmp_path):
+    """Compile a chapter title with fncychap's Bjarne style, as written by Sphinx and as
+    rewritten: the original prints Π and Μ, the rewrite π and μ (µ, U+00B5, in some fonts)."""
+    lb = _latex_book()
+    title = "\\chapter{the π, μ, Σ updates}"
+    doc = ("\\documentclass{report}\\usepackage{fontspec}\\setmainfont{FreeSerif}"
+           "\\usepackage[Bjarne]{fncychap}\\begin{document}\n"
+           + title + "\n" + lb._greek_titles(title) + "\n\\end{document}\n")
+    (tmp_path / "t.tex").write_text(doc)
+    run = subprocess.run(["xelatex", "-interaction=nonstopmode", "t.tex"], cwd=tmp_path,
+                         capture_output=True, text=True, timeout=180)
+    if not (tmp_path / "t.pdf").exists():
+        pytest.skip("xelatex could not compile (FreeSerif missing?)")
+    text = subprocess.run(["pdftotext", "t.pdf", "-"], cwd=tmp_path, capture_output=True,
+                          text=True, check=True).stdout
+    lines = [line for line in text.splitlines() if "THE" in line]
+    assert len(lines) == 2, (text, run.stdout[-500:])
+    assert "Π" in lines[0] and "Μ" in lines[0]                # the bug, reproduced
+    assert "π" in lines[1] and ("μ" in lines[1] or "µ" in lines[1])
+    assert "Π" not in lines[1] and "Μ" not in lines[1]
