@@ -1,0 +1,129 @@
+"""The committed learning-rate sweep (``mlhwlib/data/adaboost_learning_rate.json``,
+written by ``tools/experiments/adaboost_learning_rate.py``) is reproducible and right.
+
+* The script's ``--quick`` mode re-runs the first ``QUICK_ROUNDS`` rounds of seed 1 for
+  every learner and learning rate; the counts of errors, the training loss and the
+  steps must equal the file's at the grid points it covers (boosting is sequential:
+  round t does not depend on the number of rounds).
+* Independent of the script's code: scikit-learn's ``AdaBoostClassifier`` with the same
+  depth-2 tree, learning rate and seed gives the same staged test errors as the file,
+  and the file's training loss equals the loss computed by
+  :func:`mlhwlib.adaboost.multiclass_exponential_loss` from the fitted ensemble.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sklearn.ensemble import AdaBoostClassifier
+from sklearn.tree import DecisionTreeClassifier
+
+from mlhwlib.adaboost import MultiClassAdaBoost, multiclass_exponential_loss
+from mlhwlib.book import result
+
+ROOT = Path(__file__).resolve().parent.parent
+SCRIPT = ROOT / "tools" / "experiments" / "adaboost_learning_rate.py"
+
+
+@pytest.fixture(scope="module")
+def script():
+    spec = importlib.util.spec_from_file_location("adaboost_learning_rate", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def res():
+    return result("adaboost_learning_rate.json")
+
+
+def test_file_matches_the_script(script, res):
+    assert res["quick"] is False
+    assert res["seeds"] == script.SEEDS and len(res["seeds"]) >= 5
+    assert res["rates"] == script.RATES
+    assert {0.1, 0.25, 0.5, 1.0, 1.5, 2.0, float(res["K"])} == set(res["rates"])
+    assert res["rounds"] == script.ROUNDS and res["learners"] == list(script.LEARNERS)
+    assert res["n_train"] + res["n_val"] + res["n_test"] == 13000
+    for name in res["learners"]:
+        g = res["grid"][name]
+        assert g == script.grid(res["rounds"][name]) and g[0] == 1
+        assert g[-1] == res["rounds"][name]
+        for rate in res["rates"]:
+            run = res["runs"][name][f"{rate:g}"]
+            for field in ("val_wrong", "test_wrong", "train_wrong", "log_loss"):
+                assert len(run[field]) == len(res["seeds"])
+                assert all(len(c) == len(g) for c in run[field])
+            for s in range(len(res["seeds"])):
+                t = run["best_round"][s]
+                assert 1 <= t <= res["rounds"][name]
+                # the best validation count is the minimum, also over the grid
+                assert run["best_val_wrong"][s] <= min(run["val_wrong"][s])
+                assert 0 <= run["best_test_wrong"][s] <= res["n_test"]
+                if t in g:
+                    i = g.index(t)
+                    assert run["val_wrong"][s][i] == run["best_val_wrong"][s]
+                    assert run["test_wrong"][s][i] == run["best_test_wrong"][s]
+    assert res["cpu_seconds"] <= 600
+
+
+def test_quick_run_reproduces_the_committed_numbers(script, res):
+    done = subprocess.run([sys.executable, str(SCRIPT), "--quick"], capture_output=True,
+                          text=True, timeout=900,
+                          env={**os.environ, "OMP_NUM_THREADS": "1"})
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "wall time" in done.stderr
+    quick = json.loads(done.stdout)
+    assert quick["quick"] is True and quick["seeds"] == [res["seeds"][0]]
+    compared = 0
+    for name in res["learners"]:
+        g = quick["grid"][name]
+        n = len(g)
+        assert g == res["grid"][name][:n] and g[-1] <= script.QUICK_ROUNDS
+        for rate in res["rates"]:
+            mine, full = quick["runs"][name][f"{rate:g}"], res["runs"][name][f"{rate:g}"]
+            for field in ("val_wrong", "test_wrong", "train_wrong"):
+                assert mine[field][0] == full[field][0][:n], (name, rate, field)
+            np.testing.assert_allclose(mine["log_loss"][0], full["log_loss"][0][:n],
+                                       rtol=1e-9, atol=2e-6)
+            k = len(mine["eps_seed1"])
+            np.testing.assert_allclose(mine["eps_seed1"], full["eps_seed1"][:k], atol=2e-8)
+            np.testing.assert_allclose(mine["beta_seed1"], full["beta_seed1"][:k],
+                                       rtol=1e-7, atol=2e-8)
+            compared += 1
+    assert compared == len(res["learners"]) * len(res["rates"])
+
+
+@pytest.mark.parametrize("rate", [1.5, 3.0])
+def test_tree_runs_equal_scikit_learn(script, res, rate):
+    # depth-2 trees, seed 1: scikit-learn's own AdaBoostClassifier (SAMME, the same
+    # learning rate and seed) misclassifies the same numbers of test points
+    (X, y), _, (Xt, yt) = script.data(1)
+    rounds = 100
+    sk = AdaBoostClassifier(DecisionTreeClassifier(max_depth=2), n_estimators=rounds,
+                            learning_rate=rate, random_state=1).fit(X, y)
+    staged = [int(np.sum(p != yt)) for p in sk.staged_predict(Xt)]
+    staged += [staged[-1]] * (rounds - len(staged))     # a run that stopped
+    g = [t for t in res["grid"]["depth-2 tree"] if t <= rounds]
+    file = res["runs"]["depth-2 tree"][f"{rate:g}"]["test_wrong"][0][:len(g)]
+    assert [staged[t - 1] for t in g] == file
+
+
+def test_training_loss_equals_the_library_loss(script, res):
+    # error stump, nu = 2, seed 1: ln(L/m) from the fitted ensemble's scores
+    (X, y), _, _ = script.data(1)
+    rounds = 60
+    m = MultiClassAdaBoost(n_estimators=rounds, learning_rate=2.0).fit(X, y)
+    g = [t for t in res["grid"]["error stump"] if t <= rounds]
+    by_library = [np.log(multiclass_exponential_loss(y, s) / len(y))
+                  for s in m.staged_decision_function(X)]
+    np.testing.assert_allclose([by_library[t - 1] for t in g],
+                               res["runs"]["error stump"]["2"]["log_loss"][0][:len(g)],
+                               rtol=1e-8, atol=2e-6)
