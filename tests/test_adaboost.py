@@ -991,3 +991,37 @@ def test_gini_stump_prefers_the_truly_purer_split_by_a_tiny_weight():
     assert stump.feature == 1 and np.array_equal(stump.predict(X), y)
     tree = DecisionTreeClassifier(max_depth=1, random_state=0).fit(X, y, sample_weight=w)
     assert np.array_equal(tree.predict(X), y)
+
+
+@pytest.mark.parametrize("floor", [1e-12, 1e-14])
+def test_gini_stump_and_sklearn_with_collapsed_weights(floor):
+    # Four heavy points decide the split; four light ones (weights floor, 2 floor) make
+    # the split after x = 5 purer than every other split by 2 floor (exact rationals).
+    # With floor = 1e-12 that lead exceeds tie_tolerance: both pick 5.5. With
+    # floor = 1e-14 it is below it: mlhwlib cannot tell the two apart from rounding and
+    # takes the lower threshold, scikit-learn the exactly purer one; the identity fails.
+    from fractions import Fraction
+    from mlhwlib.stump import _SortedData, tie_tolerance
+    x = np.arange(8.0)
+    y = np.array([0, 0, 1, 0, 1, 0, 1, 1])
+    w = np.array([1, 1, floor, 2 * floor, floor, 2 * floor, 1, 1.0])
+    wf = [Fraction(float(v)) for v in w]
+
+    def gain(lo):
+        side = x <= lo
+        L = [sum((wf[i] for i in np.flatnonzero(side & (y == c))), Fraction(0)) for c in (0, 1)]
+        R = [sum((wf[i] for i in np.flatnonzero(~side & (y == c))), Fraction(0)) for c in (0, 1)]
+        return sum(v * v for v in L) / sum(L) + sum(v * v for v in R) / sum(R)
+
+    gains = {lo: gain(lo) for lo in range(7)}
+    lead = gains[5] - max(v for lo, v in gains.items() if lo != 5)
+    assert lead > 0 and float(lead) == pytest.approx(2 * floor, rel=1e-6)
+    ours = _SortedData(x[:, None], y, 2).best_stump(w, "gini")
+    sk = {float(DecisionTreeClassifier(max_depth=1, random_state=s).fit(
+        x[:, None], y, sample_weight=w).tree_.threshold[0]) for s in range(4)}
+    assert sk == {5.5}
+    tol = tie_tolerance(8, 2, w.sum())
+    if floor == 1e-12:
+        assert lead > 2 * tol and ours.threshold == 5.5
+    else:
+        assert lead < tol and ours.threshold == 1.5
