@@ -144,7 +144,7 @@ def _undocumented_data(name: str) -> list[tuple[str, str]]:
 
     autodoc documents a module-level constant only where the module's source
     gives it a ``#:`` comment or docstring; a constant re-exported from another
-    module (``from mlhwlib.stump import TIE_RTOL``) would have no entry.
+    module (``from mlhwlib.numerics import SUM_TO_ONE_ATOL``) would have no entry.
     ``origin`` is the public module that documents it, or ``""``.
     """
     from sphinx.pycode import ModuleAnalyzer

@@ -28,8 +28,9 @@ multiclass_exponential_loss
     The loss above for any score matrix.
 boost_from_predictions
     The hand-worked algorithm on given weak-learner predictions.
-Stump, fit_stump
-    The built-in weighted multi-class decision stump (module :mod:`mlhwlib.stump`).
+Stump, fit_stump, tie_tolerance
+    The built-in weighted multi-class decision stump (module :mod:`mlhwlib.stump`)
+    and the rounding bound of its search.
 MultiClassAdaBoost
     A scikit-learn classifier (built-in stump or any scikit-learn classifier),
     defined in :mod:`mlhwlib.adaboost_estimator` and re-exported here.
@@ -47,7 +48,7 @@ import warnings
 import numpy as np
 
 from mlhwlib.numerics import _readonly, as_finite_float, as_float_array, as_int, logsumexp
-from mlhwlib.stump import Stump, _check_labels, fit_stump
+from mlhwlib.stump import Stump, _check_labels, fit_stump, tie_tolerance
 
 __all__ = [
     "multiclass_alpha",
@@ -58,6 +59,7 @@ __all__ = [
     "boost_from_predictions",
     "Stump",
     "fit_stump",
+    "tie_tolerance",
     "MultiClassAdaBoost",
 ]
 

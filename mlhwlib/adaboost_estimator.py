@@ -74,11 +74,14 @@ class MultiClassAdaBoost(ClassifierMixin, BaseEstimator):
         the built-in stump, which is deterministic).
     criterion : {"error", "gini"}, default "error"
         How the built-in stump picks its split: ``"error"`` minimises the
-        weighted multi-class error, as the derivation prescribes; ``"gini"``
+        weighted multi-class error exactly, as the derivation prescribes (the
+        first exact minimiser in (feature, threshold) order); ``"gini"``
         minimises the weighted Gini impurity, scikit-learn's
         ``DecisionTreeClassifier(max_depth=1)`` criterion (both sides still
-        predict their heaviest class). The split is then scikit-learn's only
-        when a single feature attains the best impurity: on an exact tie between
+        predict their heaviest class), up to the rounding bound
+        :func:`~mlhwlib.stump.tie_tolerance`. The split is then scikit-learn's only
+        when a single feature attains the best impurity by more than that
+        bound: on an exact tie between
         features scikit-learn takes the first of its random feature permutation
         and mlhwlib the lowest feature (ties between thresholds of one feature
         go to the lowest threshold in both). Ignored when ``estimator`` is given.

@@ -9,25 +9,97 @@ Stump
     A fitted stump: class ``left`` if ``x[feature] <= threshold`` else ``right``.
 fit_stump
     The stump with the smallest weighted multi-class error.
+tie_tolerance
+    The rounding bound of the stump search's prefix sums.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from mlhwlib.numerics import as_float_array, as_int, check_sample_weight
 
-__all__ = ["Stump", "fit_stump", "TIE_RTOL"]
+__all__ = ["Stump", "fit_stump", "tie_tolerance"]
 
-#: Relative tolerance under which two candidate stumps count as tied. Scores
-#: (weight classified correctly, or the Gini gain) within ``TIE_RTOL`` times
-#: the total weight of the best one are ties; a tie goes to the lowest
-#: ``(feature, threshold)``, and a tie between classes on one side to the
-#: lowest class. Rounding (another SIMD kernel, another summation order)
-#: therefore cannot decide between equally good stumps.
-TIE_RTOL = 1e-10
+_U = 2.0 ** -53            # unit roundoff of float64
+
+
+def tie_tolerance(n_samples, n_classes, total_weight) -> float:
+    r"""The gap below which the stump search cannot tell two candidates apart.
+
+    The stump search scores every split from prefix sums: the class-``k``
+    weight ``L_k`` left of a split is a cumulative sum of at most ``N``
+    non-negative weights, the class total ``T_k`` a sum of the same kind, and
+    the right-hand weight is ``R_k = T_k - L_k``.  With unit roundoff
+    :math:`u = 2^{-53}` and :math:`\gamma_N = Nu/(1-Nu)`, recursive summation
+    of non-negative terms errs by at most :math:`\gamma_N` times their sum
+    (Higham, *Accuracy and Stability of Numerical Algorithms*, 2002, (4.4)), so
+    with :math:`W` the total weight
+
+    * :math:`|\hat L_k - L_k| \le \gamma_N L_k` and
+      :math:`\sum_k |\hat R_k - R_k| \le (2\gamma_N + u)(1+\gamma_N)\, W`;
+    * the weight a split classifies correctly, :math:`\max_k L_k + \max_k R_k`,
+      is computed to within :math:`5\gamma_N W`;
+    * the Gini score :math:`\sum_k L_k^2/W_L + \sum_k R_k^2/W_R` has partial
+      derivatives :math:`2p_k - \sum_j p_j^2 \in [-1, 2]` in every
+      :math:`L_k` and :math:`R_k`, so the perturbed sums move it by at most
+      :math:`2\sum_k(|\hat L_k - L_k| + |\hat R_k - R_k|) \le 8\gamma_N W`,
+      and evaluating it adds at most :math:`\gamma_{2K+2} W`.
+
+    Every compared quantity is therefore within
+    :math:`e = (8N + 2K + 4)\,u\,W\,(1 + 10^{-2})` of its exact value when
+    :math:`(8N+2K+4)u \le 10^{-2}`; two computed values less than :math:`2e`
+    apart may be in either order exactly, values further apart may not.  The
+    returned tolerance is :math:`2e` with the computed total weight (a factor
+    ``1.05`` covers the rounding of the total and of this product).
+
+    Parameters
+    ----------
+    n_samples : int
+        ``N``, the number of weights summed (at least 1).
+    n_classes : int
+        ``K`` (at least 1).
+    total_weight : float
+        The computed total weight ``W`` (finite, non-negative).
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    ValueError
+        If ``n_samples`` or ``n_classes`` is below 1, ``total_weight`` is negative or not
+        finite, or ``(8N + 2K + 4) u > 0.01`` (the bound's premise).
+
+    Examples
+    --------
+    >>> tie_tolerance(100, 3, 1.0) / 2.0 ** -53
+    1701.0
+    """
+    n = as_int(n_samples, "n_samples", minimum=1)
+    k = as_int(n_classes, "n_classes", minimum=1)
+    total = float(as_float_array(total_weight, "total_weight", ndim=0))
+    if total < 0:
+        raise ValueError(f"total_weight must be non-negative, got {total}")
+    c = 8 * n + 2 * k + 4
+    if c * _U > 1e-2:
+        raise ValueError(f"n_samples = {n} is too large for the rounding bound "
+                         f"((8N + 2K + 4) u must be <= 0.01)")
+    return 2.0 * 1.05 * c * _U * total
+
+
+def _exact_sign(a, b) -> int:
+    """Sign of ``sum(a) - sum(b)``, exactly, for 1-D float arrays of finite terms.
+
+    ``math.fsum`` returns the correctly rounded sum, so the sign of the
+    rounded difference is the sign of the exact one.
+    """
+    d = math.fsum(np.concatenate([a, -b]).tolist())
+    return (d > 0) - (d < 0)
 
 
 def _check_labels(y, name, n_classes, shape=None):
@@ -106,7 +178,7 @@ class _SortedData:
     with indices computed once (the number of class-``k`` samples in groups
     ``<= g``).  Without tied values this adds the same weights in the same
     order as a cumulative sum over groups; with ties, within-group sums
-    differ only by rounding (``TIE_RTOL`` absorbs that).
+    differ only by rounding, which :func:`~mlhwlib.stump.tie_tolerance` bounds.
     """
 
     _BLOCK_ENTRIES = 1 << 17  # (features per block) * classes * groups: about 1 MB, cache-sized
@@ -114,6 +186,7 @@ class _SortedData:
     def __init__(self, X, y, n_classes):
         n, d = X.shape
         k = n_classes
+        self.X = X
         self.y = y
         self.n_classes = k
         order = np.argsort(X, axis=0, kind="stable")                # (N, d)
@@ -165,23 +238,37 @@ class _SortedData:
         return np.take(buf.ravel(), idx).reshape(width, self.n_classes, self.g_max)
 
     def best_stump(self, w, criterion="error"):
-        """The best stump for weights ``w`` (N,).
+        r"""The best stump for weights ``w`` (N,).
 
-        ``criterion="error"``: smallest weighted error (each side predicts its
-        heaviest class). ``"gini"``: smallest weighted Gini impurity, i.e. largest
-        :math:`\\sum_k L_k^2/W_L + \\sum_k R_k^2/W_R` (scikit-learn's tree
-        criterion); the sides still predict their heaviest class. Scores within
-        ``TIE_RTOL * sum(w)`` of the best are ties and go to the lowest
-        ``(feature, threshold)``.  So the Gini stump is scikit-learn's
+        ``criterion="error"``: the smallest weighted error (each side predicts
+        its heaviest class), found exactly: among all stumps of the smallest
+        exact weighted error, the one with the lowest
+        ``(feature, threshold, left, right)``.  ``"gini"``: the smallest
+        weighted Gini impurity, i.e. the largest
+        :math:`\sum_k L_k^2/W_L + \sum_k R_k^2/W_R` (scikit-learn's tree
+        criterion); the sides still predict their heaviest class.
+
+        Both criteria first score every split from prefix sums, which are
+        exact only up to rounding; :func:`~mlhwlib.stump.tie_tolerance` bounds by how much
+        two computed scores can be out of order.  For ``"gini"`` the first
+        ``(feature, threshold)`` whose score is within that tolerance of the
+        best wins (so the exactly best split wins whenever it leads the
+        others by more than twice the tolerance), and the first class within
+        it on each side.  For ``"error"`` the splits within the tolerance are
+        only candidates: their errors are recomputed directly from the
+        misclassified weights (a sum of small terms, accurate relative to the
+        error itself) and the remaining near-ties are compared exactly with
+        ``math.fsum``.  So the Gini stump is scikit-learn's
         ``DecisionTreeClassifier(max_depth=1)`` split only when one feature
-        attains the best gain: scikit-learn breaks an exact tie between
-        features by its random feature permutation, not by the lowest feature
-        (tested both ways in ``tests/test_adaboost.py``).
+        attains the best gain by more than rounding: scikit-learn breaks an
+        exact tie between features by its random feature permutation, not by
+        the lowest feature (tested both ways in ``tests/test_adaboost.py``).
         """
         k, g_max = self.n_classes, self.g_max
+        n = len(self.y)
         total = np.bincount(self.y, weights=w, minlength=k)        # class totals (K,)
-        tol = TIE_RTOL * float(total.sum())
-        found = []                                                  # per block: (max, score, left)
+        tol = tie_tolerance(n, k, float(total.sum()))
+        found = []                                                  # per block: (max, start, score, left)
         for start, stop, perm, pos, idx, size in self.blocks:
             left = self._left_weights(w, perm, pos, idx, size, stop - start)
             if criterion == "error":
@@ -192,21 +279,103 @@ class _SortedData:
             found.append((float(score.max()), start, score, left))
         best_score = max(f[0] for f in found)
         if not np.isfinite(best_score):  # every feature constant: predict the heaviest class
+            if criterion == "error":
+                return self._exact_best(w, [(-1, 0, c, c) for c in range(k)])
             c = _first_within(total, tol)
             return Stump(-1, np.inf, c, c)
+        triples, const = [], {}        # candidate (feature, group, a, b); class -> first split
         for top, start, score, left in found:                       # blocks in feature order
-            if top >= best_score - tol:
-                flat = int(np.flatnonzero(score.ravel() >= best_score - tol)[0])
-                j, g = divmod(flat, g_max)
+            if top < best_score - tol:
+                continue
+            flat = np.flatnonzero(score.ravel() >= best_score - tol)
+            j, g = np.divmod(flat, g_max)
+            if criterion == "gini":
+                j, g = int(j[0]), int(g[0])
                 a = _first_within(left[j, :, g], tol)
                 b = _first_within(total - left[j, :, g], tol)
-                j += start
-                break
+                return self._stump(j + start, g, a, b)
+            lw = left[j, :, g]                                      # (C, K)
+            rw = total - lw
+            a_ok = lw >= lw.max(axis=1, keepdims=True) - tol        # labels rounding allows
+            b_ok = rw >= rw.max(axis=1, keepdims=True) - tol
+            single = (a_ok.sum(axis=1) == 1) & (b_ok.sum(axis=1) == 1)
+            same = single & (a_ok.argmax(axis=1) == b_ok.argmax(axis=1))
+            # one class on both sides: the error is W - T_x for every such split, an
+            # exact tie, so only the first such split per class can win
+            cls, first = np.unique(a_ok.argmax(axis=1)[same], return_index=True)
+            for x, i in zip(cls, np.flatnonzero(same)[first]):
+                const.setdefault(int(x), (int(j[i] + start), int(g[i])))
+            for i in np.flatnonzero(~same):
+                for x in np.flatnonzero(a_ok[i]):
+                    for z in np.flatnonzero(b_ok[i]):
+                        if x == z:
+                            const.setdefault(int(x), (int(j[i] + start), int(g[i])))
+                        else:
+                            triples.append((int(j[i] + start), int(g[i]), int(x), int(z)))
+        triples += [(jj, gg, x, x) for x, (jj, gg) in const.items()]
+        if len(triples) == 1:
+            return self._stump(*triples[0])                         # nothing left to decide
+        return self._exact_best(w, sorted(triples))
+
+    def _stump(self, j, g, a, b):
         lo, hi = self.values[j, g], self.values[j, g + 1]
         thr = lo / 2.0 + hi / 2.0
         if not lo <= thr < hi:
             thr = lo
-        return Stump(int(j), float(thr), a, b)
+        return Stump(int(j), float(thr), int(a), int(b))
+
+    def _exact_best(self, w, triples):
+        r"""The exact best error stump among ``triples`` ``(feature, group, left, right)`` (sorted).
+
+        A stump's error :math:`\sum_{\text{left}, y\ne a} w_i + \sum_{\text{right}, y\ne b} w_i`
+        is computed here from the weights themselves (no prefix sums): two sums
+        of at most ``N`` non-negative weights, so the computed error is within a
+        relative :math:`\rho = \gamma_{N+1}` of the exact one.  Every stump
+        within a factor :math:`(1+\rho)/(1-\rho)` of the smallest computed
+        error is then compared exactly (``_exact_sign``); the first exact
+        minimum in ``(feature, threshold, left, right)`` order wins, and stumps
+        with the same set of misclassified samples are compared only once.
+        ``feature = -1`` is the constant stump (every sample on the left).
+        """
+        y, k = self.y, self.n_classes
+        n = len(y)
+        t = np.array(triples, dtype=np.intp)                        # (C, 4)
+        wrong_w = w[:, None] * (y[:, None] != np.arange(k))         # (N, K): w_i [y_i != c]
+        chunk = max(1, (1 << 22) // max(n, 1))
+        errs = np.empty(len(t))
+        for c0 in range(0, len(t), chunk):
+            tt = t[c0:c0 + chunk]
+            mask = self._left_masks(tt[:, 0], tt[:, 1]).astype(np.float64)    # (C, N)
+            rows = np.arange(len(tt))
+            errs[c0:c0 + chunk] = ((mask @ wrong_w)[rows, tt[:, 2]]
+                                   + ((1.0 - mask) @ wrong_w)[rows, tt[:, 3]])
+        rho = 1.01 * (n + 1) * _U
+        near = np.flatnonzero(errs <= errs.min() * (1.0 + 3.0 * rho))
+        best, best_terms, seen = None, None, set()
+        for c in near:                                              # lexicographic order
+            j, g, a, b = (int(v) for v in t[c])
+            left = self._left_masks(t[c:c + 1, 0], t[c:c + 1, 1])[0]
+            wrong = np.where(left, y != a, y != b)
+            key = np.packbits(wrong).tobytes()
+            if key in seen:                                         # same mistakes: a tie
+                continue
+            seen.add(key)
+            terms = w[wrong]
+            if best is None or _exact_sign(terms, best_terms) < 0:
+                best, best_terms = (j, g, a, b), terms
+        j, g, a, b = best
+        if j < 0:
+            return Stump(-1, np.inf, a, a)
+        return self._stump(j, g, a, b)
+
+    def _left_masks(self, feats, groups):
+        """Boolean (C, N): sample ``i`` is left of split ``c`` (all True for feature -1)."""
+        out = np.ones((len(feats), len(self.y)), dtype=bool)
+        real = feats >= 0
+        if np.any(real):
+            out[real] = (self.X[:, feats[real]].T
+                         <= self.values[feats[real], groups[real]][:, None])
+        return out
 
     @staticmethod
     def _correct_weight(left, total):
@@ -225,15 +394,16 @@ class _SortedData:
     def _gini_gain(left, total):
         """sum_k L_k^2 / W_L + sum_k R_k^2 / W_R (larger = purer), shape (F, G).
 
-        Uses sum_k R_k^2 = sum_k T_k^2 - 2 sum_k T_k L_k + sum_k L_k^2, so no
-        right-hand array is formed.
+        ``R_k = T_k - L_k`` is formed explicitly (and clipped at 0): expanding
+        ``sum_k R_k^2`` instead cancels terms of size ``W^2``, whose rounding,
+        divided by a small ``W_R``, is unbounded (see :func:`~mlhwlib.stump.tie_tolerance`).
         """
+        right = total[None, :, None] - left
+        np.maximum(right, 0.0, out=right)
         sq_left = np.einsum("fkg,fkg->fg", left, left)
+        sq_right = np.einsum("fkg,fkg->fg", right, right)
         w_left = left.sum(axis=1)
-        sq_right = np.einsum("k,fkg->fg", -2.0 * total, left)
-        sq_right += sq_left
-        sq_right += float(total @ total)
-        w_right = float(total.sum()) - w_left
+        w_right = right.sum(axis=1)
         with np.errstate(divide="ignore", invalid="ignore"):   # an empty side adds 0
             out = np.divide(sq_left, w_left)
             sq_right /= w_right
@@ -248,10 +418,10 @@ def fit_stump(X, y, sample_weight, n_classes=None) -> Stump:
 
     Searches every feature and every threshold between two consecutive
     distinct values (the threshold is their midpoint); each side predicts its
-    heaviest class. Stumps whose weighted errors agree to within
-    :data:`~mlhwlib.stump.TIE_RTOL` times the total weight are ties, resolved towards the
-    lowest ``(feature, threshold)`` (and the lowest class on each side), so
-    the choice does not depend on rounding. Used once per round by
+    heaviest class. The minimum is exact: among the stumps of the smallest
+    exact weighted error the lowest ``(feature, threshold, left, right)``
+    wins, so the choice does not depend on rounding (prefix sums prune the
+    candidates up to :func:`~mlhwlib.stump.tie_tolerance`; the rest are compared exactly). Used once per round by
     :class:`~mlhwlib.adaboost_estimator.MultiClassAdaBoost` (which sorts ``X`` only
     once). Derived in :ref:`adaboost-stump`.
 

@@ -826,3 +826,202 @@ def test_gini_stump_differs_from_sklearn_on_an_exact_tie_between_features():
         tree = DecisionTreeClassifier(max_depth=1, random_state=s).fit(X, y)
         same = np.array_equal(tree.predict(X), ours.predict(X))
         assert same == (tree.tree_.feature[0] == 0)
+
+
+# ---------------------------------------------------------------------------
+# issue 27, defect 1: the tie rule decides only what rounding cannot
+# ---------------------------------------------------------------------------
+def _exact_first_best_stump(X, y, w, k):
+    """Brute force in exact rational arithmetic: the first (feature, threshold, left, right)
+    of the smallest exact weighted error (independent of mlhwlib's sums)."""
+    from fractions import Fraction
+    wf = [Fraction(float(v)) for v in w]
+    best, arg = None, None
+    for j in range(X.shape[1]):
+        values = sorted(set(X[:, j].tolist()))
+        for lo, hi in zip(values[:-1], values[1:]):
+            left = X[:, j] <= lo
+            for a in range(k):
+                for b in range(k):
+                    pred = np.where(left, a, b)
+                    err = sum((wf[i] for i in np.flatnonzero(pred != y)), Fraction(0))
+                    if best is None or err < best:
+                        best, arg = err, (j, lo, hi, a, b)
+    return best, arg
+
+
+def test_stump_prefers_the_truly_best_by_a_tiny_weight():
+    # feature 0 errs only on sample 2, whose weight is 1e-13 of the total; feature 1
+    # separates the classes. The old rule (ties within 1e-10 of the total) took feature 0.
+    X = np.array([[0.0, 0.0], [1.0, 1.0], [2.0, 3.0], [3.0, 2.0]])
+    y = np.array([0, 0, 1, 1])
+    X[:, 0] = [0.0, 1.0, 0.5, 3.0]          # sample 2 (class 1) lies left on feature 0
+    w = np.array([1.0, 1.0, 2e-13, 1.0])
+    w[2] = 1e-13 * w.sum()
+    stump = fit_stump(X, y, w, 2)
+    assert (stump.feature, stump.left, stump.right) == (1, 0, 1)
+    assert np.array_equal(stump.predict(X), y)
+    # the same through the estimator: the round is perfect and the fit stops in round 1
+    model = MultiClassAdaBoost(n_estimators=5).fit(X, y, sample_weight=w)
+    assert model.estimator_errors_.tolist() == [0.0]
+
+
+@pytest.mark.parametrize("n, rel_gap", [(8, 1e-13), (300, 1e-15)])
+def test_stump_decides_differences_below_and_above_the_rounding_bound(n, rel_gap):
+    # two imperfect stumps whose errors differ by one weight of rel_gap of the total: for
+    # n = 300 that is below tie_tolerance (the prefix sums cannot decide, the exact
+    # comparison does), for n = 8 above; either way the exactly better stump (feature 1,
+    # the higher index) must win
+    from mlhwlib.stump import tie_tolerance
+    rng = np.random.default_rng(n)
+    x = np.arange(n, dtype=float)
+    y = (x >= n // 2).astype(int)
+    X = np.c_[x, x]
+    # feature 0 misplaces samples 0 and 1 (label 1 at the far left), feature 1 only sample 0
+    X[0, 1] = X[0, 0] = -1.0
+    y[0] = y[1] = 1
+    X[1, 1] = n + 1.0                        # feature 1 puts sample 1 on the right: correct
+    w = rng.uniform(0.5, 1.5, n)
+    w[0] = 0.25
+    w[1] = rel_gap * w.sum()
+    exact_err, arg = _exact_first_best_stump(X, y, w, 2)
+    stump = fit_stump(X, y, w, 2)
+    assert (stump.feature, stump.left, stump.right) == (arg[0], arg[3], arg[4]) == (1, 0, 1)
+    assert arg[1] <= stump.threshold < arg[2]
+    assert (w[1] < tie_tolerance(n, 2, w.sum())) == (n == 300)
+
+
+def test_stump_exact_ties_go_to_the_lowest_feature_threshold_and_class():
+    # symmetric data: feature 1 is feature 0 mirrored, so every split has an exact
+    # twin of equal error; equal tiny weights (clipping-floor-like) on the mistakes
+    eps = np.finfo(float).eps
+    x = np.array([0.0, 1.0, 2.0, 3.0, 4.0, 5.0])
+    y = np.array([0, 1, 0, 1, 1, 0])
+    w = np.array([1.0, eps, 1.0, eps, 1.0, 1.0])
+    X = np.c_[x, 5.0 - x]
+    exact_err, arg = _exact_first_best_stump(X, y, w, 2)
+    stump = fit_stump(X, y, w, 2)
+    assert (stump.feature, stump.left, stump.right) == (arg[0], arg[3], arg[4])
+    assert arg[1] <= stump.threshold < arg[2]
+    # reversing the columns moves the winner to the other feature's twin split
+    stump_r = fit_stump(X[:, ::-1], y, w, 2)
+    exact_r, arg_r = _exact_first_best_stump(X[:, ::-1], y, w, 2)
+    assert exact_r == exact_err
+    assert (stump_r.feature, stump_r.left, stump_r.right) == (arg_r[0], arg_r[3], arg_r[4])
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 10_000), n=st.integers(2, 25), d=st.integers(1, 3),
+       k=st.integers(2, 4), levels=st.sampled_from([2, 3, 1000]))
+def test_stump_is_the_exact_first_minimiser_with_weights_of_every_scale(seed, n, d, k, levels):
+    # weights from 1e-17 to 1 (many at one floor value, as after clipping): the stump is
+    # the first exact minimiser, found by rational arithmetic
+    rng = np.random.default_rng(seed)
+    X = rng.integers(0, levels, size=(n, d)).astype(float)
+    y = rng.integers(0, k, n)
+    w = 10.0 ** rng.uniform(-17, 0, n)
+    w[rng.random(n) < 0.4] = np.finfo(float).eps
+    if not any(len(np.unique(X[:, j])) > 1 for j in range(d)):
+        return
+    _, arg = _exact_first_best_stump(X, y, w, k)
+    stump = fit_stump(X, y, w, k)
+    assert (stump.feature, stump.left, stump.right) == (arg[0], arg[3], arg[4])
+    assert arg[1] <= stump.threshold < arg[2]
+
+
+def test_tie_tolerance_bounds_the_rounding_of_the_prefix_scores():
+    # the computed scores of every split, against exact rational ones: each within
+    # half the tolerance (the bound of tie_tolerance's docstring), for both criteria
+    from fractions import Fraction
+    from mlhwlib.stump import _SortedData, tie_tolerance
+    rng = np.random.default_rng(7)
+    n, k = 400, 3
+    X = rng.integers(0, 40, size=(n, 2)).astype(float)
+    y = rng.integers(0, k, n)
+    w = 10.0 ** rng.uniform(-8, 0, n) * (1 + rng.random(n))
+    data = _SortedData(X, y, k)
+    total = np.bincount(y, weights=w, minlength=k)
+    half = tie_tolerance(n, k, total.sum()) / 2
+    start, stop, perm, pos, idx, size = data.blocks[0]
+    left = data._left_weights(w, perm, pos, idx, size, stop - start)
+    scores = {"error": data._correct_weight(left, total), "gini": data._gini_gain(left, total)}
+    wf = [Fraction(float(v)) for v in w]
+    worst = {"error": 0.0, "gini": 0.0}
+    for j in range(2):
+        for g in range(data.n_groups[j] - 1):
+            side = X[:, j] <= data.values[j, g]
+            L = [sum((wf[i] for i in np.flatnonzero(side & (y == c))), Fraction(0)) for c in range(k)]
+            R = [sum((wf[i] for i in np.flatnonzero(~side & (y == c))), Fraction(0)) for c in range(k)]
+            exact = {"error": max(L) + max(R),
+                     "gini": sum(v * v for v in L) / sum(L) + sum(v * v for v in R) / sum(R)}
+            for crit in worst:
+                worst[crit] = max(worst[crit], abs(float(Fraction(scores[crit][j, g]) - exact[crit])))
+    assert worst["error"] <= half and worst["gini"] <= half
+    # and the check can fail: the scores do carry rounding error
+    assert worst["error"] > 0 and worst["gini"] > 0
+
+
+def test_tie_tolerance_validation():
+    from mlhwlib.stump import tie_tolerance
+    assert tie_tolerance(1, 1, 0.0) == 0.0
+    assert tie_tolerance(10, 2, 3.0) == pytest.approx(2 * 1.05 * (80 + 4 + 4) * 2.0 ** -53 * 3.0,
+                                                      rel=1e-15)
+    with pytest.raises(ValueError, match="n_samples"):
+        tie_tolerance(0, 2, 1.0)
+    with pytest.raises(ValueError, match="n_classes"):
+        tie_tolerance(3, 0, 1.0)
+    with pytest.raises(ValueError, match="total_weight"):
+        tie_tolerance(3, 2, -1.0)
+    with pytest.raises(ValueError, match="total_weight"):
+        tie_tolerance(3, 2, float("nan"))
+    with pytest.raises(ValueError, match="n_samples"):
+        tie_tolerance(10 ** 14, 2, 1.0)
+
+
+def test_gini_stump_prefers_the_truly_purer_split_by_a_tiny_weight():
+    # feature 0 and feature 1 give the same partition except for one sample of weight
+    # 1e-13 of the total, which feature 1 puts on its own class's side: a purer split by a
+    # representable but tiny amount. The old rule (ties within 1e-10) took feature 0.
+    X = np.array([[0.0, 0.0], [1.0, 1.0], [2.0, 2.0], [3.0, 3.0], [0.5, 4.0]])
+    y = np.array([0, 0, 1, 1, 1])
+    w = np.ones(5)
+    w[4] = 1e-13 * 4
+    from mlhwlib.stump import _SortedData
+    stump = _SortedData(X, y, 2).best_stump(w, "gini")
+    assert stump.feature == 1 and np.array_equal(stump.predict(X), y)
+    tree = DecisionTreeClassifier(max_depth=1, random_state=0).fit(X, y, sample_weight=w)
+    assert np.array_equal(tree.predict(X), y)
+
+
+@pytest.mark.parametrize("floor", [1e-12, 1e-14])
+def test_gini_stump_and_sklearn_with_collapsed_weights(floor):
+    # Four heavy points decide the split; four light ones (weights floor, 2 floor) make
+    # the split after x = 5 purer than every other split by 2 floor (exact rationals).
+    # With floor = 1e-12 that lead exceeds tie_tolerance: both pick 5.5. With
+    # floor = 1e-14 it is below it: mlhwlib cannot tell the two apart from rounding and
+    # takes the lower threshold, scikit-learn the exactly purer one; the identity fails.
+    from fractions import Fraction
+    from mlhwlib.stump import _SortedData, tie_tolerance
+    x = np.arange(8.0)
+    y = np.array([0, 0, 1, 0, 1, 0, 1, 1])
+    w = np.array([1, 1, floor, 2 * floor, floor, 2 * floor, 1, 1.0])
+    wf = [Fraction(float(v)) for v in w]
+
+    def gain(lo):
+        side = x <= lo
+        L = [sum((wf[i] for i in np.flatnonzero(side & (y == c))), Fraction(0)) for c in (0, 1)]
+        R = [sum((wf[i] for i in np.flatnonzero(~side & (y == c))), Fraction(0)) for c in (0, 1)]
+        return sum(v * v for v in L) / sum(L) + sum(v * v for v in R) / sum(R)
+
+    gains = {lo: gain(lo) for lo in range(7)}
+    lead = gains[5] - max(v for lo, v in gains.items() if lo != 5)
+    assert lead > 0 and float(lead) == pytest.approx(2 * floor, rel=1e-6)
+    ours = _SortedData(x[:, None], y, 2).best_stump(w, "gini")
+    sk = {float(DecisionTreeClassifier(max_depth=1, random_state=s).fit(
+        x[:, None], y, sample_weight=w).tree_.threshold[0]) for s in range(4)}
+    assert sk == {5.5}
+    tol = tie_tolerance(8, 2, w.sum())
+    if floor == 1e-12:
+        assert lead > 2 * tol and ours.threshold == 5.5
+    else:
+        assert lead < tol and ours.threshold == 1.5

@@ -37,7 +37,7 @@ STR2 = np.array([["a", "b"], ["c", "d"]])            # a string array
 
 # Public names that are not callable: each must be acknowledged here.
 NON_CALLABLE = {"mlhwlib.__version__", "mlhwlib.plotting.BOOK_COLORS", "mlhwlib.book.NO_TORCH",
-                "mlhwlib.stump.TIE_RTOL", "mlhwlib.numerics.SUM_TO_ONE_ATOL",
+                "mlhwlib.numerics.SUM_TO_ONE_ATOL",
                 "mlhwlib.numerics.SYMMETRY_RTOL"}
 
 # Result types the library returns: they freeze what the library computed and do not
@@ -527,6 +527,14 @@ rows(STUMP.predict,
      (dict(X=[[0.0]]), V, r"X must have more than 1 columns .* got shape \(1, 1\)"),
      (dict(X=[[0.0, NAN]]), V, r"X must contain only finite"),
      (dict(X=STR2), T, r"X must be a numeric"))
+rows(adaboost.tie_tolerance,
+     (dict(n_samples=0, n_classes=2, total_weight=1.0), V, r"n_samples must be"),
+     (dict(n_samples=2.5, n_classes=2, total_weight=1.0), T, r"n_samples must be an integer"),
+     (dict(n_samples=3, n_classes=0, total_weight=1.0), V, r"n_classes must be"),
+     (dict(n_samples=3, n_classes=2, total_weight=-1.0), V, r"total_weight must be non-negative"),
+     (dict(n_samples=3, n_classes=2, total_weight=NAN), V, r"total_weight must contain only finite"),
+     (dict(n_samples=3, n_classes=2, total_weight="a"), T, r"total_weight must be a numeric"),
+     (dict(n_samples=10 ** 14, n_classes=2, total_weight=1.0), V, r"n_samples = .* too large"))
 rows(adaboost.fit_stump,
      (dict(X=STR2, y=[0, 1], sample_weight=[1.0, 1.0]), T, r"X must be a numeric"),
      (dict(X=[0.0, 1.0], y=[0, 1], sample_weight=[1.0, 1.0]), V, r"X must be 2-D"),
@@ -781,7 +789,8 @@ for method in ("fit", "fit_predict"):
          (dict(X=[[0.0, 1.0]]), V, r"minimum of 2 is required by BayesianGaussianMixture"),
          (dict(X=[[0.0, 1.0], [INF, 0.0]]), V, r"Input X contains infinity"),
          (dict(X=[[1e154, 0.0], [-1e154, 1.0], [0.0, 2.0]]), V,
-          r"X has entries of magnitude 1.0e\+154: .* rescale"))
+          r"X has entries of magnitude 1.0e\+154 \(from the mean\): sums of their squares "
+          r"over 3 rows and 2 columns would overflow float64 \(the limit is 2.74e\+153\); rescale"))
 UNFITTED_BGM = gmm.BayesianGaussianMixture(n_components=2)
 for method in ("score_samples", "score", "predict_proba", "predict"):
     rows(getattr(UNFITTED_BGM, method), (dict(X=XG), V, r"not fitted yet\. Call 'fit'"))
