@@ -162,3 +162,26 @@ def test_the_slides_use_the_chapters_notation():
         text = (ROOT / "lectures" / f"{deck}.yml").read_text(encoding="utf-8")
         assert not re.search(r"(?<![\\A-Za-z])w_i\b", text), deck
         assert not RETIRED["g_t"].search(text) and not RETIRED["D_t"].search(text), deck
+
+
+def test_notation_says_which_matrix_is_the_input_one_in_each_function():
+    # two conventions meet in mlhwlib.lstm: lstm_cell takes the LSTM chapter's W (input)
+    # and U (recurrent), vector_lstm_bptt / vector_gru_bptt take vector_rnn_bptt's and
+    # PyTorch's U (weight_ih) and W (weight_hh). The notation page must say which is which,
+    # and what it says must match the functions' documented shapes.
+    import inspect
+
+    from mlhwlib import lstm
+
+    rnn = re.sub(r"\s+", " ", NOTATION.split("## Recurrent networks", 1)[1])
+    assert "lstm_cell(x, h, c, W, U, b)`" in rnn
+    assert "`U` is `weight_ih_l0`" in rnn and "`W` is `weight_hh_l0`" in rnn
+    assert list(inspect.signature(lstm.lstm_cell).parameters)[3:5] == ["W", "U"]
+    assert "W : array_like, shape (4H, d)" in lstm.lstm_cell.__doc__  # input
+    for func, k in ((lstm.vector_lstm_bptt, 4), (lstm.vector_gru_bptt, 3)):
+        assert list(inspect.signature(func).parameters)[2:4] == ["U", "W"]
+        assert f"U : array_like, shape ({k}H, d)" in func.__doc__  # input
+        assert f"W : array_like, shape ({k}H, H)" in func.__doc__  # recurrent
+    # the LSTM chapter says the same where the library's arguments appear
+    lstm_text = re.sub(r"\s+", " ", " ".join(own_markdown("lstm_trace")))
+    assert "`U` is PyTorch's `weight_ih_l0`" in lstm_text
