@@ -449,7 +449,9 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         :math:`I_c - I_m` (:func:`louis_information`), and the standard errors
         are the square roots of the diagonal of its inverse.  ``X`` should be
         the data the model was fitted to; the result is meaningful at a local
-        maximum of the likelihood (with ``reg_covar > 0`` the fit is near one).
+        maximum of the likelihood (with ``reg_covar > 0`` the fit is near one only
+        while ``reg_covar`` is small against every covariance's smallest
+        eigenvalue; a component collapsed onto ``reg_covar`` is not near one).
 
         Parameters
         ----------
