@@ -72,7 +72,7 @@ def build(variant, init, seed):
 
 
 def first_token_gradient(variant, init, T, tau, seed):
-    """Largest |dL/dW| over the input weights that read the first token, at
+    """Largest absolute gradient of the loss over the input weights that read the first token, at
     initialisation, in float64, under truncation ``tau`` (first batch of :func:`train`)."""
     torch = rr._torch()
     net = build(variant, init, seed).double()
