@@ -720,6 +720,7 @@ def test_perfect_first_round_gets_samme_weight_one():
         assert me.estimator_weights_.tolist() == [0.5]      # (K-1)/K, whatever the rate
 
 
+@pytest.mark.notebook  # re-runs a committed experiment: `make test-notebooks`, not the library loop
 def test_zhu_simulation_results_file_reproduces_one_configuration():
     # tools/experiments/adaboost_zhu_simulation.py wrote the file the chapter reads
     # (shipped in mlhwlib/data); re-run one of its configurations (error stump, data

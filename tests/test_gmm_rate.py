@@ -236,6 +236,7 @@ def test_accelerate_is_a_parameter():
         GaussianMixture(accelerate="aitken").fit(two_clusters())
 
 
+@pytest.mark.notebook  # re-runs a committed experiment: `make test-notebooks`, not the library loop
 def test_the_committed_squarem_results_rerun():
     """tools/experiments/gmm_squarem.py's file (read by the chapter) against a re-run of one start."""
     from mlhwlib.book import result

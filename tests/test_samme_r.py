@@ -206,6 +206,7 @@ def test_overflow_stops_with_a_warning():
         assert np.all(np.isfinite(clf.decision_function(X)))
 
 
+@pytest.mark.notebook  # re-runs a committed experiment: `make test-notebooks`, not the library loop
 def test_sammer_simulation_results_file_reproduces_one_configuration():
     # tools/experiments/adaboost_sammer_simulation.py wrote the file the chapter reads
     # (shipped in mlhwlib/data); re-run SAMME.R with depth-2 trees on data seed 3 and

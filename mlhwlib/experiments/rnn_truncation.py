@@ -21,7 +21,7 @@ Run from the repository root (a few minutes on one thread)::
 
 It writes ``mlhwlib/data/rnn_truncation_results.json``, which the BPTT chapter reads
 with :func:`mlhwlib.book.result`; ``--quick`` runs one configuration and prints it
-(``tests/test_rnn_truncation.py`` re-runs such configurations against the file).
+(``tests/test_rnn_truncation_experiment.py`` re-runs such configurations against the file).
 """
 
 from __future__ import annotations

@@ -27,7 +27,7 @@ Usage::
 Deterministic: the built-in stumps are, and the trees are seeded with the data seed
 (``random_state=seed``, one draw per round as in scikit-learn); the first t rounds do
 not depend on the number of rounds, so ``--quick`` (the first ``QUICK_ROUNDS`` rounds of
-seed 1, on the file's grid) reproduces the file's grid points up to ``QUICK_ROUNDS`` (``tests/test_adaboost_learning_rate.py`` checks it).
+seed 1, on the file's grid) reproduces the file's grid points up to ``QUICK_ROUNDS`` (``tests/test_adaboost_learning_rate_experiment.py`` checks it).
 """
 
 from __future__ import annotations

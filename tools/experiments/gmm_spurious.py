@@ -45,7 +45,7 @@ Usage::
     python tools/experiments/gmm_spurious.py           # writes mlhwlib/data/gmm_spurious.json
     python tools/experiments/gmm_spurious.py --quick   # the short configuration, printed
 
-``tests/test_gmm_spurious.py`` re-runs ``--quick`` and compares with the file's
+``tests/test_gmm_spurious_experiment.py`` re-runs ``--quick`` and compares with the file's
 ``quick`` section.
 """
 
