@@ -131,10 +131,14 @@ def n_parameters(variant):
     return sum(p.numel() for p in build(variant, 0).parameters())
 
 
-def train(variant, T, seed, lr=LR):
-    """Train one network; return its loss curve and held-out accuracy."""
+def train(variant, T, seed, lr=LR, net=None):
+    """Train one network; return its loss curve and held-out accuracy.
+
+    ``net`` (optional) is trained instead of ``build(variant, seed)``, under the same
+    protocol (:mod:`mlhwlib.experiments.rnn_remedies` passes its remedied networks).
+    """
     torch = _torch()
-    net = build(variant, seed)
+    net = build(variant, seed) if net is None else net
     gen = torch.Generator().manual_seed(1000 * seed + T)
     opt = torch.optim.Adam(net.parameters(), lr=lr)
     losses = []
