@@ -28,11 +28,10 @@ rate, batch size and number of steps, over several seeds):
   ``+3`` (the gate block of ``bias_ih`` is filled with the value and the one of
   ``bias_hh`` with 0; every other weight keeps PyTorch's initialisation).
 
-The RNNs get none of the remedies of the BPTT chapter (orthogonal or identity
+The RNNs here get none of the remedies of the BPTT chapter (orthogonal or identity
 initialisation of the recurrent weights, leaky units), while the gated cells get
-the tuned gate bias ``+3``: the comparison is between an RNN with PyTorch's
-default initialisation and gated cells with that bias, not a fair contest of
-the architectures.
+the tuned gate bias ``+3``; :mod:`mlhwlib.experiments.rnn_remedies` trains the
+remedied RNNs (and chrono-initialised gated cells) under this module's protocol.
 
 Every variant is trained at the learning rate ``LR`` at every length, and at
 the rates ``LR_SWEEP`` at the lengths ``LR_SWEEP_LENGTHS``.
