@@ -28,11 +28,10 @@ rate, batch size and number of steps, over several seeds):
   ``+3`` (the gate block of ``bias_ih`` is filled with the value and the one of
   ``bias_hh`` with 0; every other weight keeps PyTorch's initialisation).
 
-The RNNs get none of the remedies of the BPTT chapter (orthogonal or identity
+The RNNs here get none of the remedies of the BPTT chapter (orthogonal or identity
 initialisation of the recurrent weights, leaky units), while the gated cells get
-the tuned gate bias ``+3``: the comparison is between an RNN with PyTorch's
-default initialisation and gated cells with that bias, not a fair contest of
-the architectures.
+the tuned gate bias ``+3``; :mod:`mlhwlib.experiments.rnn_remedies` trains the
+remedied RNNs (and chrono-initialised gated cells) under this module's protocol.
 
 Every variant is trained at the learning rate ``LR`` at every length, and at
 the rates ``LR_SWEEP`` at the lengths ``LR_SWEEP_LENGTHS``.
@@ -131,10 +130,14 @@ def n_parameters(variant):
     return sum(p.numel() for p in build(variant, 0).parameters())
 
 
-def train(variant, T, seed, lr=LR):
-    """Train one network; return its loss curve and held-out accuracy."""
+def train(variant, T, seed, lr=LR, net=None):
+    """Train one network; return its loss curve and held-out accuracy.
+
+    ``net`` (optional) is trained instead of ``build(variant, seed)``, under the same
+    protocol (:mod:`mlhwlib.experiments.rnn_remedies` passes its remedied networks).
+    """
     torch = _torch()
-    net = build(variant, seed)
+    net = build(variant, seed) if net is None else net
     gen = torch.Generator().manual_seed(1000 * seed + T)
     opt = torch.optim.Adam(net.parameters(), lr=lr)
     losses = []
