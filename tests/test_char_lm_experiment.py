@@ -50,6 +50,9 @@ def test_counters_by_hand():
         C["math ($)"], [0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 0, 0, 0])
     np.testing.assert_array_equal(
         C["code (`)"], [0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0])
+    # an unmatched dollar sign is forgotten at the next blank line
+    np.testing.assert_array_equal(cl.counters("a $b\n\nc $d$")["math ($)"],
+                                  [0, 0, 1, 1, 1, 0, 0, 0, 1, 1, 0])
 
 
 def test_unit_correlations_equal_corrcoef():

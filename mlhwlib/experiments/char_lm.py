@@ -270,7 +270,9 @@ def counters(text: str) -> dict:
 
     * ``line position``: characters since the last newline (reset at a newline);
     * ``bracket depth``: opened minus closed ``( [ {``, never below 0;
-    * ``math ($)``: 1 inside ``$...$`` (``$$`` counts as one delimiter), else 0;
+    * ``math ($)``: 1 inside ``$...$`` (``$$`` counts as one delimiter), else 0; a
+      blank line resets it to 0 (no formula of the book spans a blank line, so an
+      unmatched dollar sign cannot invert the state for the rest of the text);
     * ``code (`)``: 1 inside backticks (every backtick toggles), else 0.
     """
     n = len(text)
@@ -284,6 +286,8 @@ def counters(text: str) -> dict:
             depth = max(0, depth - 1)
         if ch == "$" and not (t > 0 and text[t - 1] == "$"):
             math = 1 - math
+        elif ch == "\n" and t > 0 and text[t - 1] == "\n":
+            math = 0
         if ch == "`":
             code = 1 - code
         out["line position"][t], out["bracket depth"][t] = line, depth
