@@ -1026,3 +1026,48 @@ def test_gini_stump_and_sklearn_with_collapsed_weights(floor):
         assert lead > 2 * tol and ours.threshold == 5.5
     else:
         assert lead < tol and ours.threshold == 1.5
+
+
+def _has_perfect_stump(X, y):
+    # exact, in integer counts: some threshold between distinct values of some feature
+    # leaves one class on each side (or one class everywhere)
+    if len(np.unique(y)) == 1:
+        return True
+    for j in range(X.shape[1]):
+        v = np.unique(X[:, j])
+        for lo in v[:-1]:
+            left = X[:, j] <= lo
+            if len(np.unique(y[left])) == 1 and len(np.unique(y[~left])) == 1:
+                return True
+    return False
+
+
+def test_built_in_stump_is_perfect_in_round_one_or_never():
+    # the chapter's "When to stop": a weak learner that returns an exact minimiser of
+    # the weighted error finds a perfect stump in round 1 or never, because the weights
+    # of every round have full support. Half the samples carry weights of 1e-15 to
+    # 1e-12 of the total and feature 0 separates only the heavy half: a rule that counts
+    # errors within 1e-10 of the total weight as ties takes feature 0 in round 1 and
+    # finds the perfect stump on feature 1 in round 2 (this test fails for it).
+    rng = np.random.default_rng(27)
+    n_perfect = n_not = 0
+    heavy = np.arange(10) < 5
+    for trial in range(40):
+        X = rng.integers(0, 5, size=(10, 2)).astype(float)
+        if trial % 2 == 0:
+            y = (X[:, 1] >= 2).astype(int)             # planted: feature 1 separates
+        else:
+            y = rng.integers(0, 2, 10)
+        if len(np.unique(y)) < 2:
+            continue
+        X[heavy, 0] = 3 * y[heavy] + rng.integers(0, 2, 5)   # separates the heavy half
+        w = np.where(heavy, 1.0, 10.0 ** rng.uniform(-15, -12, 10))
+        perfect = _has_perfect_stump(X, y)
+        n_perfect += perfect
+        n_not += not perfect
+        errs = MultiClassAdaBoost(n_estimators=30).fit(X, y, sample_weight=w).estimator_errors_
+        assert (errs[0] == 0) == perfect, trial
+        assert np.all(errs[1:] > 0), trial
+        if perfect:
+            assert len(errs) == 1
+    assert n_perfect >= 10 and n_not >= 10
