@@ -384,4 +384,14 @@ NOT_COMPUTATIONAL = {
     "erratum-gmm-bayes-004": "swapped conditionals in one line; the next expression, the one "
                              "used, is right",
     "erratum-gmm-half-004": "a spurious factor 1/2 that does not move the root, and notation",
+    "erratum-gmm-indicator": "a description (the indicator called a 'possibility'); the "
+                             "derivation uses the responsibilities correctly",
+    "erratum-gmm-index-clash": "notation: one letter for the fixed component and the summation "
+                               "index; no number depends on it",
+    "erratum-gmm-lost-plus": "OCR-ambiguous lost '+' in one line; the next line and the mean "
+                             "update are right",
+    "erratum-gmm-old-mean": "OCR-ambiguous; read literally it is the covariance about the old mean, "
+                            "the computation already submitted as erratum-gmm-fisher's em_step",
+    "erratum-gmm-unweighted-logdet": "a slip (or lost brackets) in the objective; the derivation "
+                                     "that follows weights the term and its update is right",
 }
