@@ -314,7 +314,7 @@ def torch_trajectory(kind: str, idx, K: int, H: int, chunk: int, steps: int, lr:
     plus ``Linear`` in float64; for the RNN and the LSTM ``bias_ih`` holds ``b`` and
     ``bias_hh`` stays 0, frozen); each step reads the next chunk of ``idx`` with the
     state carried and detached, and each side updates itself: the library with its
-    gradients, :func:`clip_by_global_norm` and :class:`Adam`; torch with autograd,
+    gradients, :func:`~mlhwlib.bptt.clip_by_global_norm` and :class:`Adam`; torch with autograd,
     ``clip_grad_norm_`` and ``torch.optim.Adam``. Returns the two arrays of the
     losses per character and the largest absolute parameter difference at the end.
     """
