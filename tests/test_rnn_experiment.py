@@ -95,6 +95,16 @@ def test_results_file_matches_the_script(rr, results):
         assert 0.0 <= run["accuracy"] <= 1.0
 
 
+def test_extend_refuses_a_file_that_is_not_a_prefix_of_the_grid(rr, results, tmp_path):
+    rec = dict(results)
+    rec["runs"] = results["runs"][len(rr.SEEDS):]  # the first configuration missing
+    bad = tmp_path / "results.json"
+    bad.write_text(json.dumps(rec), encoding="utf-8")
+    with pytest.raises(ValueError, match="out"):
+        rr.extend(bad)
+    assert json.loads(bad.read_text(encoding="utf-8")) == rec  # left as it was
+
+
 # How far a training curve (mean loss over 10 steps) moves between torch's CPU kernels,
 # measured for the first two configurations below: at most 0.0041 (GRU, T = 40, seed 0,
 # AVX-512 kernels of an Intel Xeon against the file written on an AMD EPYC), 0.0017

@@ -269,9 +269,18 @@ def _train_all(configs):
 def extend(out=RESULTS):
     """Append to ``out`` the runs of :func:`grid` that it lacks (the ``LR_EXTEND`` rates).
 
-    The runs already in the file must be the first ones of :func:`grid`, in its order;
-    they are kept unchanged. The time of the new runs is added to ``"seconds"`` and to
-    ``"seconds_extension"`` (the time of all the runs added this way).
+    Parameters
+    ----------
+    out : path-like, optional
+        A results file written by :func:`main` (or by an earlier :func:`extend`); its
+        runs must be the first ones of :func:`grid`, in that order, each with every
+        seed. They are kept unchanged; the time of the new runs is added to
+        ``"seconds"`` and to ``"seconds_extension"`` (all the runs added this way).
+
+    Raises
+    ------
+    ValueError
+        If the runs of ``out`` are not a prefix of :func:`grid`.
     """
     rec = json.loads(Path(out).read_text(encoding="utf-8"))
     configs = grid()
