@@ -34,7 +34,11 @@ the tuned gate bias ``+3``; :mod:`mlhwlib.experiments.rnn_remedies` trains the
 remedied RNNs (and chrono-initialised gated cells) under this module's protocol.
 
 Every variant is trained at the learning rate ``LR`` at every length, and at
-the rates ``LR_SWEEP`` at the lengths ``LR_SWEEP_LENGTHS``.
+the rates ``LR_SWEEP`` at the lengths ``LR_SWEEP_LENGTHS``. The pairs of a variant
+and a length whose learning rate chosen on held-out seeds sat at an edge of that
+grid are also trained at the rates of ``LR_EXTEND`` beyond that edge
+(same seeds, steps and held-out sequences); :func:`extend` appends those runs
+to an existing results file without touching its other runs.
 """
 
 from __future__ import annotations
@@ -54,6 +58,20 @@ LENGTHS = (5, 10, 20, 40)
 SEEDS = tuple(range(10))
 LR_SWEEP = (1e-3, 3e-3, 3e-2, 1e-1)  # extra learning rates, tried at the two longest T
 LR_SWEEP_LENGTHS = (20, 40)
+# (variant, T, rates beyond the edge of LR_SWEEP + (LR,)) for the pairs whose rate
+# chosen on held-out seeds (the chapter's two-fold cross-fitting) sat at that edge,
+# in the order they were run; a pair appears again when its choice over the
+# extended grid was again at an edge
+LR_EXTEND = (
+    ("LSTM, bias 0", 20, (3e-4, 1e-4)),             # chosen 1e-3 on seeds 0-4
+    ("LSTM, bias 0", 40, (3e-4, 1e-4, 3e-1, 1.0)),  # chosen 1e-1 and 1e-3
+    ("LSTM, bias 3", 40, (3e-4, 1e-4)),             # chosen 1e-3 on seeds 5-9
+    ("RNN", 40, (3e-1, 1.0)),                       # chosen 1e-1 on seeds 0-4
+    # second round: over the grid above, the closed LSTM at T = 40 chose 1 and 1e-4
+    ("LSTM, bias 0", 40, (3e-5, 1e-5, 3.0, 10.0)),
+    # third round: over its extended grid the closed LSTM at T = 20 chose 1e-4 on seeds 5-9
+    ("LSTM, bias 0", 20, (3e-5, 1e-5)),
+)
 SUCCESS = 0.95               # held-out accuracy counted as "solved"
 CURVE_EVERY = 10             # the loss curve is stored as means of 10 steps
 
@@ -70,9 +88,11 @@ VARIANTS = {
 RESULTS = Path(__file__).resolve().parent.parent / "data" / "rnn_recall_results.json"
 
 __all__ = ["K_SYM", "N_DIS", "HIDDEN", "HIDDEN_MATCHED", "STEPS", "BATCH", "LR", "CLIP",
-           "N_TEST", "LENGTHS", "SEEDS", "LR_SWEEP", "LR_SWEEP_LENGTHS", "SUCCESS",
+           "N_TEST", "LENGTHS", "SEEDS", "LR_SWEEP", "LR_SWEEP_LENGTHS", "LR_EXTEND",
+           "SUCCESS",
            "CURVE_EVERY", "VARIANTS", "make_batch", "grid", "record", "build",
-           "n_parameters", "train", "gradient_ratio", "first_token_gradient", "main"]
+           "n_parameters", "train", "gradient_ratio", "first_token_gradient", "main",
+           "extend"]
 
 
 def _torch():
@@ -196,6 +216,7 @@ def grid():
     runs = [(v, T, LR) for v in VARIANTS for T in LENGTHS]
     runs += [(v, T, lr) for lr in LR_SWEEP for v in VARIANTS
              for T in LR_SWEEP_LENGTHS]
+    runs += [(v, T, lr) for v, T, rates in LR_EXTEND for lr in rates]
     return runs
 
 
@@ -215,7 +236,9 @@ def record(runs, seconds):
                    "LENGTHS": list(LENGTHS), "SEEDS": list(SEEDS),
                    "SUCCESS": SUCCESS, "CURVE_EVERY": CURVE_EVERY,
                    "LR_SWEEP": list(LR_SWEEP),
-                   "LR_SWEEP_LENGTHS": list(LR_SWEEP_LENGTHS)},
+                   "LR_SWEEP_LENGTHS": list(LR_SWEEP_LENGTHS),
+                   "LR_EXTEND": [{"variant": v, "T": T, "lr": list(rates)}
+                                 for v, T, rates in LR_EXTEND]},
         "variants": {v: {"module": k, "hidden": h, "gate_bias": b,
                          "parameters": n_parameters(v)}
                      for v, (k, h, b) in VARIANTS.items()},
@@ -227,20 +250,60 @@ def record(runs, seconds):
     }
 
 
-def main(out=RESULTS):
-    """Run the whole experiment (all variants, lengths, seeds) and write ``out``."""
+def _train_all(configs):
+    """Train every seed of each (variant, T, lr) in ``configs`` on one thread."""
     torch = _torch()
     torch.set_num_threads(1)
     torch.use_deterministic_algorithms(True)
-    start = time.perf_counter()
     runs = []
-    for variant, T, lr in grid():
+    for variant, T, lr in configs:
         for seed in SEEDS:
             res = train(variant, T, seed, lr)
             runs.append({"variant": variant, "T": T, "lr": lr, "seed": seed,
                          **res})
             print(f"{variant:14s} T={T:3d} lr={lr:g} seed={seed}: "
                   f"accuracy {res['accuracy']:.3f}", flush=True)
+    return runs
+
+
+def extend(out=RESULTS):
+    """Append to ``out`` the runs of :func:`grid` that it lacks (the ``LR_EXTEND`` rates).
+
+    Parameters
+    ----------
+    out : path-like, optional
+        A results file written by :func:`main` (or by an earlier :func:`extend`); its
+        runs must be the first ones of :func:`grid`, in that order, each with every
+        seed. They are kept unchanged; the time of the new runs is added to
+        ``"seconds"`` and to ``"seconds_extension"`` (all the runs added this way).
+
+    Raises
+    ------
+    ValueError
+        If the runs of ``out`` are not a prefix of :func:`grid`.
+    """
+    rec = json.loads(Path(out).read_text(encoding="utf-8"))
+    configs = grid()
+    n = len(SEEDS)
+    have = [(r["variant"], r["T"], r["lr"]) for r in rec["runs"][::n]]
+    if have != configs[:len(have)] or len(rec["runs"]) != n * len(have):
+        raise ValueError(f"out: {out} does not hold a prefix of grid()")
+    start = time.perf_counter()
+    new = _train_all(configs[len(have):])
+    seconds = time.perf_counter() - start
+    rec["runs"] += new
+    rec["config"]["LR_EXTEND"] = [{"variant": v, "T": T, "lr": list(rates)}
+                                  for v, T, rates in LR_EXTEND]
+    rec["seconds"] = round(rec["seconds"] + seconds, 1)
+    rec["seconds_extension"] = round(rec.get("seconds_extension", 0.0) + seconds, 1)
+    Path(out).write_text(json.dumps(rec, indent=1) + "\n", encoding="utf-8")
+    print(f"appended {len(new)} runs to {out} in {seconds:.1f} s")
+
+
+def main(out=RESULTS):
+    """Run the whole experiment (all variants, lengths, seeds) and write ``out``."""
+    start = time.perf_counter()
+    runs = _train_all(grid())
     rec = record(runs, time.perf_counter() - start)
     Path(out).write_text(json.dumps(rec, indent=1) + "\n", encoding="utf-8")
     print(f"wrote {out} in {rec['seconds']} s")
