@@ -440,6 +440,36 @@ def _finish(app, exception):
         _prerender(app, math_pages, outdir)
     _subset_math_fonts(outdir, Path(app.srcdir) / FONTS)
     _drop_unused_mathjax3(outdir)
+    _palette_images(outdir)
+
+
+# A figure's PNG as matplotlib writes it is true colour; with at most 256 colours (an octree
+# palette, no dithering) it is about a third of the size. Kept only where the palette
+# changes no pixel noticeably (mean error below 2 levels of 255) and saves a fifth or more.
+PALETTE_MEAN_ERROR = 2.0
+
+
+def _palette_images(outdir: Path) -> None:
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    for path in sorted((outdir / "_images").glob("*.png")):
+        data = path.read_bytes()
+        with Image.open(io.BytesIO(data)) as image:
+            if image.mode not in ("RGB", "RGBA"):
+                continue
+            rgba = image.convert("RGBA")
+        pixels = np.asarray(rgba)
+        if pixels[..., 3].min() < 255:  # transparency: keep the file as it is
+            continue
+        palette = rgba.quantize(256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
+        error = np.abs(np.asarray(palette.convert("RGBA"), dtype=np.int16) - pixels).mean()
+        out = io.BytesIO()
+        palette.save(out, "PNG", optimize=True)
+        if error < PALETTE_MEAN_ERROR and out.tell() < 0.8 * len(data):
+            path.write_bytes(out.getvalue())
 
 
 def _drop_unused_mathjax3(outdir: Path) -> None:
