@@ -24,8 +24,7 @@ from pybtex.style.formatting import toplevel
 from pybtex.style.formatting.unsrt import Style as UnsrtStyle
 from pybtex.style.formatting.unsrt import pages
 from pybtex.style.labels import BaseLabelStyle
-from pybtex.style.template import (field, first_of, join, names, optional, optional_field,
-                                   sentence, tag, words)
+from pybtex.style.template import field, first_of, join, names, optional, optional_field, sentence, tag, words
 from sphinxcontrib.bibtex.style.referencing import BracketStyle
 from sphinxcontrib.bibtex.style.referencing.author_year import AuthorYearReferenceStyle
 

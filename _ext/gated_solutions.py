@@ -26,7 +26,7 @@ from sphinx_exercise.directive import SolutionStartDirective
 from sphinx_exercise.nodes import solution_end_node, solution_node
 
 
-class hidden_solution_marker(nodes.Element):  # noqa: N801 (docutils node naming)
+class hidden_solution_marker(nodes.Element):
     """Where a hidden gated solution starts; removed with the solution."""
 
 

@@ -320,8 +320,7 @@ class CrossPageExerciseReferences(SphinxPostTransform):
         registry = getattr(self.env, "sphinx_exercise_registry", None)
         if not registry:
             return
-        from sphinx_exercise.nodes import (exercise_enumerable_node,
-                                           exercise_latex_number_reference)
+        from sphinx_exercise.nodes import exercise_enumerable_node, exercise_latex_number_reference
 
         # only numbered references ("Exercise %s", which LaTeX would fill with \\ref); a
         # solution's title links its exercise by a plain reference, written as it is

@@ -384,7 +384,7 @@ def _prerender(app, pages: list[Path], outdir: Path) -> bool:
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as cfg:
         json.dump({"macros": macros}, cfg)
     try:
-        for attempt in range(2):  # a rare failure of MathJax's font loader: retry once
+        for _attempt in range(2):  # a rare failure of MathJax's font loader: retry once
             done = subprocess.run([_node(), str(script), cfg.name, *map(str, pages)], cwd=root,
                                   capture_output=True, text=True)
             if done.returncode == 0:

@@ -68,7 +68,7 @@ from sklearn.mixture import GaussianMixture as SkGaussianMixture
 from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from mlhwlib.gmm import GaussianMixture, em_step  # noqa: E402
+from mlhwlib.gmm import GaussianMixture, em_step
 
 warnings.simplefilter("ignore", ConvergenceWarning)
 

@@ -31,6 +31,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import statistics
@@ -38,7 +39,6 @@ import subprocess
 import sys
 import tarfile
 import tempfile
-import io
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent

@@ -42,8 +42,8 @@ loop of this module, ``_boost``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 import warnings
+from dataclasses import dataclass
 
 import numpy as np
 

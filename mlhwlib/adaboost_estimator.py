@@ -24,8 +24,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import (_check_sample_weight, check_is_fitted,
-                                      has_fit_parameter, validate_data)
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, has_fit_parameter, validate_data
 
 from mlhwlib.adaboost import _boost
 from mlhwlib.stump import Stump, _SortedData
@@ -291,7 +290,7 @@ class MultiClassAdaBoost(ClassifierMixin, BaseEstimator):
 
     def _scores(self, X):
         scores = None
-        for scores in self._staged_scores(self._round_predictions(X)):
+        for scores in self._staged_scores(self._round_predictions(X)):  # noqa: B007 (the last one)
             pass
         return scores.copy()
 

@@ -25,7 +25,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-
 from scipy.special import log_softmax
 
 from .numerics import _readonly, as_finite_float, as_float_array, log_sigmoid, sigmoid

@@ -21,8 +21,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import rel_entr, xlogy
 
-from .numerics import (as_finite_float, as_float_array, as_probability_array,
-                       as_probability_vector, logsumexp)
+from .numerics import as_finite_float, as_float_array, as_probability_array, as_probability_vector, logsumexp
 
 __all__ = [
     "kl_divergence",

@@ -24,9 +24,20 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._gmm_core import (_check_params, _check_scale, _check_symmetric, _e_step_pass, _prepare,
-                       _em_iteration, _NK_EPS, _one_blas_thread, _whiteners, em_step,
-                       log_likelihood, responsibilities)
+from ._gmm_core import (
+    _NK_EPS,
+    _check_params,
+    _check_scale,
+    _check_symmetric,
+    _e_step_pass,
+    _em_iteration,
+    _one_blas_thread,
+    _prepare,
+    _whiteners,
+    em_step,
+    log_likelihood,
+    responsibilities,
+)
 from ._gmm_map import inverse_wishart_logpdf, log_posterior, map_em_step
 from .numerics import as_float_array, as_int
 
@@ -295,7 +306,7 @@ class GaussianMixture(DensityMixin, BaseEstimator):
                         best = run
                     continue
                 lower_bound, bounds, converged = -np.inf, [], False
-                for n_iter in range(1, self.max_iter + 1):
+                for n_iter in range(1, self.max_iter + 1):  # noqa: B007 (read after the loop)
                     prev = lower_bound
                     weights, means, covs, total, _ = _em_iteration(
                         X, weights, means, W, self.reg_covar, shift)
@@ -343,7 +354,7 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         c0 = L @ np.swapaxes(L, 1, 2)
         w0, m0, W0 = weights, means, W
         K = len(w0)
-        flat = lambda w, m, c: np.concatenate([w, m.ravel(), c.ravel()])  # noqa: E731
+        flat = lambda w, m, c: np.concatenate([w, m.ravel(), c.ravel()])
         step_max = 1.0
         while True:
             w1, m1, c1, ll0 = em(w0, m0, W0)
@@ -788,7 +799,7 @@ class BayesianGaussianMixture(DensityMixin, BaseEstimator):
                 _, xk, sk = _m_step_from_resp(X, resp, self.reg_covar)
                 q = self._q_update(resp.sum(axis=0) + _NK_EPS, xk, sk)
                 lower_bound, bounds, converged = -np.inf, [], False
-                for n_iter in range(1, self.max_iter + 1):
+                for n_iter in range(1, self.max_iter + 1):  # noqa: B007 (read after the loop)
                     prev = lower_bound
                     sum_r_log_r = np.zeros(1)
                     # the EM pass of GaussianMixture with expected log-weights

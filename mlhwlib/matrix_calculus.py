@@ -38,11 +38,11 @@ __all__ = [
 
 
 def tied_entry_gradient(G):
-    """Free-entry partials of a symmetric argument from the unconstrained gradient: :math:`G + G^\top - \operatorname{diag}(G)`.
+    """Free-entry partials of a symmetric argument from the unconstrained gradient: :math:`G + G^\top - \\operatorname{diag}(G)`.
 
-    These are the partial derivatives in the coordinates :math:`\operatorname{vech}(X)`
+    These are the partial derivatives in the coordinates :math:`\\operatorname{vech}(X)`
     (the "tied-entry" convention, :ref:`mc-symmetric`), not the gradient
-    :math:`\operatorname{sym}(G) = \tfrac12(G + G^\top)` on symmetric matrices; the two
+    :math:`\\operatorname{sym}(G) = \tfrac12(G + G^\top)` on symmetric matrices; the two
     vanish together.
 
     Parameters
@@ -60,7 +60,7 @@ def tied_entry_gradient(G):
 
 
 def symmetrize_gradient(G):
-    """Former name of :func:`tied_entry_gradient` (same result), kept for existing code.
+    r"""Former name of :func:`tied_entry_gradient` (same result), kept for existing code.
 
     It does *not* return :math:`\operatorname{sym}(G)`; new code should call
     :func:`tied_entry_gradient`.

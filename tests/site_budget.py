@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import gzip
 import re
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -20,7 +20,7 @@ TEXT = {".html", ".js", ".css", ".svg", ".json", ".txt", ".xml"}
 BUDGET_BYTES = 1_500_000
 
 
-@lru_cache(maxsize=None)
+@cache
 def transferred(path: Path) -> int:
     data = path.read_bytes()
     if path.suffix in TEXT:

@@ -17,7 +17,6 @@ import threading
 from pathlib import Path
 
 import pytest
-
 from conftest import HTML, IN_CI, ROOT
 
 COMPRESS = {".html", ".css", ".js", ".svg", ".json", ".txt", ".xml", ".mjs"}

@@ -8,19 +8,19 @@ and scikit-learn's AdaBoostClassifier.
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
-from scipy.optimize import minimize_scalar
-import warnings
-
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import sparse
+from scipy.optimize import minimize_scalar
 from sklearn.base import clone
-from sklearn.dummy import DummyClassifier
-from sklearn.exceptions import NotFittedError
 from sklearn.datasets import load_digits, load_iris, make_classification
+from sklearn.dummy import DummyClassifier
 from sklearn.ensemble import AdaBoostClassifier
+from sklearn.exceptions import NotFittedError
 from sklearn.tree import DecisionTreeClassifier
 
 from mlhwlib.adaboost import (
@@ -762,7 +762,7 @@ def test_classifier_module_split_imports_in_either_order(first):
     assert done.returncode == 0, done.stderr
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
         import mlhwlib.adaboost as m
-        m.nope
+        _ = m.nope
 
 
 def _gini_gain_per_feature(X, y, w, k):
@@ -934,6 +934,7 @@ def test_tie_tolerance_bounds_the_rounding_of_the_prefix_scores():
     # the computed scores of every split, against exact rational ones: each within
     # half the tolerance (the bound of tie_tolerance's docstring), for both criteria
     from fractions import Fraction
+
     from mlhwlib.stump import _SortedData, tie_tolerance
     rng = np.random.default_rng(7)
     n, k = 400, 3
@@ -1002,6 +1003,7 @@ def test_gini_stump_and_sklearn_with_collapsed_weights(floor):
     # floor = 1e-14 it is below it: mlhwlib cannot tell the two apart from rounding and
     # takes the lower threshold, scikit-learn the exactly purer one; the identity fails.
     from fractions import Fraction
+
     from mlhwlib.stump import _SortedData, tie_tolerance
     x = np.arange(8.0)
     y = np.array([0, 0, 1, 0, 1, 0, 1, 1])

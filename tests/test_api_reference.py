@@ -21,9 +21,9 @@ import textwrap
 
 import pytest
 from bs4 import BeautifulSoup
+from conftest import HTML, ROOT, require_build
 
 import mlhwlib
-from conftest import HTML, ROOT, require_build
 
 
 def public_modules():

@@ -302,7 +302,7 @@ def question_texts(nb) -> dict[str, str]:
     return out
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _page(path: Path):
     from bs4 import BeautifulSoup
 

@@ -18,7 +18,6 @@ import re
 from pathlib import Path
 
 import pytest
-
 from conftest import HTML, toc_files
 from site_budget import BUDGET_BYTES, first_load, page_cost
 from site_server import browser_checks, html_server  # noqa: F401  (fixtures)
@@ -62,8 +61,8 @@ def test_icon_fonts_hold_only_the_icons_in_use(html_dir):
     big = {f.name: f.stat().st_size for f in fonts if f.stat().st_size > 20_000}
     assert not big, f"Font Awesome fonts not cut down to the icons in use: {big}"
     # ... and still hold every icon a stylesheet names that the theme's own fonts have
-    from fontTools.ttLib import TTFont
     import pydata_sphinx_theme
+    from fontTools.ttLib import TTFont
 
     theme = (Path(pydata_sphinx_theme.__file__).parent / "theme" / "pydata_sphinx_theme"
              / "static" / "vendor" / "fontawesome" / "webfonts")

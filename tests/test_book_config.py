@@ -12,11 +12,10 @@ import sys
 
 import pytest
 import yaml
-
 from conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "tools"))
-import book_config  # noqa: E402
+import book_config
 
 
 def write_config(folder, **sphinx_config):

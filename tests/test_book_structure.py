@@ -8,11 +8,10 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, toc_files
 
 sys.path.insert(0, str(ROOT / "tools"))
-import claims  # noqa: E402
+import claims
 
 BOOK = ROOT / "book"
 TOC = set(toc_files())

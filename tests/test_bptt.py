@@ -350,7 +350,7 @@ def test_exercise_sigmoid_gradient_decays_geometrically(seed):
     # the per-step Jacobian dh_t/dh_(t-1) = w_h h_t (1 - h_t), by central differences
     eps = 1e-6
     for t in range(1, T + 1):
-        def step(v):
+        def step(v, t=t):
             return 1 / (1 + math.exp(-(w_i * x[t - 1] + w_h * v)))
         fd = (step(h[t - 1] + eps) - step(h[t - 1] - eps)) / (2 * eps)
         assert math.isclose(fd, w_h * h[t] * (1 - h[t]), rel_tol=1e-8, abs_tol=1e-10)

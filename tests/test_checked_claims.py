@@ -19,12 +19,12 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT
+
 from mlhwlib.book import result
 
 sys.path.insert(0, str(ROOT / "tools"))
-import claims  # noqa: E402
+import claims
 
 BOOK = ROOT / "book"
 NOTEBOOKS = sorted(BOOK.glob("*.ipynb"))

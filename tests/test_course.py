@@ -18,7 +18,6 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
 from conftest import HTML, ROOT, STUDENT_HTML, require_build
 
 COURSE = ROOT / "_build" / "course"

@@ -35,11 +35,10 @@ from urllib.parse import unquote, urlsplit
 
 import nbformat
 import pytest
-
 from conftest import HTML, ROOT, STUDENT_HTML, require_build
 
 sys.path.insert(0, str(ROOT / "tools"))
-from myst_to_slides import _parser  # noqa: E402  (MyST's own markdown-it parser)
+from myst_to_slides import _parser
 
 CHAPTERS = sorted(p.stem for p in (ROOT / "book").glob("*.ipynb"))
 EDITIONS = {"instructor": HTML, "student": STUDENT_HTML}
@@ -54,13 +53,13 @@ def site(edition: str) -> Path:
                          "make book" if edition == "instructor" else "make book-student")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def bundle_files(edition: str) -> dict[str, bytes]:
     with zipfile.ZipFile(site(edition) / f"{BUNDLE}.zip") as zf:
         return {name: zf.read(name) for name in zf.namelist()}
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def bundled_notebooks(edition: str) -> dict[str, nbformat.NotebookNode]:
     files = bundle_files(edition)
     return {Path(name).stem: nbformat.reads(data.decode(), as_version=4)

@@ -16,8 +16,12 @@ import pytest
 from scipy import stats
 from scipy.special import logsumexp
 
-from mlhwlib.adaboost import (MultiClassAdaBoost, boost_from_predictions, loss_reduction_factor,
-                              multiclass_alpha)
+from mlhwlib.adaboost import (
+    MultiClassAdaBoost,
+    boost_from_predictions,
+    loss_reduction_factor,
+    multiclass_alpha,
+)
 from mlhwlib.bptt import rnn_bptt, tanh_derivative
 from mlhwlib.gmm import GaussianMixture, em_step, log_likelihood, responsibilities
 from mlhwlib.lstm import lstm_trace
@@ -66,7 +70,7 @@ def _mp_loss(x, y, w0, w_h, w_i, h0=0.0):
 
 
 def _mp_grads(x, y, w0, w_h, w_i):
-    f = lambda a, b, c: _mp_loss(x, y, a, b, c)  # noqa: E731
+    f = lambda a, b, c: _mp_loss(x, y, a, b, c)
     return [float(mpmath.diff(f, (w0, w_h, w_i), order)) for order in ((1, 0, 0), (0, 1, 0), (0, 0, 1))]
 
 

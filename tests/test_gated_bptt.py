@@ -12,8 +12,7 @@ import numpy as np
 import pytest
 import torch
 
-from mlhwlib.lstm import (VectorGRUResult, VectorLSTMResult, vector_gru_bptt,
-                          vector_lstm_bptt)
+from mlhwlib.lstm import VectorGRUResult, VectorLSTMResult, vector_gru_bptt, vector_lstm_bptt
 
 F64 = torch.float64
 AUTOGRAD_ATOL = 1e-12   # float64 autograd vs numpy: the same sums in another order

@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from conftest import ROOT
 
 GLOSSARY = (ROOT / "book" / "glossary.md").read_text(encoding="utf-8")

@@ -14,8 +14,8 @@ import sys
 
 import numpy as np
 import pytest
-
 from conftest import ROOT
+
 from mlhwlib.book import result
 
 SCRIPT = ROOT / "tools" / "experiments" / "gmm_spurious.py"

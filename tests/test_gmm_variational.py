@@ -19,7 +19,7 @@ from sklearn.datasets import load_iris, make_blobs
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.mixture import BayesianGaussianMixture as SkBGM
 
-from mlhwlib.gmm import BayesianGaussianMixture, GaussianMixture
+from mlhwlib.gmm import BayesianGaussianMixture
 
 X_IRIS = load_iris().data
 X_BLOBS, _ = make_blobs(n_samples=300, centers=[[0, 0], [6, 0], [0, 7]],

@@ -17,7 +17,6 @@ import re
 
 import pytest
 from bs4 import BeautifulSoup
-
 from conftest import HTML, ROOT, require_build
 
 GUIDE = ROOT / "book" / "instructors.md"

@@ -44,7 +44,7 @@ def test_zero_argument_macros_are_one_group_except_operators():
 def test_bookmarks_have_a_plain_form_of_every_zero_argument_macro():
     tex = latex_book.latex_macro_definitions(MACROS)
     plain = dict(re.findall(r"\\def\\([A-Za-z]+)(?:#1#2)?\{([^}]*)\}", tex))
-    for name, value in MACROS.items():
+    for name in MACROS:
         assert name in plain, f"no bookmark text for \\{name}"
         assert plain[name].isascii() and "\\" not in plain[name]
     assert plain["btheta"] == "theta" and plain["argmax"] == "arg max" and plain["KL"] == "KL(#1||#2)"

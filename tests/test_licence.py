@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import re
 import subprocess
-import tomllib
 
 import pytest
+import tomllib
 from bs4 import BeautifulSoup
-
-from conftest import HTML, ROOT, STUDENT_HTML, require_build, toc_files
+from conftest import ROOT, STUDENT_HTML, require_build, toc_files
 from test_pdf import PDF, STUDENT_PDF, _require
 
 CC_URL = "https://creativecommons.org/licenses/by-sa/4.0/"

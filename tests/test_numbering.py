@@ -22,14 +22,13 @@ from __future__ import annotations
 import re
 import subprocess
 from collections import defaultdict
-from functools import lru_cache
+from functools import cache
 from urllib.parse import urlsplit
 
 import pytest
 import yaml
 from bs4 import BeautifulSoup
-
-from conftest import HTML, ROOT, STUDENT_HTML, require_build, toc_files
+from conftest import ROOT, STUDENT_HTML, require_build, toc_files
 from test_pdf import PDF, STUDENT_PDF, _require, _title
 
 KIND = (r"Exercise|Theorem|Lemma|Proposition|Corollary|Definition|Algorithm|Remark|Example|"
@@ -70,12 +69,12 @@ def test_chapters_are_numbered_in_the_order_of_the_book():
 
 
 # --------------------------------------------------------------------------- the site
-@lru_cache(maxsize=None)
+@cache
 def _soup(html_dir, page: str) -> BeautifulSoup:
     return BeautifulSoup((html_dir / f"{page}.html").read_text(encoding="utf-8"), "html.parser")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _blocks(html_dir, page: str) -> tuple[tuple[str, str, str], ...]:
     """``(anchor, kind, number)`` of every numbered block of a page, in page order."""
     soup = _soup(html_dir, page)

@@ -30,11 +30,10 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "tools"))
-import numeric_profile  # noqa: E402
+import numeric_profile
 
 NOTEBOOKS = sorted((ROOT / "book").glob("*.ipynb"))
 PROFILE = numeric_profile.second_profile()

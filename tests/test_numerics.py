@@ -12,9 +12,16 @@ import numpy as np
 import pytest
 
 from mlhwlib import numerics
-from mlhwlib.numerics import (SUM_TO_ONE_ATOL, SYMMETRY_RTOL, as_probability_array,
-                              as_probability_vector, check_sample_weight, check_symmetric,
-                              log_normalize, logsumexp)
+from mlhwlib.numerics import (
+    SUM_TO_ONE_ATOL,
+    SYMMETRY_RTOL,
+    as_probability_array,
+    as_probability_vector,
+    check_sample_weight,
+    check_symmetric,
+    log_normalize,
+    logsumexp,
+)
 
 mpmath.mp.dps = 50
 

@@ -30,7 +30,6 @@ import unicodedata
 
 import pytest
 import yaml
-
 from conftest import IN_CI, ROOT, SOURCE_FILE_NAME, toc_files
 
 PDF = ROOT / "_build" / "latex" / "mlhw-book.pdf"

@@ -27,9 +27,7 @@ On every page of ``_toc.yml``:
 
 from __future__ import annotations
 
-
 import pytest
-
 from conftest import toc_files
 from site_server import browser_checks, html_server  # noqa: F401  (fixtures)
 
@@ -79,9 +77,8 @@ def test_scripts_measure_only_the_first_screen_at_load(phone, name):
 
 @pytest.mark.parametrize("name", PAGES)
 def test_figures_keep_their_shape(phone, name):
-    from PIL import Image
-
     from conftest import HTML
+    from PIL import Image
 
     bad = []
     for image in phone[f"{name}.html"]["images"]:

@@ -10,12 +10,12 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from matplotlib.ticker import NullFormatter, ScalarFormatter  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from matplotlib.ticker import NullFormatter, ScalarFormatter
 
-from mlhwlib.plotting import FigureLayoutWarning, figure_overlaps, use_book_style  # noqa: E402
+from mlhwlib.plotting import FigureLayoutWarning, figure_overlaps, use_book_style
 
 K = [2, 4, 8, 16, 32]
 SECONDS = [0.10, 0.16, 0.22, 0.44, 0.75]

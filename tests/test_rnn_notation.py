@@ -24,7 +24,6 @@ import json
 import re
 
 import pytest
-
 from conftest import ROOT
 
 CHAPTERS = ("bptt", "lstm_trace")

@@ -17,8 +17,7 @@ import numpy as np
 import pytest
 import torch
 
-from mlhwlib.bptt import (RTRLResult, VectorRTRLResult, rnn_bptt, rnn_rtrl, vector_rnn_bptt,
-                          vector_rnn_rtrl)
+from mlhwlib.bptt import RTRLResult, VectorRTRLResult, rnn_bptt, rnn_rtrl, vector_rnn_bptt, vector_rnn_rtrl
 
 f64 = torch.float64
 SCALAR_GRADS = ("grad_w0", "grad_w_h", "grad_w_i")

@@ -102,7 +102,7 @@ def samme_r_by_hand(X, y, X_te, depth, learning_rate, n_rounds, random_state, sa
     seeds = np.random.RandomState(random_state)
     tiny = 2.0 ** -52
     H, errors = np.zeros((len(X_te), K)), []
-    for t in range(n_rounds):
+    for _ in range(n_rounds):
         w = np.maximum(w, tiny)
         w[zero] = 0.0
         tree = DecisionTreeClassifier(max_depth=depth, random_state=seeds.randint(2 ** 31 - 1))
@@ -141,7 +141,7 @@ def test_h_is_the_stagewise_minimiser_and_sums_to_zero():
         codes = np.where(np.eye(K) == 1, 1.0, -1.0 / (K - 1))        # row k: the coding of class k
 
         for row, target in zip(p, h):
-            def risk(v):
+            def risk(v, row=row, codes=codes, K=K):
                 f = np.append(v, -v.sum())
                 return row @ np.exp(-codes @ f / K)
             v = minimize(risk, np.zeros(K - 1), method="BFGS", options={"gtol": 1e-12}).x

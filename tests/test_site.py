@@ -21,7 +21,6 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 from bs4 import BeautifulSoup
-
 from conftest import HTML, ROOT, SOURCE_FILE_NAME, source_file_names, toc_files
 from site_server import browser_checks, html_server  # noqa: F401  (fixtures)
 

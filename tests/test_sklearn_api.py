@@ -24,10 +24,10 @@ from sklearn.base import clone
 from sklearn.datasets import load_iris, make_classification
 from sklearn.ensemble import AdaBoostClassifier
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
+from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 from sklearn.mixture import GaussianMixture as SkGaussianMixture
 from sklearn.model_selection import GridSearchCV, cross_val_score
-from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.tree import DecisionTreeClassifier
@@ -79,8 +79,7 @@ def _check_name(check) -> str:
 
 def _all_checks():
     for est in ESTIMATORS:
-        for estimator, check in estimator_checks_generator(est, legacy=True, mark="skip"):
-            yield estimator, check
+        yield from estimator_checks_generator(est, legacy=True, mark="skip")
 
 
 def _id(value):

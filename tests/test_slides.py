@@ -40,7 +40,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import HTML, ROOT
 from site_server import browser_checks, html_server  # noqa: F401  (fixtures)
 
@@ -342,7 +341,6 @@ def test_every_paragraph_is_on_a_slide_or_in_the_notes(stem):
 @pytest.mark.parametrize("stem", DECKS)
 def test_no_solution_on_a_slide_or_in_the_notes(stem):
     import nbformat
-
     from myst_to_slides import outside_solutions
 
     deck = _deck_html(stem)

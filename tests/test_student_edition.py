@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
-
 from conftest import HTML, ROOT, STUDENT_HTML, require_build, source_file_names
 
 

@@ -53,11 +53,20 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "_ext"))
-from checks_links import CHECKS  # noqa: E402
-from build_slides import glue_values  # noqa: E402
-from myst_to_slides import (KINDS, Context, _included, _parser, _split_options,  # noqa: E402
-                            chapter_title, citations, local_labels, outside_solutions,
-                            site_references)
+from build_slides import glue_values
+from checks_links import CHECKS
+from myst_to_slides import (
+    KINDS,
+    Context,
+    _included,
+    _parser,
+    _split_options,
+    chapter_title,
+    citations,
+    local_labels,
+    outside_solutions,
+    site_references,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 BUNDLE = "mlhw-notebooks"  # the zip's name on each site; its top folder names the edition
@@ -153,7 +162,7 @@ def expand_macros(tex: str, macros: dict[str, tuple[str, int]]) -> str:
 _ANCHOR = re.compile(r'\sid="([^"]+)"')
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def site_anchors(html_dir: str) -> dict[str, str]:
     """``anchor -> page stem`` for every element id of the site's chapter pages."""
     out: dict[str, str] = {}

@@ -66,12 +66,20 @@ from pathlib import Path
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from chapter_items import Chapter, OutlineError  # noqa: E402
-from myst_to_slides import (Context, _inline, _parser,  # noqa: E402
-                            _render_tokens, _split_options, chapter_number, chapter_title,
-                            code_block,
-                            local_labels,
-                            render_markdown, site_references)
+from chapter_items import Chapter, OutlineError
+from myst_to_slides import (
+    Context,
+    _inline,
+    _parser,
+    _render_tokens,
+    _split_options,
+    chapter_number,
+    chapter_title,
+    code_block,
+    local_labels,
+    render_markdown,
+    site_references,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 NODE = ROOT / "node_modules"

@@ -24,13 +24,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-
 from pathlib import Path
 
 import nbformat
-
-from myst_to_slides import (Context, _parser, _render_tokens, _split_options,
-                            outside_solutions)
+from myst_to_slides import Context, _parser, _render_tokens, _split_options, outside_solutions
 
 RUNNING_NOTE = re.compile(r"Running this (chapter|appendix)")
 

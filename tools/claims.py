@@ -136,7 +136,7 @@ _NOT_PROSE_INLINE = {"code_inline", "math_inline", "math_inline_double", "myst_r
 
 
 def _tokens(markdown: str):
-    from myst_to_slides import _parser  # noqa: PLC0415 (tools/ is on the path with this module)
+    from myst_to_slides import _parser
 
     return _parser().parse(markdown)
 

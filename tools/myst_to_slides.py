@@ -28,7 +28,7 @@ import html
 import json
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from markdown_it.renderer import RendererHTML
@@ -81,7 +81,7 @@ def citations() -> dict[str, tuple[str, str]]:
     return out
 
 
-@lru_cache(maxsize=None)
+@cache
 def chapter_title(stem: str) -> str:
     md, nb = ROOT / "book" / f"{stem}.md", ROOT / "book" / f"{stem}.ipynb"
     if md.exists():
@@ -95,7 +95,7 @@ def chapter_title(stem: str) -> str:
     return next((line[2:].strip() for line in lines if line.startswith("# ")), stem)
 
 
-@lru_cache(maxsize=None)
+@cache
 def site_references(html_dir: str) -> dict[str, str]:
     """``anchor -> text`` as Sphinx resolved it in the built site.
 
@@ -128,7 +128,7 @@ def site_references(html_dir: str) -> dict[str, str]:
     return out
 
 
-@lru_cache(maxsize=None)
+@cache
 def chapter_number(html_dir: str, stem: str) -> str:
     """The chapter's number on the site ("3", "A"; "" if unnumbered or no site): the
     section number of its page's title, from the numbered parts of ``_toc.yml``."""

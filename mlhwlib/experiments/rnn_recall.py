@@ -112,7 +112,7 @@ def make_batch(n, T, gen):
     return torch.nn.functional.one_hot(seq, K_SYM + N_DIS).float(), first
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _recall_class():
     """The network class, defined on first use (PyTorch is imported then)."""
     torch = _torch()

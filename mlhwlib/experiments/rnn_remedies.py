@@ -57,7 +57,7 @@ __all__ = ["ALPHA", "LENGTHS", "LRS", "SEEDS", "VARIANTS", "BASELINES", "RESULTS
            "chrono_bias", "build", "grid", "comparisons", "main"]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _leaky_class():
     torch = rr._torch()
 

@@ -30,8 +30,6 @@ import json
 import time
 from pathlib import Path
 
-import numpy as np
-
 from . import rnn_recall as rr
 
 T_GAP = 10

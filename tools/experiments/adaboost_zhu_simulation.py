@@ -90,7 +90,7 @@ def adaboost_m1(first, base, seed, X, y, X_test, y_test):
     w = np.full(n, 1.0 / n)
     scores = np.zeros((len(y_test), len(classes)))
     errors = []
-    for t in range(ROUNDS):
+    for _ in range(ROUNDS):
         learner = clone(base).set_params(random_state=rng.randint(np.iinfo(np.int32).max))
         learner.fit(X, y, sample_weight=w)
         wrong = learner.predict(X) != y

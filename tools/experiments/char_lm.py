@@ -14,7 +14,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("MKL_NUM_THREADS", "1")
 
-from mlhwlib.experiments.char_lm import main  # noqa: E402
+from mlhwlib.experiments.char_lm import main
 
 if __name__ == "__main__":
     res = main(quick="--quick" in sys.argv[1:])

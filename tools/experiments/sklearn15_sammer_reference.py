@@ -56,7 +56,6 @@ CONFIGS = {
 
 def load(name):
     """(X_train, y_train, X_test, y_test) of a configuration's data set (numpy arrays)."""
-    import numpy as np
     from sklearn.datasets import load_iris, make_gaussian_quantiles
     if name.startswith("iris"):
         X, y = load_iris(return_X_y=True)
