@@ -14,6 +14,9 @@ committed outputs (see the README, "What the tests cover").
 * **Nothing is read from the repository.** The committed results the chapters
   show (experiment results, benchmark and build timings) ship with the package
   in ``mlhwlib/data``; :func:`result` reads them.
+* **Tables are built once.** :func:`markdown_table` formats a chapter's table
+  (rows of cells, already formatted as the chapter wants them shown) as a
+  Markdown pipe table, with ``tabulate``.
 * **PyTorch is optional.** The cross-checks against PyTorch run when the book
   is built; :func:`torch_available` lets a chapter skip them, with one printed
   line, where PyTorch is not installed.
@@ -29,7 +32,7 @@ import numpy as np
 
 from .numerics import as_float_array
 
-__all__ = ["check_close", "glue", "result", "result_names", "running_time",
+__all__ = ["check_close", "glue", "markdown_table", "result", "result_names", "running_time",
            "glue_running_time", "torch_available", "NO_TORCH"]
 
 #: The line a skipped PyTorch cross-check prints (see :func:`torch_available`).
@@ -164,6 +167,51 @@ def glue(name: str, variable, display: bool = True) -> None:
                 show(variable)
         return
     myst_glue(name, variable, display)
+
+
+def markdown_table(rows, headers, *, align=None):
+    """A Markdown pipe table of ``rows`` under ``headers`` (``tabulate``'s ``"pipe"`` format).
+
+    Parameters
+    ----------
+    rows : iterable of sequences
+        One sequence of cells per row; each cell is shown as ``str(cell)``, so format
+        numbers before (``f"{x:.4f}"``): the table shows what the chapter chose.
+        A ``|`` in a cell is escaped (``$|x|$`` stays one cell).
+    headers : sequence of str
+        One header per column; MyST Markdown (``$D_{t+1}$``) is kept as written.
+    align : sequence of {"left", "right", "center"}, optional
+        Alignment per column; by default every column is left-aligned.
+
+    Returns
+    -------
+    str
+        The table, one line per row, for ``IPython.display.Markdown``.
+
+    Examples
+    --------
+    >>> print(markdown_table([[1, "0.25"], [2, "0.11"]], ["round", "$D_{t+1}$"], align=["right", "right"]))
+    |   round |   $D_{t+1}$ |
+    |--------:|------------:|
+    |       1 |        0.25 |
+    |       2 |        0.11 |
+    """
+    from tabulate import tabulate
+
+    def cell(value):  # a "|" inside a cell (|x| in math, say) would end the cell
+        return str(value).replace("|", "\\|")
+
+    headers = [cell(h) for h in headers]
+    rows = [[cell(c) for c in row] for row in rows]
+    for i, row in enumerate(rows):
+        if len(row) != len(headers):
+            raise ValueError(f"markdown_table: rows[{i}] has {len(row)} cells, headers has {len(headers)}")
+    if align is None:
+        align = ["left"] * len(headers)
+    align = list(align)
+    if len(align) != len(headers) or not set(align) <= {"left", "right", "center"}:
+        raise ValueError("markdown_table: align must give one of 'left', 'right', 'center' per column")
+    return tabulate(rows, headers=headers, tablefmt="pipe", colalign=align, disable_numparse=True)
 
 
 def torch_available() -> bool:

@@ -82,3 +82,38 @@ def test_the_experiment_module_imports_without_torch(monkeypatch):
     fresh._recall_class.cache_clear()
     with pytest.raises(ImportError, match="needs PyTorch: pip install torch"):
         fresh.build("RNN", 0)
+
+
+def _table_cells(markdown):
+    # an independent reading of the table: markdown-it-py's GFM table rule
+    from markdown_it import MarkdownIt
+
+    tokens = MarkdownIt("gfm-like").parse(markdown)
+    rows, row, aligns = [], None, []
+    for tok in tokens:
+        if tok.type == "tr_open":
+            row = []
+        elif tok.type == "th_open":
+            aligns.append((tok.attrGet("style") or "").removeprefix("text-align:"))
+        elif tok.type == "inline" and row is not None:
+            row.append(tok.content)
+        elif tok.type == "tr_close":
+            rows.append(row)
+            row = None
+    return rows, aligns
+
+
+def test_markdown_table_reads_back_cell_by_cell():
+    rows = [[1, "0.2500", "$|x|$"], [2, "0.1111", "a b"]]
+    text = book.markdown_table(rows, ["round", "$D_{t+1}$", "norm"], align=["right", "center", "left"])
+    cells, aligns = _table_cells(text)
+    assert cells[0] == ["round", "$D_{t+1}$", "norm"]
+    assert cells[1:] == [["1", "0.2500", "$|x|$"], ["2", "0.1111", "a b"]]   # "|" escaped, one cell
+    assert aligns == ["right", "center", "left"]
+
+
+def test_markdown_table_rejects_ragged_rows_and_bad_alignment():
+    with pytest.raises(ValueError, match="rows\\[1\\] has 1 cells"):
+        book.markdown_table([["a", "b"], ["c"]], ["h1", "h2"])
+    with pytest.raises(ValueError, match="align"):
+        book.markdown_table([["a"]], ["h"], align=["middle"])
