@@ -15,6 +15,9 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
+import subprocess
+import sys
 import warnings
 from pathlib import Path
 
@@ -30,6 +33,9 @@ from mlhwlib.adaboost import MultiClassAdaBoost
 from mlhwlib.adaboost_estimator import _samme_r_scores
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+import numeric_profile  # noqa: E402 (tools/ is not a package)
+
 REF = json.loads((ROOT / "tests" / "data" / "sklearn15_sammer_reference.json").read_text())
 _spec = importlib.util.spec_from_file_location(
     "sklearn15_sammer_reference", ROOT / "tools" / "experiments" / "sklearn15_sammer_reference.py")
@@ -65,26 +71,49 @@ def test_reference_file_covers_the_required_cases():
     assert any(c.get("labels") == "strings" for c in cfgs)
 
 
+def _our_outputs():
+    """MultiClassAdaBoost's outputs on every reference configuration (as the reference
+    records them), computed in this process."""
+    out = {}
+    for name, ref in REF["configs"].items():
+        X, y, X_te, y_te, w = _config_data(ref)
+        out[name] = {"data_sha256": SCRIPT.data_hash(X, X_te), **SCRIPT.outputs(_fit(ref, X, y, w), X_te, y_te)}
+    return out
+
+
+@pytest.fixture(scope="module")
+def ours():
+    # under the reference profile (numpy's AVX-512 kernels off), as the reference was
+    # computed: in this process on a CPU without AVX-512, else in one fresh process
+    if not numeric_profile.has_avx2():
+        pytest.fail("the SAMME.R reference is exact under numpy's AVX2 kernels; this CPU lacks AVX2")
+    env = numeric_profile.reference_profile()
+    if not env:
+        return _our_outputs()
+    code = ("import json, sys; sys.path.insert(0, 'tests'); import test_samme_r as t; "
+            "print(json.dumps(t._our_outputs()))")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=dict(os.environ, **env),
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_reference_was_computed_under_the_reference_profile():
+    assert REF["numeric_profile"].startswith("reference (numpy's AVX-512 kernels off)")
+
+
 @pytest.mark.parametrize("name", sorted(REF["configs"]))
-def test_equals_sklearn_1_5_samme_r(name):
-    ref = REF["configs"][name]
-    X, y, X_te, y_te, w = _config_data(ref)
-    assert SCRIPT.data_hash(X, X_te) == ref["data_sha256"]      # the same data as the reference
-    clf = _fit(ref, X, y, w)
-    assert len(clf.estimators_) == ref["n_fitted"]
-    assert clf.classes_.tolist() == ref["classes"]
-    assert clf.predict(X_te).tolist() == ref["predict"]
-    np.testing.assert_allclose(clf.decision_function(X_te), ref["decision_function"],
-                               rtol=0, atol=TOL)
-    np.testing.assert_allclose(clf.predict_proba(X_te), ref["predict_proba"], rtol=0, atol=TOL)
-    np.testing.assert_allclose(np.exp(clf.predict_log_proba(X_te)), ref["predict_proba"],
-                               rtol=0, atol=TOL)
-    np.testing.assert_allclose(next(clf.staged_decision_function(X_te)),
-                               ref["staged_decision_first"], rtol=0, atol=TOL)
-    assert [float(np.mean(p != y_te)) for p in clf.staged_predict(X_te)] == \
-        ref["staged_test_error"]
-    np.testing.assert_allclose(clf.estimator_errors_, ref["estimator_errors"], rtol=0, atol=TOL)
-    assert clf.estimator_weights_.tolist() == ref["estimator_weights"]
+def test_equals_sklearn_1_5_samme_r(name, ours):
+    ref, got = REF["configs"][name], ours[name]
+    assert got["data_sha256"] == ref["data_sha256"]      # the same data as the reference
+    assert got["n_fitted"] == ref["n_fitted"]
+    assert got["classes"] == ref["classes"]
+    assert got["predict"] == ref["predict"]
+    for key in ("decision_function", "predict_proba", "predict_proba_from_log", "staged_decision_first",
+                "estimator_errors"):
+        np.testing.assert_allclose(got[key], ref[key], rtol=0, atol=TOL, err_msg=key)
+    assert got["staged_test_error"] == ref["staged_test_error"]
+    assert got["estimator_weights"] == ref["estimator_weights"]
 
 
 def samme_r_by_hand(X, y, X_te, depth, learning_rate, n_rounds, random_state, sample_weight):
