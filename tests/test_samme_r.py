@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import os
-import subprocess
 import sys
 import warnings
 from pathlib import Path
@@ -87,15 +85,7 @@ def ours():
     # computed: in this process on a CPU without AVX-512, else in one fresh process
     if not numeric_profile.has_avx2():
         pytest.fail("the SAMME.R reference is exact under numpy's AVX2 kernels; this CPU lacks AVX2")
-    env = numeric_profile.reference_profile()
-    if not env:
-        return _our_outputs()
-    code = ("import json, sys; sys.path.insert(0, 'tests'); import test_samme_r as t; "
-            "print(json.dumps(t._our_outputs()))")
-    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=dict(os.environ, **env),
-                          capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
+    return numeric_profile.call_under_reference_profile(__file__, "_our_outputs")
 
 
 def test_reference_was_computed_under_the_reference_profile():
@@ -235,23 +225,36 @@ def test_overflow_stops_with_a_warning():
         assert np.all(np.isfinite(clf.decision_function(X)))
 
 
+SIMULATION_SEED, SIMULATION_KEY = 3, "SAMME.R depth-2"
+
+
+def _simulation_seed():
+    """The staged test errors and the final training error of one configuration of
+    tools/experiments/adaboost_sammer_simulation.py, re-run (JSON for the profile helper)."""
+    from mlhwlib.book import result
+
+    rounds = result("adaboost_sammer_results.json")["rounds"]
+    X, y = make_gaussian_quantiles(n_samples=13000, n_features=10, n_classes=3,
+                                   random_state=SIMULATION_SEED)
+    clf = MultiClassAdaBoost(n_estimators=rounds, algorithm="SAMME.R", random_state=SIMULATION_SEED,
+                             estimator=DecisionTreeClassifier(max_depth=2)).fit(X[:3000], y[:3000])
+    curve = [float(np.mean(p != y[3000:])) for p in clf.staged_predict(X[3000:])]
+    return curve, float(np.mean(clf.predict(X[:3000]) != y[:3000]))
+
+
 @pytest.mark.notebook  # re-runs a committed experiment: `make test-notebooks`, not the library loop
 def test_sammer_simulation_results_file_reproduces_one_configuration():
     # tools/experiments/adaboost_sammer_simulation.py wrote the file the chapter reads
-    # (shipped in mlhwlib/data); re-run SAMME.R with depth-2 trees on data seed 3 and
-    # compare the staged test errors and the final training error exactly
+    # (shipped in mlhwlib/data), under the reference numeric profile; re-run SAMME.R with
+    # depth-2 trees on data seed 3 under the same profile and compare the staged test
+    # errors and the final training error exactly
     from mlhwlib.book import result
 
     res = result("adaboost_sammer_results.json")
-    seed, key = 3, "SAMME.R depth-2"
-    i = res["seeds"].index(seed)
-    X, y = make_gaussian_quantiles(n_samples=13000, n_features=10, n_classes=3,
-                                   random_state=seed)
-    clf = MultiClassAdaBoost(n_estimators=res["rounds"], algorithm="SAMME.R", random_state=seed,
-                             estimator=DecisionTreeClassifier(max_depth=2)).fit(X[:3000], y[:3000])
-    curve = [float(np.mean(p != y[3000:])) for p in clf.staged_predict(X[3000:])]
-    assert curve == res["test_error"][key][i]
-    assert float(np.mean(clf.predict(X[:3000]) != y[:3000])) == res["train_error_final"][key][i]
+    i = res["seeds"].index(SIMULATION_SEED)
+    curve, train = numeric_profile.call_under_reference_profile(__file__, "_simulation_seed")
+    assert curve == res["test_error"][SIMULATION_KEY][i]
+    assert train == res["train_error_final"][SIMULATION_KEY][i]
 
 
 class _DropZeroWeights(ClassifierMixin, BaseEstimator):

@@ -106,6 +106,47 @@ def reference_profile(python: str | None = None) -> dict[str, str]:
     return {}
 
 
+def run_under_reference_profile() -> None:
+    """Re-execute this script under :func:`reference_profile` unless it already runs so.
+
+    An experiment script whose committed results a test reproduces exactly calls this
+    first, before its heavy imports: on a CPU with AVX-512 it restarts itself with
+    numpy's AVX-512 kernels off, elsewhere it returns at once.
+    """
+    env = reference_profile()
+    if env and os.environ.get("NPY_DISABLE_CPU_FEATURES") != env["NPY_DISABLE_CPU_FEATURES"]:
+        os.execve(sys.executable, [sys.executable, *sys.argv], dict(os.environ, **env))
+
+
+def call_under_reference_profile(path, function: str):
+    """``function()`` of the module file ``path``, computed under :func:`reference_profile`.
+
+    On a CPU without AVX-512 it is called in this process; otherwise in one fresh
+    process with numpy's AVX-512 kernels off. The result must be JSON (it is sent back
+    as JSON either way, so both paths return the same types).
+    """
+    import json
+
+    path = str(path)
+    env = reference_profile()
+    if not env:
+        import importlib.util
+
+        spec = importlib.util.spec_from_file_location("_reference_profile_module", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return json.loads(json.dumps(getattr(module, function)()))
+    code = ("import importlib.util, json, sys; "
+            f"spec = importlib.util.spec_from_file_location('_m', {path!r}); "
+            "m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m); "
+            f"print(json.dumps(m.{function}()))")
+    done = subprocess.run([sys.executable, "-c", code], env=dict(os.environ, **env),
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"{function} under the reference profile failed:\n{done.stderr}")
+    return json.loads(done.stdout)
+
+
 def has_avx2() -> bool:
     """Whether this CPU runs numpy's AVX2 kernels (the reference profile needs them)."""
     features, _ = _numpy_features()
