@@ -48,8 +48,8 @@ import numpy as np
 
 from mlhwlib._boosting import _boost, _samme_step
 from mlhwlib.adaboost_estimator import MultiClassAdaBoost
-from mlhwlib.numerics import _readonly, as_finite_float, as_float_array, as_int, logsumexp
-from mlhwlib.stump import Stump, _check_labels, fit_stump, tie_tolerance
+from mlhwlib.numerics import _as_class_labels, _readonly, as_finite_float, as_float_array, as_int, logsumexp
+from mlhwlib.stump import Stump, fit_stump, tie_tolerance
 
 __all__ = [
     "multiclass_alpha",
@@ -193,7 +193,7 @@ def multiclass_exponential_loss(y, scores) -> float:
     scores = as_float_array(scores, "scores", ndim=2)
     if scores.shape[1] < 2:
         raise ValueError(f"scores must have at least 2 columns (classes), got {scores.shape}")
-    y = _check_labels(y, "y", scores.shape[1], shape=(scores.shape[0],))
+    y = _as_class_labels(y, "y", scores.shape[1], shape=(scores.shape[0],))
     with np.errstate(over="ignore"):
         return float(np.exp(logsumexp(_margin_terms(y, scores))))
 
@@ -279,12 +279,12 @@ def boost_from_predictions(y, predictions, n_classes) -> BoostingResult:
     y_arr = np.asarray(y)
     if y_arr.ndim != 1:
         raise ValueError(f"y must be 1-D, got shape {y_arr.shape}")
-    y_arr = _check_labels(y_arr, "y", n_classes)
+    y_arr = _as_class_labels(y_arr, "y", n_classes)
     n = y_arr.shape[0]
     p_arr = np.asarray(predictions)
     if p_arr.ndim != 2 or p_arr.shape[1] != n:
         raise ValueError(f"predictions must have shape (T, {n}) to match y, got {p_arr.shape}")
-    p_arr = _check_labels(p_arr, "predictions", n_classes, shape=p_arr.shape)
+    p_arr = _as_class_labels(p_arr, "predictions", n_classes, shape=p_arr.shape)
     _, alpha, eps, weights, margin = _boost(y_arr, n_classes, p_arr.shape[0],
                                             lambda t, w: (None, p_arr[t]), exact=True)
     alpha = np.asarray(alpha, dtype=np.float64)
