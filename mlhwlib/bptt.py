@@ -5,9 +5,9 @@ input sequence :math:`x_1, \\dots, x_T` and a given :math:`h_0`, is
 
 .. math::
 
-    a_t = w_i x_t + w_h h_{t-1}, \\qquad h_t = \\tanh(a_t),
+    a_t &= w_i x_t + w_h h_{t-1}, \\qquad h_t = \\tanh(a_t),
 
-    z = w_0 h_T, \\qquad \\hat y = \\sigma(z),
+    z &= w_0 h_T, \\qquad \\hat y = \\sigma(z),
 
 with the binary cross-entropy loss
 :math:`L = -[y \\log \\hat y + (1-y) \\log(1-\\hat y)]`, computed from the logit

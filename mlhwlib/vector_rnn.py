@@ -64,9 +64,9 @@ def vector_rnn_bptt(X, targets, U, W, V, b, c, h0=None) -> VectorBPTTResult:
 
     .. math::
 
-        a_t = b + W h_{t-1} + U x_t, \\qquad h_t = \\tanh a_t,
+        a_t &= b + W h_{t-1} + U x_t, \\qquad h_t = \\tanh a_t,
 
-        o_t = c + V h_t, \\qquad \\hat y_t = \\operatorname{softmax}(o_t), \\qquad
+        o_t &= c + V h_t, \\qquad \\hat y_t = \\operatorname{softmax}(o_t), \\qquad
         L = -\\sum_{t=1}^T \\log \\hat y_t[y_t].
 
     Backward, with :math:`e_k` the k-th unit vector and
@@ -77,18 +77,18 @@ def vector_rnn_bptt(X, targets, U, W, V, b, c, h0=None) -> VectorBPTTResult:
 
     .. math::
 
-        \\nabla_{o_t} L = \\hat y_t - e_{y_t}, \\qquad
+        \\nabla_{o_t} L &= \\hat y_t - e_{y_t}, \\qquad
         \\nabla_{h_T} L = V^\\top \\nabla_{o_T} L,
 
-        \\nabla_{h_t} L = V^\\top \\nabla_{o_t} L + W^\\top S_{t+1} \\nabla_{h_{t+1}} L,
+        \\nabla_{h_t} L &= V^\\top \\nabla_{o_t} L + W^\\top S_{t+1} \\nabla_{h_{t+1}} L,
 
     .. math::
 
-        \\nabla_c L = \\sum_t \\nabla_{o_t} L, \\qquad
+        \\nabla_c L &= \\sum_t \\nabla_{o_t} L, \\qquad
         \\nabla_V L = \\sum_t \\nabla_{o_t} L\\, h_t^\\top, \\qquad
         \\nabla_b L = \\sum_t S_t \\nabla_{h_t} L,
 
-        \\nabla_W L = \\sum_t S_t \\nabla_{h_t} L\\, h_{t-1}^\\top, \\qquad
+        \\nabla_W L &= \\sum_t S_t \\nabla_{h_t} L\\, h_{t-1}^\\top, \\qquad
         \\nabla_U L = \\sum_t S_t \\nabla_{h_t} L\\, x_t^\\top.
 
     Parameters
