@@ -18,6 +18,8 @@ lives here, once --
   (:func:`check_symmetric`);
 * sample weights are finite, non-negative, of length ``N``, with a positive
   sum (:func:`check_sample_weight`);
+* class labels (AdaBoost's ``y`` and ``predictions``, the recurrent layers'
+  ``targets``) are whole numbers in ``[0, K)``, checked by one private helper;
 * :math:`\\log \\sum_k e^{a_k}` is computed by :func:`logsumexp`, and the
   normalised weights :math:`e^{a_k} / \\sum_j e^{a_j}` together with it by
   :func:`log_normalize`.
