@@ -283,9 +283,9 @@ def test_results_are_read_only():
     (dict(c=np.zeros(3)), ValueError, r"c must have shape \(K,\) = \(2,\)"),
     (dict(h0=np.zeros(3)), ValueError, r"h0 must have shape"),
     (dict(c0=[np.inf, 0.0]), ValueError, "c0 must contain only finite"),
-    (dict(targets=[0, 2, 1]), ValueError, r"targets must lie in \[0, K\)"),
+    (dict(targets=[0, 2, 1]), ValueError, r"targets must hold labels in \[0, K\)"),
     (dict(targets=[0, 1]), ValueError, r"targets must have shape \(3,\)"),
-    (dict(targets=["a", "b", "c"]), TypeError, "targets must be an array of integers"),
+    (dict(targets=["a", "b", "c"]), TypeError, "targets must hold integer class labels"),
 ])
 def test_lstm_bad_input(kwargs, exc, match):
     args = dict(X=np.zeros((3, 2)), targets=[0, 1, 0], U=np.zeros((8, 2)),
@@ -300,7 +300,7 @@ def test_lstm_bad_input(kwargs, exc, match):
     (dict(b_ih=np.zeros(5)), ValueError, r"b_ih must have shape \(3H,\) = \(6,\)"),
     (dict(b_hh=[[0.0] * 6]), ValueError, "b_hh must be 1-D"),
     (dict(h0=[0.0, np.nan]), ValueError, "h0 must contain only finite"),
-    (dict(targets=[-1, 0, 0]), ValueError, r"targets must lie in \[0, K\)"),
+    (dict(targets=[-1, 0, 0]), ValueError, r"targets must hold labels in \[0, K\)"),
 ])
 def test_gru_bad_input(kwargs, exc, match):
     args = dict(X=np.zeros((3, 2)), targets=[0, 1, 0], U=np.zeros((6, 2)),

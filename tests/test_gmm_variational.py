@@ -188,7 +188,7 @@ def test_bayesian_mixture_uses_the_em_pass_of_gaussian_mixture():
     (dict(degrees_of_freedom_prior=0.5), r"degrees_of_freedom_prior must be > d - 1 = 3"),
     (dict(mean_prior=[0.0, 1.0]), r"mean_prior must have shape \(4\)"),
     (dict(covariance_prior=np.eye(3)), r"covariance_prior must have shape \(4, 4\)"),
-    (dict(covariance_prior=-np.eye(4)), r"covariance_prior must be positive definite"),
+    (dict(covariance_prior=-np.eye(4)), r"covariance_prior is not positive definite"),
     (dict(covariance_prior=np.triu(np.ones((4, 4)))), r"covariance_prior\[0\] must be symmetric"),
     (dict(mean_prior=[np.nan, 0, 0, 0]), r"mean_prior must contain only finite"),
 ])
