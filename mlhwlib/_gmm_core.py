@@ -256,8 +256,14 @@ class _Engine:
         Y = np.empty((self.K + d, c)) if with_quadratic else np.empty((self.K * d, c))
         return F, Y
 
-    def block(self, Xb, F, Y, with_quadratic, entropy=None):
+    def block(self, Xb, F, Y, with_quadratic, entropy=None, sum_only=False):
         """E-step on rows ``Xb`` (c, d). Returns (resp (K, c) view, log p(x_i) (c,)).
+
+        With ``sum_only``, the second value is the float :math:`\\sum_i \\log p(x_i)`
+        instead: the row sums of the shifted exponentials lie in ``[1, K]``, so the
+        logarithm of their products over groups of ``_log_group(K)`` rows cannot
+        overflow, and one ``log`` per group replaces one per row (rounding: about
+        ``group * eps`` per group in the sum).
 
         With ``entropy`` (a one-element array), :math:`\\sum_{ik}\\gamma_{ik}\\log\\gamma_{ik}`
         over the block is added to ``entropy[0]`` (the variational lower bound needs it).
@@ -286,12 +292,18 @@ class _Engine:
         np.exp(logp, out=logp)
         total = logp.sum(axis=0)
         logp *= 1.0 / total                           # responsibilities gamma_ik
-        log_px = np.log(total)
+        if sum_only:
+            products = np.multiply.reduceat(total, np.arange(0, c, _log_group(K)))
+            log_px = np.log(products)
+        else:
+            log_px = np.log(total)
         if entropy is not None:
             # log gamma_ik = shifted_ik - log total_i and sum_k gamma_ik = 1
             # (a zero gamma_ik contributes 0, whatever its log)
             entropy[0] += float(np.sum(logp * np.where(logp > 0, shifted, 0.0))
                                 - log_px.sum())
+        if sum_only:
+            return logp, float(log_px.sum() + top.sum())
         log_px += top
         return logp, log_px
 
@@ -323,6 +335,11 @@ class _Engine:
                 row += self.const[k]
                 logp[k] = row
         return logp
+
+
+def _log_group(K):
+    """Rows whose row sums (each in ``[1, K]``) multiply to at most ``1e250``."""
+    return max(1, int(250 * np.log(10.0) / np.log(max(K, 2))))
 
 
 def _blocks(N, c):
@@ -386,9 +403,9 @@ def _em_iteration(X, weights, means, W, reg_covar, shift, log_weights=None, entr
     stats = np.zeros((K, F.shape[0]))  # [sum r (x-s) | N_k | sum r (x-s)_a (x-s)_b]
     total = 0.0
     for s, e in _blocks(N, c):
-        r, lp = eng.block(X[s:e], F, Y, with_quadratic=True, entropy=entropy)
+        r, lp = eng.block(X[s:e], F, Y, with_quadratic=True, entropy=entropy, sum_only=True)
         stats += r @ F[:, :e - s].T               # all M-step sums in one product
-        total += float(lp.sum())
+        total += lp
     _no_nan(np.array([total]), "the log-likelihood")
     a = stats[:, :d]                                  # sum_i r_ik (x_i - s)
     n_raw = stats[:, d]
