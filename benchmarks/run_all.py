@@ -9,7 +9,7 @@ over repeats; they are not asserted anywhere in the test suite.
 Usage::
 
     python benchmarks/run_all.py            # full run (about five minutes)
-    python benchmarks/run_all.py --quick    # fewer repeats and sizes
+    python benchmarks/run_all.py --quick    # fewer repeats and sizes (a smoke run)
     python benchmarks/run_all.py --report   # only rewrite results.md from the JSON
 
 After the two benchmarks it runs the regression guard, ``regression.py``: this
@@ -167,7 +167,7 @@ def main(argv=None) -> None:
             *(["--note", args.note] if args.note else []))
         run("bench_adaboost.py", *(["--repeats", "2"] if args.quick else []))
         note = ["--note", args.note] if args.note else []
-        run("regression.py", *(["--fits", "1"] if args.quick else []), *note)
+        run("regression.py", *(["--fits", "1", "--rounds", "2"] if args.quick else []), *note)
     gmm = json.loads((DATA / "results_gmm.json").read_text(encoding="utf-8"))
     boost = json.loads((DATA / "results_adaboost.json").read_text(encoding="utf-8"))
     reg_path = DATA / "results_regression.json"
