@@ -52,7 +52,7 @@ _CANCELLATION_LIMIT = 1e4
 #: The expanded (quadratic-feature) E-step of an EM iteration is used for
 #: component ``k`` on a block only when ``rho_k (R + ||mu_k - shift||)^2`` stays
 #: below this (see :meth:`_Engine._expanded_block`): its rounding error in the
-#: log-density is then below about ``(n + 2) eps * 1e6`` = 1.2e-8 for d = 8
+#: log-density is then below about ``(n + 2) eps * 1e6``, 1.0e-8 for d = 8
 #: (n = 1 + d + d(d+1)/2 terms), and in practice far smaller; other components
 #: take the whitened-residual route.
 _EXPANDED_LIMIT = 1e6
