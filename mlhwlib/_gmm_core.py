@@ -97,7 +97,8 @@ def _check_scale(A, name, centre=None, n=None):
     if centre is None:
         big = float(np.max(np.abs(A)))
     else:
-        big = float(max(np.max(A.max(axis=0) - centre), np.max(centre - A.min(axis=0))))
+        high, low = _column_extremes(A)
+        big = float(max(np.max(high - centre), np.max(centre - low)))
     rows, cols = (A.shape[0] if n is None else n), A.shape[-1]
     limit = float(np.sqrt(_FLOAT_MAX / (4.0 * rows * cols)))
     if not np.isfinite(big) or big > limit:
@@ -105,6 +106,29 @@ def _check_scale(A, name, centre=None, n=None):
             f"{name} has entries of magnitude {big:.1e} (from the mean): sums of their "
             f"squares over {rows} rows and {cols} columns would overflow float64 (the "
             f"limit is {limit:.2e}); rescale the data (e.g. StandardScaler)")
+
+
+def _column_extremes(A):
+    """``(A.max(axis=0), A.min(axis=0))``, the same values, about five times faster.
+
+    numpy reduces a C-ordered ``(N, d)`` array over its rows with an inner loop of
+    length ``d``; for small ``d`` that is slow (4 ms for N = 1e5, d = 8, more than a
+    pass of EM's arithmetic).  Viewing groups of rows as one long row makes the
+    inner loop long: ``A[:m].reshape(-1, g d)``, reduced over its rows and then over
+    the ``g`` groups; the remaining rows are reduced directly.
+    """
+    n, d = A.shape
+    g = max(1, 64 // max(d, 1))
+    m = (n // g) * g
+    if g == 1 or m == 0 or not A.flags.c_contiguous:
+        return A.max(axis=0), A.min(axis=0)
+    wide = A[:m].reshape(-1, g * d)
+    high = wide.max(axis=0).reshape(g, d).max(axis=0)
+    low = wide.min(axis=0).reshape(g, d).min(axis=0)
+    if m < n:
+        np.maximum(high, A[m:].max(axis=0), out=high)
+        np.minimum(low, A[m:].min(axis=0), out=low)
+    return high, low
 
 
 def _check_X(X, d=None, name="X"):

@@ -152,3 +152,22 @@ def test_zero_weight_component_takes_the_exact_route():
     np.testing.assert_allclose(nm, ref[1], rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(nc, ref[2], rtol=1e-10, atol=1e-12)
     assert np.all(nm[1] == 0) and np.allclose(nc[1], 1e-3 * np.eye(2))
+
+
+@pytest.mark.parametrize("shape", [(100_003, 8), (1000, 5), (7, 3), (1, 1), (5, 64), (3, 100),
+                                   (65, 2)])
+def test_column_extremes_equal_numpy(shape):
+    """The scale guard's fast column max/min: the same values as A.max(0), A.min(0), also
+    with a remainder of rows, a Fortran-ordered array, an infinity and a NaN."""
+    rng = np.random.default_rng(shape[0])
+    A = rng.normal(size=shape) * 10.0 ** rng.integers(-3, 4, size=shape)
+    A[-1, 0] = np.inf
+    A[0, -1] = -np.inf
+    for B in (A, np.asfortranarray(A), A[::2]):
+        high, low = _gmm_core._column_extremes(B)
+        np.testing.assert_array_equal(high, B.max(axis=0))
+        np.testing.assert_array_equal(low, B.min(axis=0))
+    A[len(A) // 2, shape[1] // 2] = np.nan
+    high, low = _gmm_core._column_extremes(A)
+    np.testing.assert_array_equal(high, A.max(axis=0))
+    np.testing.assert_array_equal(low, A.min(axis=0))
