@@ -25,25 +25,43 @@ Flops of one E+M iteration, counted for the cheapest exact algorithm
   counted as multiplies) and the squared norm (2d): ``d^2 + 3d``;
 * responsibilities: add the constant, subtract the row maximum, one ``exp``,
   the row sum, one multiply by its reciprocal: 5 (an ``exp`` counted as 1 flop;
-  the K-fold log per row is negligible);
+  the per-row log is negligible);
 * M-step sums: ``N_k`` (2), ``sum_i gamma_ik x_i`` (2d) and the symmetric
   weighted second moments ``sum_i gamma_ik x_i x_i^T`` (2 d(d+1)/2 = d(d+1)),
 
 plus ``d(d+1)/2`` products ``x_a x_b`` per sample shared by all components.
 For d = K = 8: ``N (K (d^2 + 3d + 5 + 2 + 2d + d(d+1)) + d(d+1)/2)`` =
-``N (8 * 183 + 36)`` = 1.50e8 flop per iteration (the issue's 1.6e8).  The
-implementation does more: dense products with the triangular ``W_k``
-(``2 K d (d + 1)`` per sample for the residuals, ``2 K (d + 1 + d(d+1)/2)``
-for the M-step sums), 2.0e8 flop.
+``N (8 * 183 + 36)`` = 1.50e8 flop per iteration (the issue's 1.6e8).
 
-The floor is the 1.56e8 flop divided by the machine's *achieved* GEMM rate,
-measured with numpy (BLAS limited to one thread, as mlhwlib runs) on the shape
-the E-step multiplies: ``(K d, d + 1) @ (d + 1, c)`` with ``c`` the block
-length, the best of several repeats; the rate of a 512 x 512 product is
-recorded beside it as the machine's best case.  EM's time per iteration is the
-best of repeated ``_em_iteration`` calls, interleaved with the GEMM timings
-so that both see the same load.  The ratio EM time / floor is what the issue
-asks to bring within 2.
+What mlhwlib computes (``mlhwlib/_gmm_core.py``): per sample the features
+``f = [x - s; 1; (x - s)_a (x - s)_b]`` (n = 1 + d + d(d+1)/2 = 45 of them,
+``d + d(d+1)/2`` flop), the log-densities of all components as one product
+``B f`` with the expanded quadratic form (``2 K n``), the responsibilities
+(``5 K``) and all M-step sums as one more product with the same features
+(``2 K n``): ``N (2 * 2 K n + 5 K + d + d(d+1)/2)`` = 1.52e8 flop, about the
+minimal count.  (Before, the E-step formed the whitened residuals of all
+components, ``2 K d (d + 1)`` flop per sample in a ``(K d, d + 1)`` product
+plus their squares: 2.0e8 flop in all.)
+
+The floor divides the minimal 1.50e8 flop by a GEMM rate measured with numpy
+in the same run (BLAS limited to one thread, as mlhwlib runs; the best of
+several repeats, interleaved with the EM timings so that all see the same
+load).  Which rate is a choice, so three are reported:
+
+* ``floor`` (the headline, the definition of issue 29 kept): the rate of the
+  ``(K d, d + 1) @ (d + 1, c)`` product, the shape of the whitened-residual
+  E-step (``c`` its block length).  Inner dimension 9 is what the textbook
+  algorithm allows at d = 8; BLAS reaches only a fraction of its peak on it.
+* ``floor_expanded_shape``: the rate of ``(K, n) @ (n, c)``, the product the
+  E-step (and the M-step) now run; it is faster (inner dimension 45), so this
+  floor is lower and the ratio higher.
+* ``floor_at_512_rate``: the rate of a 512 x 512 x 512 product, the machine's
+  best one-thread GEMM case; no algorithm for this problem runs at it (d = 8
+  bounds every inner dimension by 45), so this ratio is the most pessimistic.
+
+The ratio mlhwlib / floor is the best of repeated ``_em_iteration`` calls
+divided by each floor; the issue asks for at most 2 (see ``results.md`` for
+which floors meet it).
 
 Run:  .venv/bin/python benchmarks/bench_gmm.py [--quick] [--repeats R] [--out PATH] [--floor-only]
 """
@@ -228,61 +246,80 @@ def scaling(quick):
 
 
 def floor_flops(N, d, K):
-    """Flops of one E+M iteration: (cheapest exact algorithm, as implemented); see the docstring."""
+    """Flops of one E+M iteration: (minimal algorithm, as implemented); see the docstring."""
     per_pair = d * d + 3 * d + 5 + 2 + 2 * d + d * (d + 1)
     minimal = N * (K * per_pair + d * (d + 1) // 2)
-    implemented = N * (2 * K * d * (d + 1) + 2 * K * d + 5 * K
-                       + 2 * K * (d + 1 + d * (d + 1) // 2) + d * (d + 1) // 2)
+    n = 1 + d + d * (d + 1) // 2
+    implemented = N * (4 * K * n + 5 * K + d + d * (d + 1) // 2)
     return minimal, implemented
+
+
+def _gemm_seconds(A, B, out, inner=20):
+    t0 = time.perf_counter()
+    for _ in range(inner):
+        np.matmul(A, B, out=out)
+    return (time.perf_counter() - t0) / inner
 
 
 def compute_floor(N=100_000, d=8, K=8, repeats=9):
     """The compute floor of one EM iteration against mlhwlib's measured iteration."""
-    from mlhwlib._gmm_core import _chunk_size, _em_iteration, _whiteners
+    from mlhwlib._gmm_core import _chunk_size, _em_iteration, _one_blas_thread, _whiteners
     log(f"[floor] compute floor of one EM iteration: N={N}, d={d}, K={K}, best of {repeats}")
     X, w, m, C, _ = make_problem(N, d, K)
     W = _whiteners(np.linalg.cholesky(C))
     shift = X.mean(axis=0)
+    # time a later iteration (components no longer share one covariance)
+    with _one_blas_thread():
+        for _ in range(2):
+            w, m, C, _, _ = _em_iteration(X, w, m, W, 1e-6, shift)
+            W = _whiteners(np.linalg.cholesky(C))
     rng = np.random.default_rng(0)
-    c = min(N, _chunk_size(K, d))
-    A = rng.normal(size=(K * d, d + 1))
-    F = rng.normal(size=(d + 1, c))
-    Y = np.empty((K * d, c))
-    S = rng.normal(size=(512, 512))
-    t_gemm = t_sq = t_em = np.inf
+    n = 1 + d + d * (d + 1) // 2
+    c_res = min(N, _chunk_size(K, d))
+    c_exp = min(N, _chunk_size(K, d, expanded=True))
+    shapes = {  # name: (A, B, out, flop of one product)
+        "residual": (rng.normal(size=(K * d, d + 1)), rng.normal(size=(d + 1, c_res)),
+                     np.empty((K * d, c_res)), 2 * K * d * (d + 1) * c_res),
+        "expanded": (rng.normal(size=(K, n)), rng.normal(size=(n, c_exp)),
+                     np.empty((K, c_exp)), 2 * K * n * c_exp),
+        "512": (rng.normal(size=(512, 512)), rng.normal(size=(512, 512)),
+                np.empty((512, 512)), 2 * 512 ** 3),
+    }
+    best = dict.fromkeys(shapes, np.inf)
+    t_em = np.inf
     with threadpool_limits(limits=1, user_api="blas"):
-        for _ in range(repeats):  # interleaved: the same load for all three
-            t0 = time.perf_counter()
-            for _ in range(20):
-                np.matmul(A, F, out=Y)
-            t_gemm = min(t_gemm, (time.perf_counter() - t0) / 20)
-            t0 = time.perf_counter()
-            S @ S
-            t_sq = min(t_sq, time.perf_counter() - t0)
+        for _ in range(repeats):  # interleaved: the same load for all
+            for name, (A, B, out, _) in shapes.items():
+                best[name] = min(best[name], _gemm_seconds(A, B, out, 1 if name == "512" else 20))
             t0 = time.perf_counter()
             _em_iteration(X, w, m, W, 1e-6, shift)
             t_em = min(t_em, time.perf_counter() - t0)
-    rate = 2 * K * d * (d + 1) * c / t_gemm
-    rate_sq = 2 * 512 ** 3 / t_sq
+    rate = {name: shapes[name][3] / best[name] for name in shapes}
     minimal, implemented = floor_flops(N, d, K)
     res = {
-        "N": N, "d": d, "K": K, "block_length": c, "repeats": repeats,
+        "N": N, "d": d, "K": K, "block_length": c_res, "block_length_expanded": c_exp,
+        "repeats": repeats,
         "flop_per_iteration_minimal": minimal,
         "flop_per_iteration_implemented": implemented,
-        "gemm_shape": [K * d, d + 1, c],
-        "gemm_flop_per_s": rate, "gemm_512_flop_per_s": rate_sq,
-        "floor_s_per_iteration": minimal / rate,
-        "floor_s_per_iteration_at_512_rate": minimal / rate_sq,
+        "gemm_shape": [K * d, d + 1, c_res], "gemm_flop_per_s": rate["residual"],
+        "gemm_shape_expanded": [K, n, c_exp], "gemm_expanded_flop_per_s": rate["expanded"],
+        "gemm_512_flop_per_s": rate["512"],
+        "floor_s_per_iteration": minimal / rate["residual"],
+        "floor_s_per_iteration_expanded_shape": minimal / rate["expanded"],
+        "floor_s_per_iteration_at_512_rate": minimal / rate["512"],
         "mlhwlib_s_per_iteration": t_em,
-        "mlhwlib_over_floor": t_em / (minimal / rate),
-        "mlhwlib_over_floor_at_512_rate": t_em / (minimal / rate_sq),
+        "mlhwlib_over_floor": t_em / (minimal / rate["residual"]),
+        "mlhwlib_over_floor_expanded_shape": t_em / (minimal / rate["expanded"]),
+        "mlhwlib_over_floor_at_512_rate": t_em / (minimal / rate["512"]),
         "load_average_1min_at_end": os.getloadavg()[0],
     }
-    log(f"      {minimal:.3g} flop/iteration (implemented: {implemented:.3g}); GEMM "
-        f"({K * d}x{d + 1})@({d + 1}x{c}) {rate / 1e9:.1f} GFlop/s, 512^3 {rate_sq / 1e9:.1f} "
-        f"GFlop/s; floor {res['floor_s_per_iteration'] * 1e3:.1f} ms/iteration; mlhwlib "
-        f"{t_em * 1e3:.1f} ms = {res['mlhwlib_over_floor']:.2f} x floor "
-        f"({res['mlhwlib_over_floor_at_512_rate']:.2f} x at the 512^3 rate)")
+    log(f"      {minimal:.3g} flop/iteration (implemented: {implemented:.3g}); GEMM rates: "
+        f"({K * d}x{d + 1})@({d + 1}x{c_res}) {rate['residual'] / 1e9:.1f} GFlop/s, "
+        f"({K}x{n})@({n}x{c_exp}) {rate['expanded'] / 1e9:.1f} GFlop/s, 512^3 "
+        f"{rate['512'] / 1e9:.1f} GFlop/s; mlhwlib {t_em * 1e3:.1f} ms/iteration = "
+        f"{res['mlhwlib_over_floor']:.2f} x the floor ({res['floor_s_per_iteration'] * 1e3:.1f} ms), "
+        f"{res['mlhwlib_over_floor_expanded_shape']:.2f} x at the expanded shape's rate, "
+        f"{res['mlhwlib_over_floor_at_512_rate']:.2f} x at the 512^3 rate")
     return res
 
 
