@@ -114,7 +114,10 @@ def test_extend_refuses_a_file_that_is_not_a_prefix_of_the_grid(rr, results, tmp
 # Not every run is this stable: "LSTM, bias 3", T = 40,
 # seed 0 ends at accuracy 0.505 with the vector kernels and 0.759 with the plain ones,
 # which is why the chapter draws its conclusions from counts over ten seeds.
-CURVE_ATOL = 1e-2
+# On an AMD EPYC with AVX2 only (no AVX-512; 2026-12), the remedies experiment's
+# "LSTM, chrono", T = 20, seed 0 moved by 0.0102 at one point of 40 (its other points by
+# at most 0.0012): the tolerance is 2e-2, a factor of about 2 over the largest move seen.
+CURVE_ATOL = 2e-2
 CAPABILITIES = ("DEFAULT", "AVX2", "AVX512")
 
 

@@ -27,11 +27,13 @@ import numpy as np
 import pytest
 import torch
 
+# the recall experiment's tolerance between kernels (its test says why)
+from test_rnn_experiment import CURVE_ATOL
+
 from mlhwlib.book import result
 from mlhwlib.experiments import rnn_recall as rr
 from mlhwlib.experiments import rnn_remedies as rm
 
-CURVE_ATOL = 1e-2  # the recall experiment's tolerance between kernels (its test says why)
 CAPABILITIES = ("DEFAULT", "AVX2", "AVX512")
 
 
