@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-LINTED = ["mlhwlib", "tests", "tools", "_ext", "benchmarks"]
+LINTED = ["mlhwlib", "tests", "tools", "_ext", "benchmarks", "book"]
 
 
 def _ruff():
