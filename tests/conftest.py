@@ -104,6 +104,29 @@ def pytest_configure(config):
     _REQUIRE_BUILD = IN_CI or bool(config.getoption("--require-build", default=False))
 
 
+def pytest_collection_finish(session):
+    """One BLAS/OpenMP/torch thread in the test process (test modules are imported by now).
+
+    The tests multiply small matrices: a second thread only adds synchronisation, and on
+    a busy machine (or beside a second pytest-xdist worker) OpenBLAS's and OpenMP's
+    threads spin waiting for each other: scikit-learn's BayesianGaussianMixture took
+    15 times the CPU time with two threads (29 s against 1.9 s for the 21 fits of
+    tests/test_gmm_variational.py). Only this process: notebook kernels and
+    subprocesses keep their defaults.
+    """
+    import sys
+
+    from threadpoolctl import threadpool_limits
+
+    global _THREAD_LIMITS
+    _THREAD_LIMITS = threadpool_limits(limits=1)
+    if "torch" in sys.modules:
+        sys.modules["torch"].set_num_threads(1)
+
+
+_THREAD_LIMITS = None
+
+
 def marker_for(path: Path, site_fixture_files=frozenset()) -> str:
     """The marker of a test collected from ``path`` (see the module docstring)."""
     path = Path(path)
@@ -114,6 +137,17 @@ def marker_for(path: Path, site_fixture_files=frozenset()) -> str:
     if path.name in NOTEBOOK_FILES or any(fnmatch(path.name, p) for p in NOTEBOOK_PATTERNS):
         return "notebook"
     return "lib"
+
+
+def pytest_ignore_collect(collection_path, config):
+    """Under ``-m lib`` alone (``make test-lib``), files whose every test is a notebook or
+    site test by name are not even imported: their tests would all be deselected, and
+    importing them (nbformat, otter, BeautifulSoup, ...) costs the fast loop seconds."""
+    path = Path(collection_path)
+    if config.getoption("markexpr", "") != "lib" or path.suffix != ".py" \
+            or not path.name.startswith("test_") or path.parent != ROOT / "tests":
+        return None
+    return True if marker_for(path) != "lib" else None
 
 
 def pytest_collection_modifyitems(config, items):
