@@ -3,7 +3,7 @@
 #   make test   -> every test (library, notebooks via nbval, built site)
 SHELL := /bin/bash
 .DEFAULT_GOAL := book
-.PHONY: book test test-lib test-notebooks lock serve clean distclean execute assets venv slides book-student pdf pdf-student audit bench help check-tools dist notebooks assignments course
+.PHONY: book test test-lib test-notebooks lock serve clean distclean execute sync sync-md assets venv slides book-student pdf pdf-student audit bench help check-tools dist notebooks assignments course
 
 PYTHON ?= python3
 # The lock (requirements.txt) needs Python 3.11 or newer (contourpy 1.3.3, for one);
@@ -45,7 +45,9 @@ help:
 	@echo "make test-notebooks every notebook re-executed against its outputs (nbval), both numeric profiles, checking cells"
 	@echo "make lock          regenerate the exact lock requirements.txt from pyproject.toml (pip-compile)"
 	@echo "make serve         serve $(HTML) on http://127.0.0.1:8000"
-	@echo "make execute       re-execute every notebook in place (commit the result)"
+	@echo "make sync          chapters/*.md (the text you edit) -> the sources of book/*.ipynb; then make execute"
+	@echo "make sync-md       book/*.ipynb -> chapters/*.md (after editing a notebook outside JupyterLab)"
+	@echo "make execute       re-execute every notebook in place, figures compacted (commit the result)"
 	@echo "make slides        lecture decks and PDF handouts, one per chapter: $(HTML)/slides"
 	@echo "make notebooks     clean notebooks for download and mlhw-notebooks.zip, in $(HTML) (and the student site)"
 	@echo "make dist          the mlhwlib wheel and sdist, in dist/"
@@ -237,13 +239,28 @@ lock:
 	  --output-file requirements.txt pyproject.toml
 	@echo "requirements.txt regenerated: review the diff, then commit it with pyproject.toml"
 
+# Each chapter is a pair (jupytext.toml): chapters/<chapter>.md, the MyST Markdown people
+# edit and review, and book/<chapter>.ipynb, its executed notebook. `make sync` writes
+# the notebooks' sources from the text (outputs and cell ids of unchanged cells kept);
+# `make execute` then refreshes the outputs. tests/test_paired_notebooks.py fails when a pair differs.
+sync: $(VENV)/.installed
+	$(BIN)/python tools/sync_notebooks.py
+
+sync-md: $(VENV)/.installed
+	$(BIN)/python tools/sync_notebooks.py --to-md
+
+# Executes the notebooks as they are: a pair out of step stops it first (run `make sync`
+# after editing the text). Then streams are joined and figures stored as palette PNGs
+# (tools/notebook_outputs.py): running it twice leaves no diff.
 execute: $(VENV)/.installed
+	@$(BIN)/python tools/sync_notebooks.py --check || { \
+	  echo "make: a notebook and its chapters/*.md differ: \`make sync\` (you edited the text) or \`make sync-md\` (you edited the notebook) first" >&2; exit 1; }
 	@for nb in $(NOTEBOOKS); do \
 	  echo "executing $$nb"; \
 	  $(BIN)/jupyter nbconvert --to notebook --execute --inplace \
 	    --ExecutePreprocessor.timeout=600 --NotebookClient.record_timing=False "$$nb" || exit 1; \
 	done
-	$(BIN)/python tools/coalesce_streams.py $(NOTEBOOKS)
+	$(BIN)/python tools/notebook_outputs.py $(NOTEBOOKS)
 
 # The notebooks alone: nbval (each notebook re-executed and compared with its committed
 # outputs), both numeric profiles, the checking cells and the notebooks' structure. No build.

@@ -446,30 +446,45 @@ def _finish(app, exception):
 # A figure's PNG as matplotlib writes it is true colour; with at most 256 colours (an octree
 # palette, no dithering) it is about a third of the size. Kept only where the palette
 # changes no pixel noticeably (mean error below 2 levels of 255) and saves a fifth or more.
+# The one home of this rule: ``make execute`` applies it to the notebooks' figures too
+# (tools/notebook_outputs.py), so most arrive here already in palette form.
 PALETTE_MEAN_ERROR = 2.0
 
 
-def _palette_images(outdir: Path) -> None:
+def palette_png(data: bytes) -> bytes:
+    """``data`` (a PNG file's bytes) as a palette PNG, or ``data`` itself when the palette
+    would not pay (not true colour, transparent, a visible change, or a saving under a fifth).
+    Same pixel size and density; deterministic, and idempotent (a palette PNG is returned
+    as it is)."""
     import io
 
     import numpy as np
     from PIL import Image
 
+    with Image.open(io.BytesIO(data)) as image:
+        if image.mode not in ("RGB", "RGBA"):
+            return data
+        rgba = image.convert("RGBA")
+        # the pixel density (pHYs: 200 dpi for the 2x figures) sets a figure's size in the PDF
+        keep = {"dpi": image.info["dpi"]} if "dpi" in image.info else {}
+    pixels = np.asarray(rgba)
+    if pixels[..., 3].min() < 255:  # transparency: keep the file as it is
+        return data
+    palette = rgba.quantize(256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
+    error = np.abs(np.asarray(palette.convert("RGBA"), dtype=np.int16) - pixels).mean()
+    out = io.BytesIO()
+    palette.save(out, "PNG", optimize=True, **keep)
+    if error < PALETTE_MEAN_ERROR and out.tell() < 0.8 * len(data):
+        return out.getvalue()
+    return data
+
+
+def _palette_images(outdir: Path) -> None:
     for path in sorted((outdir / "_images").glob("*.png")):
         data = path.read_bytes()
-        with Image.open(io.BytesIO(data)) as image:
-            if image.mode not in ("RGB", "RGBA"):
-                continue
-            rgba = image.convert("RGBA")
-        pixels = np.asarray(rgba)
-        if pixels[..., 3].min() < 255:  # transparency: keep the file as it is
-            continue
-        palette = rgba.quantize(256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
-        error = np.abs(np.asarray(palette.convert("RGBA"), dtype=np.int16) - pixels).mean()
-        out = io.BytesIO()
-        palette.save(out, "PNG", optimize=True)
-        if error < PALETTE_MEAN_ERROR and out.tell() < 0.8 * len(data):
-            path.write_bytes(out.getvalue())
+        compact = palette_png(data)
+        if compact is not data:
+            path.write_bytes(compact)
 
 
 def _drop_unused_mathjax3(outdir: Path) -> None:

@@ -7,7 +7,10 @@ the section that derives the code:
 module                              chapter
 ==================================  ================================================
 :mod:`mlhwlib.lstm`                 the LSTM trace by hand (``book/lstm_trace``)
-:mod:`mlhwlib.bptt`                 BPTT, scalar and vector RNNs (``book/bptt``)
+:mod:`mlhwlib.bptt`                 BPTT for the scalar RNN (``book/bptt``)
+:mod:`mlhwlib.clipping`             gradient clipping (``book/bptt``)
+:mod:`mlhwlib.vector_rnn`           BPTT for the vector RNN (``book/bptt``)
+:mod:`mlhwlib.rtrl`                 real-time recurrent learning (``book/bptt``)
 :mod:`mlhwlib.adaboost`             multi-class AdaBoost (``book/adaboost``)
 :mod:`mlhwlib.adaboost_estimator`   the scikit-learn estimator ``MultiClassAdaBoost``
 :mod:`mlhwlib.stump`                the weighted decision stump AdaBoost boosts

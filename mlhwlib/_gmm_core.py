@@ -108,12 +108,26 @@ def _check_X(X, d=None, name="X"):
     return X
 
 
-def _cholesky_all(covariances, name="covariances"):
+_COLLAPSE_ADVICE = "; a component may have collapsed onto too few points: use reg_covar > 0"
+
+
+def _cholesky_all(covariances, name="covariances", advice=_COLLAPSE_ADVICE):
     """Cholesky factors ``(K, d, d)`` of all covariances, or a ValueError naming the bad one.
+
+    The library's one positive-definiteness check: the covariances, the given
+    precisions and the priors' scale matrices (``psi``, ``covariance_prior``) all
+    go through it. A single ``(d, d)`` matrix gives its factor ``(d, d)`` and an
+    error naming ``name`` alone; ``advice`` ends the message.
 
     Positive definiteness is decided by the factorisation of the matrix as given;
     callers that want a margin check eigenvalues themselves.
     """
+    if covariances.ndim == 2:
+        try:
+            return np.linalg.cholesky(covariances)
+        except np.linalg.LinAlgError:
+            raise ValueError(f"{name} is not positive definite (its Cholesky factorisation "
+                             f"failed){advice}") from None
     try:
         return np.linalg.cholesky(covariances)
     except np.linalg.LinAlgError:
@@ -123,8 +137,7 @@ def _cholesky_all(covariances, name="covariances"):
             except np.linalg.LinAlgError:
                 raise ValueError(
                     f"{name}[{k}] is not positive definite (its Cholesky factorisation "
-                    f"failed); a component may have collapsed onto too few points: "
-                    f"use reg_covar > 0"
+                    f"failed){advice}"
                 ) from None
         raise  # pragma: no cover - batched failed but every single one succeeded
 
@@ -413,9 +426,11 @@ def em_step(X, weights, means, covariances, reg_covar=0.0):
     Derived in :ref:`gmm-estep` and :ref:`gmm-mstep`:
 
     .. math::
-        N_k = \\sum_i \\gamma_{ik},\\quad \\pi_k = N_k / N,\\quad
-        \\mu_k = \\frac{1}{N_k}\\sum_i \\gamma_{ik} x_i,\\quad
-        \\Sigma_k = \\frac{1}{N_k}\\sum_i \\gamma_{ik}(x_i-\\mu_k)(x_i-\\mu_k)^\\top + r I.
+
+        N_k &= \\sum_i \\gamma_{ik},\\quad \\pi_k = N_k / N,\\quad
+        \\mu_k = \\frac{1}{N_k}\\sum_i \\gamma_{ik} x_i,
+
+        \\Sigma_k &= \\frac{1}{N_k}\\sum_i \\gamma_{ik}(x_i-\\mu_k)(x_i-\\mu_k)^\\top + r I.
 
     As in scikit-learn, ``N_k`` is increased by ``10 * eps`` before dividing (an
     empty component then gets mean 0 and covariance ``r I`` instead of 0/0), and

@@ -26,22 +26,29 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import multigammaln
 
-from ._gmm_core import _check_symmetric, _e_step_pass, _em_iteration, _one_blas_thread, _prepare
+from ._gmm_core import (
+    _check_symmetric,
+    _cholesky_all,
+    _e_step_pass,
+    _em_iteration,
+    _one_blas_thread,
+    _prepare,
+)
 from .numerics import as_finite_float, as_float_array
 
 __all__ = ["map_em_step", "log_posterior", "inverse_wishart_logpdf"]
 
 
 def _check_prior(psi, nu, d):
+    """``(psi, nu, P)``: the checked prior and the Cholesky factor ``P`` of ``psi``."""
     psi = as_float_array(psi, "psi", ndim=2, shape=(d, d))
     _check_symmetric(psi[None], "psi")
-    if np.linalg.eigvalsh(psi)[0] <= 0:
-        raise ValueError("psi must be positive definite (the inverse-Wishart scale matrix)")
+    P = _cholesky_all(psi, "psi", advice=" (the inverse-Wishart scale matrix)")
     nu = as_finite_float(nu, "nu")
     if nu <= d - 1:
         raise ValueError(f"nu must be > d - 1 = {d - 1} for a proper inverse-Wishart prior, "
                          f"got {nu!r}")
-    return psi, nu
+    return psi, nu, P
 
 
 def inverse_wishart_logpdf(covariances, psi, nu):
@@ -66,15 +73,11 @@ def inverse_wishart_logpdf(covariances, psi, nu):
     K, d, d2 = C.shape
     if d != d2:
         raise ValueError(f"covariances must have shape (K, d, d), got {C.shape}")
-    psi, nu = _check_prior(psi, nu, d)
+    psi, nu, P = _check_prior(psi, nu, d)
     _check_symmetric(C, "covariances")
-    try:
-        L = np.linalg.cholesky(C)
-    except np.linalg.LinAlgError:
-        raise ValueError("covariances must be positive definite") from None
+    L = _cholesky_all(C, "covariances", advice="")
     logdet = 2.0 * np.log(np.diagonal(L, axis1=1, axis2=2)).sum(axis=1)
     # tr(Psi Sigma^{-1}) = ||L^{-1} Psi^{1/2}||_F^2, via a solve with the factor
-    P = np.linalg.cholesky(psi)
     Z = np.linalg.solve(L, np.broadcast_to(P, (K, d, d)))
     trace = (Z ** 2).sum(axis=(1, 2))
     const = (0.5 * nu * 2.0 * np.log(np.diagonal(P)).sum() - 0.5 * nu * d * np.log(2.0)
@@ -104,7 +107,7 @@ def log_posterior(X, weights, means, covariances, psi, nu):
     """
     with _one_blas_thread():
         X, weights, means, covariances, W = _prepare(X, weights, means, covariances)
-        psi, nu = _check_prior(psi, nu, X.shape[1])
+        psi, nu, _ = _check_prior(psi, nu, X.shape[1])
         log_px, _ = _e_step_pass(X, weights, means, W, want_resp=False)
     return float(log_px.sum()) + float(inverse_wishart_logpdf(covariances, psi, nu).sum())
 
@@ -135,7 +138,7 @@ def map_em_step(X, weights, means, covariances, psi, nu):
     with _one_blas_thread():
         X, weights, means, _, W = _prepare(X, weights, means, covariances)
         d = X.shape[1]
-        psi, nu = _check_prior(psi, nu, d)
+        psi, nu, _ = _check_prior(psi, nu, d)
         w, m, c, _, nk = _em_iteration(X, weights, means, W, 0.0, X.mean(axis=0))
     cov = (nk[:, None, None] * c + psi) / (nk + nu + d + 1)[:, None, None]
     return w, m, cov

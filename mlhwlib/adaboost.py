@@ -37,18 +37,19 @@ MultiClassAdaBoost
 
 Both :func:`boost_from_predictions` and
 :class:`~mlhwlib.adaboost_estimator.MultiClassAdaBoost` run the one boosting
-loop of this module, ``_boost``.
+loop, ``_boost`` of the private module ``mlhwlib._boosting``.
 """
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
 
-from mlhwlib.numerics import _readonly, as_finite_float, as_float_array, as_int, logsumexp
-from mlhwlib.stump import Stump, _check_labels, fit_stump, tie_tolerance
+from mlhwlib._boosting import _boost, _samme_step
+from mlhwlib.adaboost_estimator import MultiClassAdaBoost
+from mlhwlib.numerics import _as_class_labels, _readonly, as_finite_float, as_float_array, as_int, logsumexp
+from mlhwlib.stump import Stump, fit_stump, tie_tolerance
 
 __all__ = [
     "multiclass_alpha",
@@ -95,7 +96,7 @@ def samme_alpha(eps, n_classes) -> float:
         Positive exactly when ``eps < (K - 1) / K``.
     """
     eps, n_classes = _check_eps_k(eps, n_classes)
-    return float(np.log1p(-eps) - np.log(eps) + np.log(n_classes - 1.0))
+    return _samme_step(eps, n_classes)
 
 
 def multiclass_alpha(eps, n_classes) -> float:
@@ -192,7 +193,7 @@ def multiclass_exponential_loss(y, scores) -> float:
     scores = as_float_array(scores, "scores", ndim=2)
     if scores.shape[1] < 2:
         raise ValueError(f"scores must have at least 2 columns (classes), got {scores.shape}")
-    y = _check_labels(y, "y", scores.shape[1], shape=(scores.shape[0],))
+    y = _as_class_labels(y, "y", scores.shape[1], shape=(scores.shape[0],))
     with np.errstate(over="ignore"):
         return float(np.exp(logsumexp(_margin_terms(y, scores))))
 
@@ -233,84 +234,6 @@ class BoostingResult:
             object.__setattr__(self, name, _readonly(getattr(self, name)))
         object.__setattr__(self, "predictions", _readonly(self.predictions, dtype=np.int64))
         object.__setattr__(self, "loss", float(self.loss))
-
-
-# ---------------------------------------------------------------------------
-# The boosting loop (one, for both the hand-worked version and the classifier)
-# ---------------------------------------------------------------------------
-def _boost(y, n_classes, n_rounds, weak_learner, *, sample_weight=None,
-           learning_rate=1.0, exact=False):
-    """Forward stagewise boosting of the multi-class exponential loss.
-
-    ``weak_learner(t, w)`` returns ``(learner, labels)`` for round ``t`` and
-    weights ``w`` (N,), ``labels`` the learner's class indices on the training
-    set. ``exact=True`` is the hand-worked algorithm: log-domain weights, no
-    clipping, every round kept, ``eps`` in ``{0, 1}`` an error. ``exact=False``
-    is scikit-learn's SAMME loop step for step: weights clipped below at
-    machine epsilon, a perfect round kept with SAMME weight 1 and the fit
-    stopped, a round with ``eps >= (K-1)/K`` dropped and the fit stopped.
-
-    Returns ``(learners, alphas, errors, weights, margin)``: ``weights`` the
-    list of the distributions each round was fitted with (exact mode only),
-    ``margin`` the margin terms of the final scores (exact mode only).
-    """
-    n = y.shape[0]
-    w = np.full(n, 1.0 / n) if sample_weight is None else sample_weight / sample_weight.sum()
-    zero = w == 0.0
-    tiny = np.finfo(np.float64).eps
-    learners, alphas, errors, weights = [], [], [], [w]
-    margin = np.zeros(n)
-    for t in range(n_rounds):
-        if not exact:
-            w = np.clip(w, tiny, None)    # scikit-learn's guard against underflow
-            w[zero] = 0.0
-        learner, labels = weak_learner(t, w)
-        incorrect = labels != y
-        if exact:
-            eps = float(w[incorrect].sum())
-            if not 0.0 < eps < 1.0:
-                raise ValueError(f"round {t} of predictions has weighted error {eps!r}; the "
-                                 "step is finite only for 0 < eps < 1")
-        else:
-            eps = float(np.mean(np.average(incorrect, weights=w, axis=0)))
-            if eps <= 0.0:                    # perfect round: keep it (SAMME weight 1), stop
-                learners.append(learner)
-                alphas.append((n_classes - 1.0) / n_classes)
-                errors.append(0.0)
-                break
-            if eps >= 1.0 - 1.0 / n_classes:  # no better than guessing: drop it, stop
-                if not learners:
-                    raise ValueError(
-                        f"the first weak learner has weighted error {eps:.4g} >= (K-1)/K = "
-                        f"{1.0 - 1.0 / n_classes:.4g}: no better than guessing, cannot boost")
-                break
-        # SAMME's step beta = K/(K-1) alpha, scaled by the learning rate
-        if exact:
-            beta = learning_rate * samme_alpha(eps, n_classes)
-        else:                                 # scikit-learn's expression, to the last bit
-            beta = learning_rate * float(np.log((1.0 - eps) / eps) + np.log(n_classes - 1.0))
-        learners.append(learner)
-        alphas.append((n_classes - 1.0) / n_classes * beta)
-        errors.append(eps)
-        if exact:
-            # D_{t+1} ∝ D_t e^{-α} (right) or D_t e^{α/(K-1)} (wrong): the margin terms
-            margin += np.where(incorrect, alphas[-1] / (n_classes - 1.0), -alphas[-1])
-            w = np.exp(margin - logsumexp(margin))
-            weights.append(w)
-            continue
-        if t == n_rounds - 1:
-            break
-        # the same update divided by e^{-α}: D_t e^{β [wrong]}; zero weights stay zero
-        w = np.exp(np.log(w, where=~zero, out=np.full(n, -np.inf)) + beta * incorrect)
-        total = np.sum(w)
-        if not np.isfinite(total):
-            warnings.warn(f"sample weights overflowed in round {t}; boosting stopped "
-                          "(lower the learning_rate)", RuntimeWarning, stacklevel=3)
-            break
-        if total <= 0:
-            break
-        w /= total
-    return learners, alphas, errors, weights, margin
 
 
 def boost_from_predictions(y, predictions, n_classes) -> BoostingResult:
@@ -356,12 +279,12 @@ def boost_from_predictions(y, predictions, n_classes) -> BoostingResult:
     y_arr = np.asarray(y)
     if y_arr.ndim != 1:
         raise ValueError(f"y must be 1-D, got shape {y_arr.shape}")
-    y_arr = _check_labels(y_arr, "y", n_classes)
+    y_arr = _as_class_labels(y_arr, "y", n_classes)
     n = y_arr.shape[0]
     p_arr = np.asarray(predictions)
     if p_arr.ndim != 2 or p_arr.shape[1] != n:
         raise ValueError(f"predictions must have shape (T, {n}) to match y, got {p_arr.shape}")
-    p_arr = _check_labels(p_arr, "predictions", n_classes, shape=p_arr.shape)
+    p_arr = _as_class_labels(p_arr, "predictions", n_classes, shape=p_arr.shape)
     _, alpha, eps, weights, margin = _boost(y_arr, n_classes, p_arr.shape[0],
                                             lambda t, w: (None, p_arr[t]), exact=True)
     alpha = np.asarray(alpha, dtype=np.float64)
@@ -373,18 +296,3 @@ def boost_from_predictions(y, predictions, n_classes) -> BoostingResult:
     return BoostingResult(eps=np.asarray(eps, dtype=np.float64), alpha=alpha,
                           weights=np.array(weights), scores=scores, loss=loss,
                           predictions=np.argmax(scores, axis=1))
-
-
-# ---------------------------------------------------------------------------
-# The classifier lives in mlhwlib.adaboost_estimator (it imports this module's
-# loop); re-exported lazily, so either module can be imported first.
-# ---------------------------------------------------------------------------
-def __getattr__(name):
-    if name == "MultiClassAdaBoost":
-        from mlhwlib.adaboost_estimator import MultiClassAdaBoost
-        return MultiClassAdaBoost
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(set(globals()) | {"MultiClassAdaBoost"})

@@ -1,7 +1,7 @@
 """The scikit-learn classifier :class:`MultiClassAdaBoost` (chapter :ref:`adaboost`).
 
-It runs the boosting loop of :mod:`mlhwlib.adaboost` (``_boost``, shared with
-:func:`mlhwlib.adaboost.boost_from_predictions`) with the built-in stump of
+It runs the boosting loop ``_boost`` of the private module ``mlhwlib._boosting``
+(shared with :func:`mlhwlib.adaboost.boost_from_predictions`) with the built-in stump of
 :mod:`mlhwlib.stump` or any scikit-learn classifier as the weak learner.
 :mod:`mlhwlib.adaboost` re-exports the class, so
 ``from mlhwlib.adaboost import MultiClassAdaBoost`` works as before.
@@ -26,7 +26,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, has_fit_parameter, validate_data
 
-from mlhwlib.adaboost import _boost
+from mlhwlib._boosting import _boost
 from mlhwlib.stump import Stump, _SortedData
 
 __all__ = ["MultiClassAdaBoost"]

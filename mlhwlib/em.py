@@ -21,7 +21,14 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import rel_entr, xlogy
 
-from .numerics import as_finite_float, as_float_array, as_probability_array, as_probability_vector, logsumexp
+from .numerics import (
+    as_finite_float,
+    as_float_array,
+    as_probability_array,
+    as_probability_vector,
+    log_normalize,
+    logsumexp,
+)
 
 __all__ = [
     "kl_divergence",
@@ -208,8 +215,8 @@ def posterior(log_joint) -> np.ndarray:
     >>> posterior([np.log(0.1), np.log(0.3)]).round(12).tolist()
     [0.25, 0.75]
     """
-    a = _check_log_joint(log_joint)
-    return np.exp(a - logsumexp(a, axis=-1)[..., None])
+    p, _ = log_normalize(_check_log_joint(log_joint), axis=-1)
+    return p
 
 
 def elbo(q, log_joint) -> float:

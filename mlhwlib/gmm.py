@@ -29,6 +29,7 @@ from ._gmm_core import (
     _check_params,
     _check_scale,
     _check_symmetric,
+    _cholesky_all,
     _e_step_pass,
     _em_iteration,
     _one_blas_thread,
@@ -70,7 +71,14 @@ def _validate(est, X, **kw):
 
 
 def _m_step_from_resp(X, resp, reg_covar):
-    """scikit-learn's initial M-step from (hard) responsibilities ``(N, K)``."""
+    """scikit-learn's initial M-step from (hard) responsibilities ``(N, K)``.
+
+    The formulas of :func:`em_step`'s M-step (``N_k`` with the ``10 eps``, means,
+    covariances + ``reg_covar``), for responsibilities given instead of computed.
+    The EM iterations run the fused, blocked copy in ``_gmm_core._em_iteration``
+    (the hot path, kept separate for speed; it uses the one-pass covariance with
+    a two-pass fallback), so a change to the M-step must be made in both.
+    """
     nk = resp.sum(axis=0) + _NK_EPS
     means = resp.T @ X / nk[:, None]
     d = X.shape[1]
@@ -85,6 +93,24 @@ def _m_step_from_resp(X, resp, reg_covar):
     # weights sum to K / N and its first lower bound is ours + log(K / N).  From the
     # second iteration on the values agree (the E-step normalises the responsibilities).
     return nk / nk.sum(), means, covs
+
+
+def _initial_resp(X, K, init_params, random_state):
+    """scikit-learn's initial responsibilities ``(N, K)`` for ``init_params`` (all four kinds)."""
+    N = X.shape[0]
+    if init_params == "random":
+        resp = random_state.uniform(size=(N, K))
+        return resp / resp.sum(axis=1)[:, None]
+    resp = np.zeros((N, K))
+    if init_params == "kmeans":
+        label = KMeans(n_clusters=K, n_init=1, random_state=random_state).fit(X).labels_
+        resp[np.arange(N), label] = 1
+    elif init_params == "k-means++":
+        _, idx = kmeans_plusplus(X, K, random_state=random_state)
+        resp[idx, np.arange(K)] = 1
+    else:  # random_from_data: K distinct rows (scikit-learn's rule, rows may be equal)
+        resp[random_state.choice(N, size=K, replace=False), np.arange(K)] = 1
+    return resp
 
 
 class GaussianMixture(DensityMixin, BaseEstimator):
@@ -220,17 +246,8 @@ class GaussianMixture(DensityMixin, BaseEstimator):
             # every parameter is given: the initialisation would be computed and
             # discarded (scikit-learn runs k-means here anyway; the fit is the same)
             weights = means = covs = None
-        elif self.init_params == "kmeans":
-            resp = np.zeros((N, K))
-            label = KMeans(n_clusters=K, n_init=1, random_state=random_state).fit(X).labels_
-            resp[np.arange(N), label] = 1
-        elif self.init_params == "k-means++":
-            resp = np.zeros((N, K))
-            _, idx = kmeans_plusplus(X, K, random_state=random_state)
-            resp[idx, np.arange(K)] = 1
-        elif self.init_params == "random":
-            resp = random_state.uniform(size=(N, K))
-            resp /= resp.sum(axis=1)[:, None]
+        elif self.init_params != "random_from_data":   # scikit-learn's rule for these
+            resp = _initial_resp(X, K, self.init_params, random_state)
         if resp is not None:
             weights, means, covs = _m_step_from_resp(X, resp, self.reg_covar)
         elif not given:  # random_from_data: K distinct points
@@ -248,10 +265,7 @@ class GaussianMixture(DensityMixin, BaseEstimator):
             if self.precisions_init is not None:
                 P = as_float_array(self.precisions_init, "precisions", ndim=3, shape=(K, d, d))
                 _check_symmetric(P, "precisions")
-                try:
-                    U = np.linalg.cholesky(P)             # P = U U^T, so W = U^T
-                except np.linalg.LinAlgError:
-                    raise ValueError("precisions must be positive definite") from None
+                U = _cholesky_all(P, "precisions", advice="")  # P = U U^T, so W = U^T
                 C = np.linalg.inv(P)
                 weights, means, _, _ = _check_params(weights, means,
                                                      0.5 * (C + np.swapaxes(C, 1, 2)), d)
@@ -409,7 +423,6 @@ class GaussianMixture(DensityMixin, BaseEstimator):
 
     @staticmethod
     def _cholesky(covs):
-        from ._gmm_core import _cholesky_all
         return _cholesky_all(covs, name="covariances_")
 
     # -- fitted state derived from covariances_ -----------------------------
@@ -439,12 +452,21 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         """Log-density :math:`\\log p(x_i)` of each row of ``X``; shape (N,)."""
         return self._evaluate(X, want_resp=False)[0]
 
+    # score, predict_proba, predict and sample serve both mixtures: the variational
+    # one takes them over (its _evaluate gives its own rows' scores and responsibilities)
     def score(self, X, y=None):
-        """Mean log-likelihood per sample (as scikit-learn's ``score``); ``y`` is ignored."""
+        """Mean of :meth:`score_samples` over the rows (as scikit-learn's ``score``); ``y`` is ignored.
+
+        For :class:`GaussianMixture` the mean log-likelihood per sample.
+        """
         return float(self.score_samples(X).mean())
 
     def predict_proba(self, X):
-        """Responsibilities of the fitted components; shape (N, K)."""
+        """Responsibilities of the fitted components; shape (N, K).
+
+        For :class:`BayesianGaussianMixture` the variational responsibilities
+        :math:`q(z_{ik} = 1)`.
+        """
         return self._evaluate(X, want_resp=True)[1]
 
     def predict(self, X):
@@ -520,7 +542,9 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         return -2.0 * self.score(X) * X.shape[0] + 2.0 * self._n_parameters()
 
     def sample(self, n_samples=1):
-        """Draw ``n_samples`` points; returns ``(X, labels)`` grouped by component.
+        """Draw ``n_samples`` points from ``weights_``, ``means_``, ``covariances_``; returns ``(X, labels)``.
+
+        The labels are the components, the points grouped by component.
 
         Uses ``check_random_state(random_state)`` afresh on every call (so an
         integer ``random_state`` gives the same sample each time, as in
@@ -541,24 +565,6 @@ class GaussianMixture(DensityMixin, BaseEstimator):
 # ---------------------------------------------------------------------------
 # variational Bayesian mixture
 # ---------------------------------------------------------------------------
-
-def _initial_resp(X, K, init_params, random_state):
-    """scikit-learn's initial responsibilities ``(N, K)`` for ``init_params`` (all four kinds)."""
-    N = X.shape[0]
-    if init_params == "random":
-        resp = random_state.uniform(size=(N, K))
-        return resp / resp.sum(axis=1)[:, None]
-    resp = np.zeros((N, K))
-    if init_params == "kmeans":
-        label = KMeans(n_clusters=K, n_init=1, random_state=random_state).fit(X).labels_
-        resp[np.arange(N), label] = 1
-    elif init_params == "k-means++":
-        _, idx = kmeans_plusplus(X, K, random_state=random_state)
-        resp[idx, np.arange(K)] = 1
-    else:  # random_from_data: K distinct rows (scikit-learn's rule, rows may be equal)
-        resp[random_state.choice(N, size=K, replace=False), np.arange(K)] = 1
-    return resp
-
 
 class BayesianGaussianMixture(DensityMixin, BaseEstimator):
     r"""Variational Bayesian Gaussian mixture (mean-field), a scikit-learn estimator.
@@ -706,8 +712,7 @@ class BayesianGaussianMixture(DensityMixin, BaseEstimator):
         else:
             C = as_float_array(self.covariance_prior, "covariance_prior", ndim=2, shape=(d, d))
             _check_symmetric(C[None], "covariance_prior")
-            if np.linalg.eigvalsh(C)[0] <= 0:
-                raise ValueError("covariance_prior must be positive definite")
+            _cholesky_all(C, "covariance_prior", advice="")
             self.covariance_prior_ = C
 
     # -- the variational updates ---------------------------------------------
@@ -863,24 +868,11 @@ class BayesianGaussianMixture(DensityMixin, BaseEstimator):
         """
         return self._evaluate(X, want_resp=False)[0]
 
-    def score(self, X, y=None):
-        """Mean of :meth:`score_samples` (as scikit-learn); ``y`` is ignored."""
-        return float(self.score_samples(X).mean())
-
-    def predict_proba(self, X):
-        """Variational responsibilities :math:`q(z_{ik} = 1)`; shape (N, K)."""
-        return self._evaluate(X, want_resp=True)[1]
-
-    def predict(self, X):
-        """Most responsible component of each row; shape (N,), integers in [0, K)."""
-        return self.predict_proba(X).argmax(axis=1)
-
-    def sample(self, n_samples=1):
-        """Draw ``n_samples`` points from the mixture with ``weights_``, ``means_``, ``covariances_``.
-
-        Returns ``(X, labels)`` grouped by component, as ``GaussianMixture.sample``.
-        """
-        return GaussianMixture.sample(self, n_samples)
+    # the same methods as GaussianMixture's (one definition; _evaluate differs)
+    score = GaussianMixture.score
+    predict_proba = GaussianMixture.predict_proba
+    predict = GaussianMixture.predict
+    sample = GaussianMixture.sample
 
 
 # ---------------------------------------------------------------------------

@@ -28,7 +28,7 @@ state :math:`(c_t, h_t)` with respect to :math:`(c_{t-1}, h_{t-1})`,
 :func:`lstm_state_jacobian` (derived in :ref:`lstm-sec-jacobians`).
 
 Whole LSTM and GRU layers with a softmax output and a loss at every step, the
-gated counterparts of :func:`mlhwlib.bptt.vector_rnn_bptt`, are
+gated counterparts of :func:`mlhwlib.vector_rnn.vector_rnn_bptt`, are
 :func:`vector_lstm_bptt` and :func:`vector_gru_bptt`: loss, exact gradients
 (back-propagation through time, derived in :ref:`lstm-sec-gated-bptt`) and the
 long-range state Jacobians (``state_jacobian`` of the result), measured on the
@@ -42,9 +42,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import log_softmax
 
-from .bptt import _as_targets
-from .bptt import tanh_derivative as tanh_slope
-from .numerics import _readonly, as_finite_float, as_float_array, check_callable, sigmoid
+from ._rnn import _as_targets
+from .numerics import _freeze_fields, as_finite_float, as_float_array, check_callable, sigmoid
+from .numerics import _sech2 as tanh_slope
 
 __all__ = ["LSTMTrace", "lstm_trace", "lstm_cell", "lstm_state_jacobian",
            "VectorLSTMResult", "vector_lstm_bptt", "VectorGRUResult", "vector_gru_bptt"]
@@ -94,9 +94,7 @@ class LSTMTrace:
         # Read-only copies: the frozen dataclass cannot be changed through its arrays
         # either (``tr.c[0] = 99`` raises ValueError). The values come from
         # :func:`lstm_trace` and are not validated again.
-        for name in ("z", "z_i", "z_f", "z_o", "i", "f", "o", "g_z", "c", "h_c", "y"):
-            object.__setattr__(self, name, _readonly(getattr(self, name)))
-        object.__setattr__(self, "c0", float(self.c0))
+        _freeze_fields(self)
 
     @property
     def T(self) -> int:
@@ -439,11 +437,7 @@ class VectorLSTMResult:
     W: np.ndarray
 
     def __post_init__(self):
-        # values computed by vector_lstm_bptt: frozen, not validated again
-        object.__setattr__(self, "loss", float(self.loss))
-        for name in ("h", "c", "y_hat", "gates", "grad_U", "grad_W", "grad_V", "grad_b",
-                     "grad_c", "grad_h", "grad_memory", "W"):
-            object.__setattr__(self, name, _readonly(getattr(self, name)))
+        _freeze_fields(self)  # values computed by vector_lstm_bptt: frozen, not validated again
 
     def step_jacobian(self, t):
         """The block Jacobian :math:`J_t = \\partial(c_t, h_t)/\\partial(c_{t-1}, h_{t-1})`.
@@ -557,11 +551,7 @@ class VectorGRUResult:
     W: np.ndarray
 
     def __post_init__(self):
-        # values computed by vector_gru_bptt: frozen, not validated again
-        object.__setattr__(self, "loss", float(self.loss))
-        for name in ("h", "y_hat", "gates", "grad_U", "grad_W", "grad_V", "grad_b_ih",
-                     "grad_b_hh", "grad_c", "grad_h", "W"):
-            object.__setattr__(self, name, _readonly(getattr(self, name)))
+        _freeze_fields(self)  # values computed by vector_gru_bptt: frozen, not validated again
 
     def step_jacobian(self, t):
         """The Jacobian :math:`\\partial h_t/\\partial h_{t-1}` of one GRU step.
@@ -696,7 +686,7 @@ def vector_lstm_bptt(X, targets, U, W, V, b, c, h0=None, c0=None) -> VectorLSTMR
     the four blocks of :math:`H` rows of ``U``, ``W`` and ``b`` in PyTorch's
     order ``(i, f, g, o)``: ``U`` is ``weight_ih_l0``, ``W`` is
     ``weight_hh_l0`` and ``b`` is ``bias_ih_l0 + bias_hh_l0``. (The names
-    follow :func:`mlhwlib.bptt.vector_rnn_bptt`: ``U`` input, ``W`` recurrent,
+    follow :func:`mlhwlib.vector_rnn.vector_rnn_bptt`: ``U`` input, ``W`` recurrent,
     ``c`` the output bias; the memory is the attribute ``c`` of the result.)
 
     Backward (derived in :ref:`lstm-sec-gated-bptt`), with

@@ -18,6 +18,8 @@ lives here, once --
   (:func:`check_symmetric`);
 * sample weights are finite, non-negative, of length ``N``, with a positive
   sum (:func:`check_sample_weight`);
+* class labels (AdaBoost's ``y`` and ``predictions``, the recurrent layers'
+  ``targets``) are whole numbers in ``[0, K)``, checked by one private helper;
 * :math:`\\log \\sum_k e^{a_k}` is computed by :func:`logsumexp`, and the
   normalised weights :math:`e^{a_k} / \\sum_j e^{a_j}` together with it by
   :func:`log_normalize`.
@@ -25,6 +27,7 @@ lives here, once --
 
 from __future__ import annotations
 
+import dataclasses
 import numbers
 
 import numpy as np
@@ -446,3 +449,80 @@ def _readonly(value, dtype=np.float64) -> np.ndarray:
     arr.setflags(write=False)
     return arr
 
+
+
+def _freeze_fields(result) -> None:
+    """Freeze the fields of a frozen result dataclass, the one rule for all of them.
+
+    Called from ``__post_init__`` of the result types (:class:`~mlhwlib.bptt.BPTTResult`,
+    :class:`~mlhwlib.vector_rnn.VectorBPTTResult`, :class:`~mlhwlib.rtrl.RTRLResult`,
+    :class:`~mlhwlib.lstm.VectorLSTMResult`, ...): a field annotated ``float``
+    becomes a Python float, a field annotated ``np.ndarray`` a read-only float64
+    copy (:func:`_readonly`). The values come from the library's own code and are
+    not validated again.
+    """
+    for f in dataclasses.fields(result):
+        kind = f.type if isinstance(f.type, str) else getattr(f.type, "__name__", "")
+        value = getattr(result, f.name)
+        if kind == "float":
+            value = float(value)
+        elif kind in ("np.ndarray", "ndarray"):
+            value = _readonly(value)
+        else:
+            raise TypeError(f"{type(result).__name__}.{f.name}: a result field is float or "
+                            f"np.ndarray, got {f.type!r}")
+        object.__setattr__(result, f.name, value)
+
+
+def _sech2(a: np.ndarray) -> np.ndarray:
+    """:math:`\\operatorname{sech}^2 a = 4e^{-2|a|}/(1 + e^{-2|a|})^2`, unchecked (``a`` float).
+
+    The one home of the slope of tanh: :func:`mlhwlib.bptt.tanh_derivative` checks
+    its argument and calls it, the recurrent layers call it on their own
+    pre-activations. It never overflows and keeps full relative precision in
+    saturation, where ``1 - tanh(a)**2`` rounds to ``0`` once ``|a| > 19``.
+    """
+    # |a| is capped at 1000 only to keep 2|a| finite; exp(-2000) is 0 anyway.
+    e = np.exp(-2.0 * np.minimum(np.abs(a), 1000.0))
+    return 4.0 * e / (1.0 + e) ** 2
+
+
+def _as_class_labels(value, name: str, n_classes: int, *, shape=None, symbol: str = "",
+                     meaning: str = "") -> np.ndarray:
+    """Class indices in ``[0, n_classes)`` as an ``intp`` array, the one label rule.
+
+    Integer arrays pass; a float array passes when every entry is a finite whole
+    number (``[0.0, 1.0]``). Used by the boosting functions (labels ``y``,
+    ``predictions``) and the recurrent layers (``targets``); ``symbol`` and
+    ``meaning`` name the bound in the range message, e.g. ``"K"`` and
+    ``"rows of V"``: "targets must hold labels in [0, K) = [0, 3) (K = rows of V)".
+
+    Raises
+    ------
+    TypeError
+        Not an array of numbers (strings, objects, ``None``).
+    ValueError
+        Floats that are not whole numbers, a shape other than ``shape``, no
+        entries, or a label outside ``[0, n_classes)``.
+    """
+    if value is None or isinstance(value, (str, bytes)):
+        raise TypeError(f"{name} must hold integer class labels, got {type(value).__name__}")
+    arr = np.asarray(value)
+    if arr.dtype.kind not in "iu":
+        if arr.dtype.kind != "f":
+            raise TypeError(f"{name} must hold integer class labels, got dtype {arr.dtype}")
+        if not (np.all(np.isfinite(arr)) and np.all(arr == np.round(arr))):
+            raise ValueError(f"{name} must hold integer class labels (whole numbers), got "
+                             "non-integer or non-finite floats")
+        arr = arr.astype(np.int64)
+    if shape is not None and arr.shape != tuple(shape):
+        raise ValueError(f"{name} must have shape {tuple(shape)}, got {arr.shape}")
+    if arr.size == 0:
+        raise ValueError(f"{name} must not be empty")
+    if arr.min() < 0 or arr.max() >= n_classes:
+        bound = f"[0, {n_classes})"
+        if symbol:
+            bound = f"[0, {symbol}) = {bound} ({symbol} = {meaning})"
+        raise ValueError(f"{name} must hold labels in {bound}, got values from "
+                         f"{int(arr.min())} to {int(arr.max())}")
+    return arr.astype(np.intp, copy=False)

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from mlhwlib.numerics import _as_class_labels as _check_labels
 from mlhwlib.numerics import as_float_array, as_int, check_sample_weight
 
 __all__ = ["Stump", "fit_stump", "tie_tolerance"]
@@ -100,25 +101,6 @@ def _exact_sign(a, b) -> int:
     """
     d = math.fsum(np.concatenate([a, -b]).tolist())
     return (d > 0) - (d < 0)
-
-
-def _check_labels(y, name, n_classes, shape=None):
-    arr = np.asarray(y)
-    if arr.dtype.kind not in "iu":
-        if arr.dtype.kind == "f" and np.all(np.isfinite(arr)) and np.all(arr == np.round(arr)):
-            arr = arr.astype(np.int64)
-        else:
-            raise TypeError(f"{name} must hold integer class labels, got dtype {arr.dtype}")
-    if shape is not None and arr.shape != shape:
-        raise ValueError(f"{name} must have shape {shape}, got {arr.shape}")
-    if arr.size == 0:
-        raise ValueError(f"{name} must not be empty")
-    if arr.min() < 0 or arr.max() >= n_classes:
-        raise ValueError(
-            f"{name} must hold labels in [0, {n_classes}), got values from "
-            f"{int(arr.min())} to {int(arr.max())}"
-        )
-    return arr.astype(np.intp, copy=False)
 
 
 def _first_within(values, tol):

@@ -16,7 +16,8 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mlhwlib.bptt import BPTTResult, clip_by_norm, rnn_bptt, rnn_forward, tanh_derivative
+from mlhwlib.bptt import BPTTResult, rnn_bptt, rnn_forward, tanh_derivative
+from mlhwlib.clipping import clip_by_norm
 
 PARAMS = ("w0", "w_h", "w_i")
 
@@ -389,7 +390,7 @@ def test_tiny_error_signal_with_huge_jacobian_product_is_finite():
 # --------------------------------------------------------------------------
 @pytest.mark.parametrize("max_norm", [0.5, 5.0, 1e3])
 def test_clip_by_global_norm_matches_torch(max_norm):
-    from mlhwlib.bptt import clip_by_global_norm
+    from mlhwlib.clipping import clip_by_global_norm
 
     rng = np.random.default_rng(3)
     grads = [rng.normal(size=(3, 4)), rng.normal(size=5), np.array(2.5)]
@@ -413,7 +414,7 @@ def test_clip_by_global_norm_matches_torch(max_norm):
 
 
 def test_clip_by_global_norm_edge_cases():
-    from mlhwlib.bptt import clip_by_global_norm
+    from mlhwlib.clipping import clip_by_global_norm
 
     # eps = 0: exactly clip_by_norm of the concatenation
     g = [np.array([3.0, -4.0]), np.array([12.0])]
@@ -475,7 +476,7 @@ def torch_vector_reference(P):
 
 @pytest.mark.parametrize("seed, h0", [(0, True), (1, False), (2, True)])
 def test_vector_rnn_bptt_matches_torch_autograd(seed, h0):
-    from mlhwlib.bptt import vector_rnn_bptt
+    from mlhwlib.vector_rnn import vector_rnn_bptt
 
     P = vector_problem(seed=seed, h0=h0)
     r = vector_rnn_bptt(**P)
@@ -491,7 +492,7 @@ def test_vector_rnn_bptt_matches_torch_autograd(seed, h0):
 
 def test_vector_rnn_bptt_matches_torch_nn_rnn():
     """The same model as torch.nn.RNN (tanh) + a linear read-out at every step."""
-    from mlhwlib.bptt import vector_rnn_bptt
+    from mlhwlib.vector_rnn import vector_rnn_bptt
 
     P = vector_problem(T=9, d=4, H=6, K=3, seed=5)
     dt = torch.float64
@@ -518,7 +519,7 @@ def test_vector_rnn_bptt_matches_torch_nn_rnn():
 
 
 def test_vector_rnn_bptt_matches_central_differences():
-    from mlhwlib.bptt import vector_rnn_bptt
+    from mlhwlib.vector_rnn import vector_rnn_bptt
 
     P = vector_problem(T=6, d=2, H=3, K=3, seed=4)
     r = vector_rnn_bptt(**P)
@@ -540,7 +541,7 @@ def test_vector_rnn_bptt_reduces_to_scalar_case():
     """H = d = 1, K = 2, T = 1: the softmax of the logits (0, w0 h_1) gives class 1
     the probability sigmoid(w0 h_1), so the loss with target 1 is the scalar
     model's binary cross-entropy with y = 1 (checked against rnn_bptt)."""
-    from mlhwlib.bptt import vector_rnn_bptt
+    from mlhwlib.vector_rnn import vector_rnn_bptt
 
     w_i, w_h, w0, x, h0 = 0.7, -1.3, 1.9, 0.4, 0.25
     r = vector_rnn_bptt([[x]], [1], U=[[w_i]], W=[[w_h]], V=[[0.0], [w0]], b=[0.0],
@@ -553,7 +554,7 @@ def test_vector_rnn_bptt_reduces_to_scalar_case():
 
 
 def test_vector_rnn_bptt_result_is_read_only_and_shaped():
-    from mlhwlib.bptt import VectorBPTTResult, vector_rnn_bptt
+    from mlhwlib.vector_rnn import VectorBPTTResult, vector_rnn_bptt
 
     P = vector_problem(T=4, d=3, H=5, K=2, seed=1, h0=False)
     r = vector_rnn_bptt(**P)
@@ -575,7 +576,7 @@ def test_vector_rnn_bptt_slope_in_saturation_matches_the_scalar_rule(a):
     At |a| > 19, 1 - tanh(a)^2 rounds to 0; the reference is 1/cosh(a)^2 (cosh stays
     finite up to |a| = 710).
     """
-    from mlhwlib.bptt import vector_rnn_bptt
+    from mlhwlib.vector_rnn import vector_rnn_bptt
     # T = 1, H = 1, K = 2: a_1 = b, grad_b = sech^2(b) * V^T (y_hat - e_y)
     r = vector_rnn_bptt(np.zeros((1, 1)), [0], U=[[0.0]], W=[[0.0]], V=[[1.0], [-1.0]],
                         b=[a], c=[0.0, 0.0])
@@ -592,8 +593,19 @@ def test_vector_rnn_bptt_slope_in_saturation_matches_the_scalar_rule(a):
 
 
 def test_vector_rnn_bptt_huge_logits_stay_finite():
-    from mlhwlib.bptt import vector_rnn_bptt
+    from mlhwlib.vector_rnn import vector_rnn_bptt
 
     P = vector_problem(T=3, d=2, H=2, K=3, seed=2)
     r = vector_rnn_bptt(**{**P, "V": 1e6 * np.asarray(P["V"])})
     assert math.isfinite(r.loss) and np.all(np.isfinite(r.grad_V))
+
+
+def test_the_split_names_are_still_importable_from_bptt():
+    # clipping, vector_rnn and rtrl were split out of mlhwlib.bptt; old imports keep working
+    import mlhwlib.bptt as old
+    from mlhwlib import clipping, rtrl, vector_rnn
+
+    for module in (clipping, vector_rnn, rtrl):
+        for name in module.__all__:
+            assert getattr(old, name) is getattr(module, name), name
+            assert name not in old.__all__, name

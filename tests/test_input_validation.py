@@ -29,7 +29,20 @@ from sklearn.neighbors import KNeighborsClassifier
 from sklearn.tree import DecisionTreeClassifier
 
 import mlhwlib
-from mlhwlib import adaboost, book, bptt, em, gmm, lstm, matrix_calculus, numerics, plotting
+from mlhwlib import (
+    adaboost,
+    book,
+    bptt,
+    clipping,
+    em,
+    gmm,
+    lstm,
+    matrix_calculus,
+    numerics,
+    plotting,
+    rtrl,
+    vector_rnn,
+)
 
 NAN, INF = float("nan"), float("inf")
 OBJ = np.array([[1.0, None]], dtype=object)          # an object array
@@ -52,8 +65,8 @@ NO_ARGUMENTS = {"mlhwlib.plotting.use_book_style",
 
 RESULT_TYPES = {"mlhwlib.lstm.LSTMTrace", "mlhwlib.bptt.BPTTResult",
                 "mlhwlib.lstm.VectorLSTMResult", "mlhwlib.lstm.VectorGRUResult",
-                "mlhwlib.bptt.VectorBPTTResult", "mlhwlib.bptt.RTRLResult",
-                "mlhwlib.bptt.VectorRTRLResult", "mlhwlib.adaboost.BoostingResult"}
+                "mlhwlib.vector_rnn.VectorBPTTResult", "mlhwlib.rtrl.RTRLResult",
+                "mlhwlib.rtrl.VectorRTRLResult", "mlhwlib.adaboost.BoostingResult"}
 
 
 # ---------------------------------------------------------------------------
@@ -368,7 +381,7 @@ rows(bptt.rnn_bptt,
      (bptt_args(h0=NAN), V, r"h0 must be finite"),
      (bptt_args(x=[0.0] * 400, w_h=10.0, w_i=0.0, h0=0.0), OverflowError,
       r"backward pass overflowed"))
-rows(bptt.rnn_rtrl,
+rows(rtrl.rnn_rtrl,
      (bptt_args(y=1.5), V, r"y must be a target in \[0, 1\]"),
      (bptt_args(y=NAN), V, r"y must be finite"),
      (bptt_args(w0="0.5"), T, r"w0 must be a real number"),
@@ -381,7 +394,7 @@ rows(bptt.tanh_derivative,
      (dict(a="x"), T, r"a must be a numeric array"),
      (dict(a=OBJ), T, r"a must be a numeric .* dtype object"),
      (dict(a=[0.0, NAN]), V, r"a must not contain NaN"))
-rows(bptt.clip_by_norm,
+rows(clipping.clip_by_norm,
      (dict(grad="abc", max_norm=1.0), T, r"grad must be a numeric"),
      (dict(grad=[[1.0, 2.0]], max_norm=1.0), V, r"grad must be 1-D"),
      (dict(grad=[], max_norm=1.0), V, r"grad must not be empty"),
@@ -395,7 +408,7 @@ rows(bptt.clip_by_norm,
 VEC_OK = dict(X=[[0.5, -1.0], [1.0, 0.0]], targets=[0, 1], U=[[1.0, 0.0], [0.0, 1.0]],
               W=[[0.5, 0.0], [0.0, 0.5]], V=[[1.0, 0.0], [0.0, 1.0]], b=[0.0, 0.0],
               c=[0.0, 0.0])
-rows(bptt.vector_rnn_bptt,
+rows(vector_rnn.vector_rnn_bptt,
      (dict(VEC_OK, X=[0.5, 1.0]), V, r"X must be 2-D"),
      (dict(VEC_OK, X=[[NAN, 0.0], [0.0, 0.0]]), V, r"X must contain only finite"),
      (dict(VEC_OK, U=[[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]), V, r"U must have shape \(2, 2\)"),
@@ -405,11 +418,11 @@ rows(bptt.vector_rnn_bptt,
      (dict(VEC_OK, c=[0.0, INF]), V, r"c must contain only finite"),
      (dict(VEC_OK, c=[0.0]), V, r"c must have shape \(2\)"),
      (dict(VEC_OK, h0=[0.0]), V, r"h0 must have shape \(2\)"),
-     (dict(VEC_OK, targets=None), T, r"targets must be an array of integers"),
-     (dict(VEC_OK, targets=[0, 2]), V, r"targets must lie in \[0, K\)"),
+     (dict(VEC_OK, targets=None), T, r"targets must hold integer class labels"),
+     (dict(VEC_OK, targets=[0, 2]), V, r"targets must hold labels in \[0, K\)"),
      (dict(VEC_OK, targets=[0]), V, r"targets must have shape \(2,\)"),
-     (dict(VEC_OK, targets=[0.5, 1.0]), V, r"targets must be whole numbers"),
-     (dict(VEC_OK, targets=["a", "b"]), T, r"targets must be an array of integers"),
+     (dict(VEC_OK, targets=[0.5, 1.0]), V, r"targets must hold integer class labels \(whole numbers\)"),
+     (dict(VEC_OK, targets=["a", "b"]), T, r"targets must hold integer class labels"),
      (dict(VEC_OK, U="abc"), T, r"U must be a numeric"))
 # ---------------------------------------------------------------- lstm: vector LSTM and GRU layers
 GATED_OK = dict(X=[[0.5, -1.0], [1.0, 0.0]], targets=[0, 1], U=np.full((8, 2), 0.1),
@@ -430,9 +443,9 @@ rows(lstm.vector_lstm_bptt,
      (dict(GATED_OK, c=np.zeros(3)), V, r"c must have shape \(K,\) = \(2,\)"),
      (dict(GATED_OK, h0=[0.0]), V, r"h0 must have shape \(2\)"),
      (dict(GATED_OK, c0=[0.0, NAN]), V, r"c0 must contain only finite"),
-     (dict(GATED_OK, targets=[0, 2]), V, r"targets must lie in \[0, K\)"),
+     (dict(GATED_OK, targets=[0, 2]), V, r"targets must hold labels in \[0, K\)"),
      (dict(GATED_OK, targets=[0]), V, r"targets must have shape \(2,\)"),
-     (dict(GATED_OK, targets=["a", "b"]), T, r"targets must be an array of integers"),
+     (dict(GATED_OK, targets=["a", "b"]), T, r"targets must hold integer class labels"),
      (dict(GATED_OK, W="abc"), T, r"W must be a numeric"),
      (dict(GATED_OK, X=[[1e308, 1e308], [0.0, 0.0]], U=np.full((8, 2), 1e10)), OverflowError,
       r"forward pass overflowed"))
@@ -442,7 +455,7 @@ rows(lstm.vector_gru_bptt,
      (dict(GRU_OK, b_ih=np.zeros(5)), V, r"b_ih must have shape \(3H,\) = \(6,\)"),
      (dict(GRU_OK, b_hh=[[0.0] * 6]), V, r"b_hh must be 1-D"),
      (dict(GRU_OK, h0=[0.0, NAN]), V, r"h0 must contain only finite"),
-     (dict(GRU_OK, targets=[-1, 0]), V, r"targets must lie in \[0, K\)"),
+     (dict(GRU_OK, targets=[-1, 0]), V, r"targets must hold labels in \[0, K\)"),
      (dict(GRU_OK, V=None), T, r"V must be a numeric array, got None"))
 
 
@@ -473,19 +486,19 @@ for _kind, _cls in (("lstm", "VectorLSTMResult"), ("gru", "VectorGRUResult")):
          (dict(t="1"), T, r"t must be an integer step, got str"))
 
 
-rows(bptt.vector_rnn_rtrl,
+rows(rtrl.vector_rnn_rtrl,
      (dict(VEC_OK, X=[0.5, 1.0]), V, r"X must be 2-D"),
      (dict(VEC_OK, X=[[NAN, 0.0], [0.0, 0.0]]), V, r"X must contain only finite"),
      (dict(VEC_OK, U=np.zeros((2, 3))), V, r"U must have shape \(2, 2\)"),
      (dict(VEC_OK, W=[[0.5]]), V, r"W must have shape \(2, 2\)"),
      (dict(VEC_OK, b=[0.0]), V, r"b must have shape \(2\)"),
      (dict(VEC_OK, h0=[0.0]), V, r"h0 must have shape \(2\)"),
-     (dict(VEC_OK, targets=[0, 2]), V, r"targets must lie in \[0, K\)"),
-     (dict(VEC_OK, targets=[0.5, 1.0]), V, r"targets must be whole numbers"),
+     (dict(VEC_OK, targets=[0, 2]), V, r"targets must hold labels in \[0, K\)"),
+     (dict(VEC_OK, targets=[0.5, 1.0]), V, r"targets must hold integer class labels \(whole numbers\)"),
      (dict(VEC_OK, U="abc"), T, r"U must be a numeric"),
      (dict(VEC_OK, V=[[1e308, 1e308], [0.0, 0.0]], X=[[5.0, 5.0], [5.0, 5.0]]), OverflowError,
       r"forward pass overflowed"))
-rows(bptt.clip_by_global_norm,
+rows(clipping.clip_by_global_norm,
      (dict(grads=[], max_norm=1.0), V, r"grads must contain at least one array"),
      (dict(grads=np.ones(2), max_norm=1.0), T, r"grads must be a list or tuple"),
      (dict(grads=[[1.0, NAN]], max_norm=1.0), V, r"grads\[0\] must contain only finite"),
@@ -518,7 +531,8 @@ rows(adaboost.multiclass_exponential_loss,
      (dict(y=[0, 0], scores=np.zeros((2, 1))), V, r"scores must have at least 2 columns"),
      (dict(y=[0, 1], scores=[[0.0, NAN], [0.0, 0.0]]), V, r"scores must contain only finite"),
      (dict(y=[0, 1], scores=STR2), T, r"scores must be a numeric"),
-     (dict(y=[0.5, 1.0], scores=np.zeros((2, 2))), T, r"y must hold integer class labels"),
+     (dict(y=[0.5, 1.0], scores=np.zeros((2, 2))), V,
+      r"y must hold integer class labels \(whole numbers\)"),
      (dict(y=["a", "b"], scores=np.zeros((2, 2))), T, r"y must hold integer class labels"))
 rows(adaboost.boost_from_predictions,
      (dict(y=[0, 3, 1], predictions=[[0, 1, 1]], n_classes=3), V, r"y must hold labels in \[0, 3\)"),
@@ -564,8 +578,8 @@ rows(adaboost.fit_stump,
      (dict(X=[[0.0], [1.0]], y=[-1, 1], sample_weight=[1.0, 1.0]), V, r"y must hold labels in \[0, "),
      (dict(X=[[0.0], [1.0]], y=["a", "b"], sample_weight=[1.0, 1.0]), T,
       r"y must hold integer class labels"),
-     (dict(X=[[0.0], [1.0]], y=[NAN, 1.0], sample_weight=[1.0, 1.0]), T,
-      r"y must hold integer class labels"),
+     (dict(X=[[0.0], [1.0]], y=[NAN, 1.0], sample_weight=[1.0, 1.0]), V,
+      r"y must hold integer class labels \(whole numbers\)"),
      (dict(X=[[0.0], [1.0]], y=[0, 1, 1], sample_weight=[1.0, 1.0]), V, r"y must have shape \(2,\)"),
      (dict(X=[[0.0], [1.0]], y=[0, 1], sample_weight=[1.0, -1.0]), V, r"sample_weight must be non-negative"),
      (dict(X=[[0.0], [1.0]], y=[0, 1], sample_weight=1.0), V, r"sample_weight must have shape \(2\)"),
@@ -715,7 +729,7 @@ rows(gmm_params_at_fit,
      (dict(covariances_init=NOT_PD), V, r"initial parameters: covariances\[1\] is not positive definite"),
      (dict(covariances_init=ASYM), V, r"initial parameters: covariances\[0\] must be symmetric"),
      (dict(covariances_init=np.full((2, 2, 2), NAN)), V, r"covariances must contain only finite"),
-     (dict(precisions_init=-C2), V, r"initial parameters: precisions must be positive definite"),
+     (dict(precisions_init=-C2), V, r"initial parameters: precisions\[0\] is not positive definite"),
      (dict(precisions_init=np.eye(2)), V, r"initial parameters: precisions must be 3-D"),
      (dict(precisions_init=C2, covariances_init=C2), V, r"precisions_init or covariances_init, not both"),
      (dict(random_state="abc"), V, r"'random_state' parameter of GaussianMixture must be an int"),
@@ -789,7 +803,7 @@ rows(bgm_params_at_fit,
      (dict(mean_prior=[NAN, 0.0]), V, r"mean_prior must contain only finite"),
      (dict(mean_prior=[1e200, 0.0]), V, r"mean_prior has entries of magnitude"),
      (dict(covariance_prior=np.eye(3)), V, r"covariance_prior must have shape \(2, 2\)"),
-     (dict(covariance_prior=-np.eye(2)), V, r"covariance_prior must be positive definite"),
+     (dict(covariance_prior=-np.eye(2)), V, r"covariance_prior is not positive definite"),
      (dict(covariance_prior=[[1.0, 0.5], [0.0, 1.0]]), V, r"covariance_prior\[0\] must be symmetric"),
      (dict(covariance_prior=STR2), T, r"covariance_prior must be a numeric"),
      (dict(n_components=7), V, r"Expected n_samples >= n_components but got n_components = 7"),
@@ -825,7 +839,7 @@ for f in (gmm.map_em_step, gmm.log_posterior):
          (map_args(weights=[0.5, 0.6]), V, r"weights must sum to 1"),
          (map_args(covariances=NOT_PD), V, r"covariances\[1\] is not positive definite"),
          (map_args(psi=np.eye(3)), V, r"psi must have shape \(2, 2\)"),
-         (map_args(psi=-np.eye(2)), V, r"psi must be positive definite"),
+         (map_args(psi=-np.eye(2)), V, r"psi is not positive definite"),
          (map_args(psi=[[1.0, 0.5], [0.0, 1.0]]), V, r"psi\[0\] must be symmetric"),
          (map_args(nu=1.0), V, r"nu must be > d - 1 = 1"),
          (map_args(nu="3"), T, r"nu must be a real number"),
@@ -834,7 +848,7 @@ rows(gmm.inverse_wishart_logpdf,
      (dict(covariances=np.eye(2), psi=np.eye(2), nu=3.0), V, r"covariances must be 3-D"),
      (dict(covariances=np.ones((2, 2, 3)), psi=np.eye(2), nu=3.0), V,
       r"covariances must have shape \(K, d, d\)"),
-     (dict(covariances=NOT_PD, psi=np.eye(2), nu=3.0), V, r"covariances must be positive definite"),
+     (dict(covariances=NOT_PD, psi=np.eye(2), nu=3.0), V, r"covariances\[1\] is not positive definite"),
      (dict(covariances=C2, psi=np.eye(2), nu=0.5), V, r"nu must be > d - 1"))
 
 # ---------------------------------------------------------------- matrix_calculus

@@ -1,4 +1,4 @@
-"""Real-time recurrent learning (mlhwlib.bptt.rnn_rtrl, vector_rnn_rtrl).
+"""Real-time recurrent learning (mlhwlib.rtrl.rnn_rtrl, vector_rnn_rtrl).
 
 References, each computed independently of the code under test: PyTorch autograd in
 float64 (the gradients and, through ``torch.autograd.functional.jacobian``, the
@@ -17,7 +17,9 @@ import numpy as np
 import pytest
 import torch
 
-from mlhwlib.bptt import RTRLResult, VectorRTRLResult, rnn_bptt, rnn_rtrl, vector_rnn_bptt, vector_rnn_rtrl
+from mlhwlib.bptt import rnn_bptt
+from mlhwlib.rtrl import RTRLResult, VectorRTRLResult, rnn_rtrl, vector_rnn_rtrl
+from mlhwlib.vector_rnn import vector_rnn_bptt
 
 f64 = torch.float64
 SCALAR_GRADS = ("grad_w0", "grad_w_h", "grad_w_i")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import sys
 import warnings
 from pathlib import Path
 
@@ -30,6 +31,9 @@ from mlhwlib.adaboost import MultiClassAdaBoost
 from mlhwlib.adaboost_estimator import _samme_r_scores
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+import numeric_profile  # noqa: E402 (tools/ is not a package)
+
 REF = json.loads((ROOT / "tests" / "data" / "sklearn15_sammer_reference.json").read_text())
 _spec = importlib.util.spec_from_file_location(
     "sklearn15_sammer_reference", ROOT / "tools" / "experiments" / "sklearn15_sammer_reference.py")
@@ -65,26 +69,41 @@ def test_reference_file_covers_the_required_cases():
     assert any(c.get("labels") == "strings" for c in cfgs)
 
 
+def _our_outputs():
+    """MultiClassAdaBoost's outputs on every reference configuration (as the reference
+    records them), computed in this process."""
+    out = {}
+    for name, ref in REF["configs"].items():
+        X, y, X_te, y_te, w = _config_data(ref)
+        out[name] = {"data_sha256": SCRIPT.data_hash(X, X_te), **SCRIPT.outputs(_fit(ref, X, y, w), X_te, y_te)}
+    return out
+
+
+@pytest.fixture(scope="module")
+def ours():
+    # under the reference profile (numpy's AVX-512 kernels off), as the reference was
+    # computed: in this process on a CPU without AVX-512, else in one fresh process
+    if not numeric_profile.has_avx2():
+        pytest.fail("the SAMME.R reference is exact under numpy's AVX2 kernels; this CPU lacks AVX2")
+    return numeric_profile.call_under_reference_profile(__file__, "_our_outputs")
+
+
+def test_reference_was_computed_under_the_reference_profile():
+    assert REF["numeric_profile"].startswith("reference (numpy's AVX-512 kernels off)")
+
+
 @pytest.mark.parametrize("name", sorted(REF["configs"]))
-def test_equals_sklearn_1_5_samme_r(name):
-    ref = REF["configs"][name]
-    X, y, X_te, y_te, w = _config_data(ref)
-    assert SCRIPT.data_hash(X, X_te) == ref["data_sha256"]      # the same data as the reference
-    clf = _fit(ref, X, y, w)
-    assert len(clf.estimators_) == ref["n_fitted"]
-    assert clf.classes_.tolist() == ref["classes"]
-    assert clf.predict(X_te).tolist() == ref["predict"]
-    np.testing.assert_allclose(clf.decision_function(X_te), ref["decision_function"],
-                               rtol=0, atol=TOL)
-    np.testing.assert_allclose(clf.predict_proba(X_te), ref["predict_proba"], rtol=0, atol=TOL)
-    np.testing.assert_allclose(np.exp(clf.predict_log_proba(X_te)), ref["predict_proba"],
-                               rtol=0, atol=TOL)
-    np.testing.assert_allclose(next(clf.staged_decision_function(X_te)),
-                               ref["staged_decision_first"], rtol=0, atol=TOL)
-    assert [float(np.mean(p != y_te)) for p in clf.staged_predict(X_te)] == \
-        ref["staged_test_error"]
-    np.testing.assert_allclose(clf.estimator_errors_, ref["estimator_errors"], rtol=0, atol=TOL)
-    assert clf.estimator_weights_.tolist() == ref["estimator_weights"]
+def test_equals_sklearn_1_5_samme_r(name, ours):
+    ref, got = REF["configs"][name], ours[name]
+    assert got["data_sha256"] == ref["data_sha256"]      # the same data as the reference
+    assert got["n_fitted"] == ref["n_fitted"]
+    assert got["classes"] == ref["classes"]
+    assert got["predict"] == ref["predict"]
+    for key in ("decision_function", "predict_proba", "predict_proba_from_log", "staged_decision_first",
+                "estimator_errors"):
+        np.testing.assert_allclose(got[key], ref[key], rtol=0, atol=TOL, err_msg=key)
+    assert got["staged_test_error"] == ref["staged_test_error"]
+    assert got["estimator_weights"] == ref["estimator_weights"]
 
 
 def samme_r_by_hand(X, y, X_te, depth, learning_rate, n_rounds, random_state, sample_weight):
@@ -206,23 +225,36 @@ def test_overflow_stops_with_a_warning():
         assert np.all(np.isfinite(clf.decision_function(X)))
 
 
+SIMULATION_SEED, SIMULATION_KEY = 3, "SAMME.R depth-2"
+
+
+def _simulation_seed():
+    """The staged test errors and the final training error of one configuration of
+    tools/experiments/adaboost_sammer_simulation.py, re-run (JSON for the profile helper)."""
+    from mlhwlib.book import result
+
+    rounds = result("adaboost_sammer_results.json")["rounds"]
+    X, y = make_gaussian_quantiles(n_samples=13000, n_features=10, n_classes=3,
+                                   random_state=SIMULATION_SEED)
+    clf = MultiClassAdaBoost(n_estimators=rounds, algorithm="SAMME.R", random_state=SIMULATION_SEED,
+                             estimator=DecisionTreeClassifier(max_depth=2)).fit(X[:3000], y[:3000])
+    curve = [float(np.mean(p != y[3000:])) for p in clf.staged_predict(X[3000:])]
+    return curve, float(np.mean(clf.predict(X[:3000]) != y[:3000]))
+
+
 @pytest.mark.notebook  # re-runs a committed experiment: `make test-notebooks`, not the library loop
 def test_sammer_simulation_results_file_reproduces_one_configuration():
     # tools/experiments/adaboost_sammer_simulation.py wrote the file the chapter reads
-    # (shipped in mlhwlib/data); re-run SAMME.R with depth-2 trees on data seed 3 and
-    # compare the staged test errors and the final training error exactly
+    # (shipped in mlhwlib/data), under the reference numeric profile; re-run SAMME.R with
+    # depth-2 trees on data seed 3 under the same profile and compare the staged test
+    # errors and the final training error exactly
     from mlhwlib.book import result
 
     res = result("adaboost_sammer_results.json")
-    seed, key = 3, "SAMME.R depth-2"
-    i = res["seeds"].index(seed)
-    X, y = make_gaussian_quantiles(n_samples=13000, n_features=10, n_classes=3,
-                                   random_state=seed)
-    clf = MultiClassAdaBoost(n_estimators=res["rounds"], algorithm="SAMME.R", random_state=seed,
-                             estimator=DecisionTreeClassifier(max_depth=2)).fit(X[:3000], y[:3000])
-    curve = [float(np.mean(p != y[3000:])) for p in clf.staged_predict(X[3000:])]
-    assert curve == res["test_error"][key][i]
-    assert float(np.mean(clf.predict(X[:3000]) != y[:3000])) == res["train_error_final"][key][i]
+    i = res["seeds"].index(SIMULATION_SEED)
+    curve, train = numeric_profile.call_under_reference_profile(__file__, "_simulation_seed")
+    assert curve == res["test_error"][SIMULATION_KEY][i]
+    assert train == res["train_error_final"][SIMULATION_KEY][i]
 
 
 class _DropZeroWeights(ClassifierMixin, BaseEstimator):

@@ -747,3 +747,13 @@ def test_literalinclude_shows_the_code():
     text = re.sub(r"<[^>]+>", "", html)
     assert "def train(" in text and "return" in text and "Literalinclude" not in text
     assert "<span" in html, "the code is not highlighted"
+
+
+def test_api_roles_show_as_code():
+    from myst_to_slides import Context, render_markdown
+
+    ctx = Context(stem="x")
+    html = render_markdown(ctx, "See {py:func}`kl <mlhwlib.em.kl_divergence>` and "
+                                "{py:class}`mlhwlib.gmm.GaussianMixture`.")
+    assert "<code>kl</code>" in html and "<code>mlhwlib.gmm.GaussianMixture</code>" in html
+    assert not ctx.unresolved

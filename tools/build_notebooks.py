@@ -245,6 +245,8 @@ class Converter:
                 plain = not re.match(r"^\(?[A-Z][a-z]*\.? ?[\dA-Z]+(\.\d+)*\)?$|^\(", resolved)
                 label = f"*{resolved}*" if name == "ref" and plain else resolved
             return f"[{label}]({href})"
+        if name.startswith("py:"):  # {py:func}`name <mlhwlib.mod.name>`: its entry in the API
+            return f"[`{text if text is not None else target}`]({self.anchor_href(target, name)})"
         if name in ("term", "abbr", "dfn", "index"):
             return re.sub(r"\s*\(.*\)$", "", text if text is not None else target)
         if name in ("code", "samp", "file", "command", "program", "kbd"):

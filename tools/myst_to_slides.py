@@ -201,6 +201,8 @@ def _role(ctx: Context, name: str, content: str) -> str:
         resolved = ctx.ref(name, target)
         number = re.search(r"[\dA-Z]+(?:\.\d+)*\s*$", resolved)
         return _inline(ctx, text.replace("%s", number.group(0).strip() if number else resolved))
+    if name.startswith("py:"):  # {py:func}`name <mlhwlib.mod.name>`: code, as on the site
+        return f"<code>{html.escape(text if text is not None else target)}</code>"
     if text is not None and name != "glue:text":
         return _inline(ctx, text)
     if name == "doc":

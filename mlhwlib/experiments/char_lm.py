@@ -2,11 +2,11 @@
 
 Training needs only numpy and :mod:`mlhwlib`: the three models (a tanh RNN, a GRU and
 an LSTM, each with a softmax head over the characters) get their loss and gradients
-from :func:`mlhwlib.bptt.vector_rnn_bptt`, :func:`mlhwlib.lstm.vector_gru_bptt` and
+from :func:`mlhwlib.vector_rnn.vector_rnn_bptt`, :func:`mlhwlib.lstm.vector_gru_bptt` and
 :func:`mlhwlib.lstm.vector_lstm_bptt`; training is truncated BPTT in chunks of
 ``CHUNK`` characters with the state carried from one chunk to the next and detached
 between them (the practice of the BPTT chapter's truncation exercise), the gradient
-clipped with :func:`mlhwlib.bptt.clip_by_global_norm` and applied by :class:`Adam`
+clipped with :func:`mlhwlib.clipping.clip_by_global_norm` and applied by :class:`Adam`
 (PyTorch's rule, written in numpy). Only :func:`torch_trajectory` needs PyTorch.
 
 The corpus is the book's own text at the pinned commit ``CORPUS_COMMIT``: every
@@ -32,8 +32,9 @@ from pathlib import Path
 
 import numpy as np
 
-from mlhwlib.bptt import clip_by_global_norm, vector_rnn_bptt
+from mlhwlib.clipping import clip_by_global_norm
 from mlhwlib.lstm import vector_gru_bptt, vector_lstm_bptt
+from mlhwlib.vector_rnn import vector_rnn_bptt
 
 CORPUS_COMMIT = "e1917d6861a035a2fe5a51f21ca53fd40df62357"
 MODELS = ("RNN", "GRU", "LSTM")
@@ -314,7 +315,7 @@ def torch_trajectory(kind: str, idx, K: int, H: int, chunk: int, steps: int, lr:
     plus ``Linear`` in float64; for the RNN and the LSTM ``bias_ih`` holds ``b`` and
     ``bias_hh`` stays 0, frozen); each step reads the next chunk of ``idx`` with the
     state carried and detached, and each side updates itself: the library with its
-    gradients, :func:`~mlhwlib.bptt.clip_by_global_norm` and :class:`Adam`; torch with autograd,
+    gradients, :func:`~mlhwlib.clipping.clip_by_global_norm` and :class:`Adam`; torch with autograd,
     ``clip_grad_norm_`` and ``torch.optim.Adam``. Returns the two arrays of the
     losses per character and the largest absolute parameter difference at the end.
     """

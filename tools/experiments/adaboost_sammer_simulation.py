@@ -22,6 +22,7 @@ Usage::
 from __future__ import annotations
 
 import json
+import os
 import platform
 import sys
 import time
@@ -34,6 +35,9 @@ from sklearn.tree import DecisionTreeClassifier
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tools"))
+from numeric_profile import run_under_reference_profile  # noqa: E402
+
 from mlhwlib.adaboost import MultiClassAdaBoost  # noqa: E402
 
 OUT = ROOT / "mlhwlib" / "data" / "adaboost_sammer_results.json"  # shipped with mlhwlib
@@ -56,6 +60,7 @@ def model(algorithm, depth, seed, rounds=ROUNDS):
 
 
 def main():
+    run_under_reference_profile()  # the test reproduces a seed exactly: numpy's AVX-512 kernels off
     start = time.time()
     out = {"description": __doc__.split("\n\n")[0],
            "data": "make_gaussian_quantiles(n_samples=13000, n_features=10, n_classes=3, "
@@ -76,7 +81,9 @@ def main():
                 print(f"{key:16s} seed {seed}: {len(test)} rounds, test error {test[-1]:.4f}, "
                       f"min {min(test):.4f}", flush=True)
     out["environment"] = {"python": platform.python_version(), "numpy": np.__version__,
-                          "scikit-learn": sklearn.__version__}
+                          "scikit-learn": sklearn.__version__,
+                          "numeric_profile": "reference (numpy's AVX-512 kernels off)",
+                          "NPY_DISABLE_CPU_FEATURES": os.environ.get("NPY_DISABLE_CPU_FEATURES", "")}
     out["seconds"] = round(time.time() - start, 1)
     OUT.write_text(json.dumps(out, separators=(",", ":")) + "\n", encoding="utf-8")
     print(f"wrote {OUT.relative_to(ROOT)} in {out['seconds']} s")

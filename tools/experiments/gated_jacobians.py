@@ -11,7 +11,7 @@ the same task, variants, initialisation, data generator, optimiser, learning rat
 ``rr.LR``, clipping and ``rr.STEPS`` training steps) at the longest gap ``T = 40``
 and the seeds ``SEEDS``. For each network, untrained and trained, the script takes
 ``N_SEQ`` held-out sequences (``T + 1`` steps each), runs the cell in float64 with
-the library (:func:`mlhwlib.bptt.vector_rnn_bptt`, :func:`mlhwlib.lstm.vector_gru_bptt`,
+the library (:func:`mlhwlib.vector_rnn.vector_rnn_bptt`, :func:`mlhwlib.lstm.vector_gru_bptt`,
 :func:`mlhwlib.lstm.vector_lstm_bptt`) and records, for every distance
 ``k = 0, ..., T``, the largest singular value of the state Jacobian
 ``d state_(1 + k) / d state_1`` (state 1: after reading the first token; the LSTM's
@@ -39,9 +39,10 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))  # the repository's mlhwlib, when run as a script
 
-from mlhwlib.bptt import tanh_derivative, vector_rnn_bptt  # noqa: E402
+from mlhwlib.bptt import tanh_derivative  # noqa: E402
 from mlhwlib.experiments import rnn_recall as rr  # noqa: E402
 from mlhwlib.lstm import vector_gru_bptt, vector_lstm_bptt  # noqa: E402
+from mlhwlib.vector_rnn import vector_rnn_bptt  # noqa: E402
 
 T_GAP = 40                  # the longest gap of the experiment
 SEEDS = tuple(range(5))

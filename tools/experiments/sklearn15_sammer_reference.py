@@ -17,6 +17,9 @@ test notices if the data generator ever changes) to
 
 ``tests/test_samme_r.py`` fits ``MultiClassAdaBoost(algorithm="SAMME.R")`` with
 the same estimator and ``random_state`` and compares with this file (1e-10).
+Both run under the *reference profile* (``tools/numeric_profile.py``: numpy's
+AVX-512 kernels off), because a tree split near a tie follows the last bit of
+numpy's ``exp``, which differs between the AVX-512 and the AVX2 kernels.
 
 Usage::
 
@@ -27,6 +30,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import subprocess
 import sys
 import warnings
@@ -88,6 +92,24 @@ def data_hash(*arrays):
     return h.hexdigest()
 
 
+def outputs(clf, X_te, y_te):
+    """What the reference records of a fitted SAMME.R classifier (and the test compares)."""
+    import numpy as np
+    T = len(clf.estimators_)
+    return {
+        "n_fitted": T,
+        "classes": clf.classes_.tolist(),
+        "predict": clf.predict(X_te).tolist(),
+        "decision_function": clf.decision_function(X_te).tolist(),
+        "predict_proba": clf.predict_proba(X_te).tolist(),
+        "predict_proba_from_log": np.exp(clf.predict_log_proba(X_te)).tolist(),
+        "staged_test_error": [float(np.mean(p != y_te)) for p in clf.staged_predict(X_te)],
+        "staged_decision_first": next(clf.staged_decision_function(X_te)).tolist(),
+        "estimator_errors": clf.estimator_errors_[:T].tolist(),
+        "estimator_weights": clf.estimator_weights_[:T].tolist(),
+    }
+
+
 def worker():
     """Runs inside the scikit-learn 1.5 environment: fit every configuration."""
     import numpy as np
@@ -97,7 +119,10 @@ def worker():
     from sklearn.tree import DecisionTreeClassifier
     assert sklearn.__version__ == SKLEARN, sklearn.__version__
     out = {"sklearn": sklearn.__version__, "numpy": np.__version__, "scipy": scipy.__version__,
-           "python": sys.version.split()[0], "configs": {}}
+           "python": sys.version.split()[0],
+           "numeric_profile": "reference (numpy's AVX-512 kernels off): "
+                              + (os.environ.get("NPY_DISABLE_CPU_FEATURES") or "none on this CPU"),
+           "configs": {}}
     for name, cfg in CONFIGS.items():
         X, y, X_te, y_te = load(cfg["data"])
         names = np.array(["setosa", "versicolor", "virginica"])
@@ -111,20 +136,7 @@ def worker():
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", FutureWarning)   # SAMME.R's deprecation
             clf.fit(X, y, sample_weight=w)
-        T = len(clf.estimators_)
-        out["configs"][name] = {
-            **cfg,
-            "data_sha256": data_hash(X, X_te),
-            "n_fitted": T,
-            "classes": clf.classes_.tolist(),
-            "predict": clf.predict(X_te).tolist(),
-            "decision_function": clf.decision_function(X_te).tolist(),
-            "predict_proba": clf.predict_proba(X_te).tolist(),
-            "staged_test_error": [float(np.mean(p != y_te)) for p in clf.staged_predict(X_te)],
-            "staged_decision_first": next(clf.staged_decision_function(X_te)).tolist(),
-            "estimator_errors": clf.estimator_errors_[:T].tolist(),
-            "estimator_weights": clf.estimator_weights_[:T].tolist(),
-        }
+        out["configs"][name] = {**cfg, "data_sha256": data_hash(X, X_te), **outputs(clf, X_te, y_te)}
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(out, separators=(",", ":")) + "\n")
     print(f"wrote {OUT.relative_to(ROOT)}: {len(CONFIGS)} configurations")
@@ -140,7 +152,11 @@ def main():
     if not ok:
         subprocess.run([str(venv / "bin" / "pip"), "install", "-q", f"scikit-learn=={SKLEARN}",
                         "numpy<2.1", "scipy"], check=True)
-    subprocess.run([str(py), __file__, "--worker"], check=True)
+    sys.path.insert(0, str(ROOT / "tools"))
+    from numeric_profile import reference_profile
+
+    env = reference_profile(str(py))
+    subprocess.run([str(py), __file__, "--worker"], check=True, env=dict(os.environ, **env))
 
 
 if __name__ == "__main__":
