@@ -19,6 +19,7 @@ Any other file under ``tests/`` is a library test.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import subprocess
@@ -103,6 +104,29 @@ def pytest_configure(config):
     _REQUIRE_BUILD = IN_CI or bool(config.getoption("--require-build", default=False))
 
 
+def pytest_collection_finish(session):
+    """One BLAS/OpenMP/torch thread in the test process (test modules are imported by now).
+
+    The tests multiply small matrices: a second thread only adds synchronisation, and on
+    a busy machine (or beside a second pytest-xdist worker) OpenBLAS's and OpenMP's
+    threads spin waiting for each other: scikit-learn's BayesianGaussianMixture took
+    15 times the CPU time with two threads (29 s against 1.9 s for the 21 fits of
+    tests/test_gmm_variational.py). Only this process: notebook kernels and
+    subprocesses keep their defaults.
+    """
+    import sys
+
+    from threadpoolctl import threadpool_limits
+
+    global _THREAD_LIMITS
+    _THREAD_LIMITS = threadpool_limits(limits=1)
+    if "torch" in sys.modules:
+        sys.modules["torch"].set_num_threads(1)
+
+
+_THREAD_LIMITS = None
+
+
 def marker_for(path: Path, site_fixture_files=frozenset()) -> str:
     """The marker of a test collected from ``path`` (see the module docstring)."""
     path = Path(path)
@@ -113,6 +137,17 @@ def marker_for(path: Path, site_fixture_files=frozenset()) -> str:
     if path.name in NOTEBOOK_FILES or any(fnmatch(path.name, p) for p in NOTEBOOK_PATTERNS):
         return "notebook"
     return "lib"
+
+
+def pytest_ignore_collect(collection_path, config):
+    """Under ``-m lib`` alone (``make test-lib``), files whose every test is a notebook or
+    site test by name are not even imported: their tests would all be deselected, and
+    importing them (nbformat, otter, BeautifulSoup, ...) costs the fast loop seconds."""
+    path = Path(collection_path)
+    if config.getoption("markexpr", "") != "lib" or path.suffix != ".py" \
+            or not path.name.startswith("test_") or path.parent != ROOT / "tests":
+        return None
+    return True if marker_for(path) != "lib" else None
 
 
 def pytest_collection_modifyitems(config, items):
@@ -184,3 +219,110 @@ def chromium():
         return done.stdout
 
     return run
+
+
+# --- the experiment-reproduction tests (tests/test_*_experiment.py) ------------------
+# Each re-runs part of a committed experiment and compares it with the file it wrote:
+# the helpers they share. torch is imported only inside them (library tests do not pay it).
+EXPERIMENTS = ROOT / "tools" / "experiments"
+# torch's CPU kernel sets, narrowest first (``ATEN_CPU_CAPABILITY``).
+TORCH_KERNELS = ("DEFAULT", "AVX2", "AVX512")
+
+
+def experiment_script(name: str):
+    """``tools/experiments/<name>.py`` imported as a module (the scripts are no package)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(name, EXPERIMENTS / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def run_json(args: list[str], *, timeout: float, env: dict | None = None,
+             stderr_has: str | None = None, last_line: bool = False) -> dict:
+    """Run ``python *args`` in a fresh interpreter (in the repository, ``env`` added to
+    the environment) and parse what it prints as JSON (only its last line if
+    ``last_line``); a failure shows the end of its stderr."""
+    import json
+    import sys
+
+    done = subprocess.run([sys.executable, *args], capture_output=True, text=True,
+                          timeout=timeout, cwd=ROOT, env={**os.environ, **(env or {})})
+    assert done.returncode == 0, done.stderr[-2000:]
+    if stderr_has is not None:
+        assert stderr_has in done.stderr, done.stderr[-2000:]
+    return json.loads(done.stdout.strip().splitlines()[-1] if last_line else done.stdout)
+
+
+def run_quick(name: str, *, timeout: float, env: dict | None = None, **kw) -> dict:
+    """The ``--quick`` configuration of ``tools/experiments/<name>.py``, run in a
+    fresh interpreter: what it prints (JSON)."""
+    return run_json([str(EXPERIMENTS / f"{name}.py"), "--quick"], timeout=timeout,
+                    env=env, **kw)
+
+
+def torch_kernels() -> list[str]:
+    """The kernel sets this CPU can run: torch's own choice and every narrower one
+    (what another machine would run)."""
+    import torch
+
+    mine = torch.backends.cpu.get_cpu_capability()
+    if mine not in TORCH_KERNELS:
+        return [mine]
+    return list(TORCH_KERNELS[:TORCH_KERNELS.index(mine) + 1])
+
+
+# A training run in a fresh interpreter under one kernel set: one thread, deterministic
+# algorithms; prints the kernel set it ran and the run's accuracy and curve.
+_TRAIN_UNDER_KERNEL = """
+import json, sys, torch
+from mlhwlib.experiments import rnn_recall as rr, rnn_remedies as rm
+torch.set_num_threads(1)
+torch.use_deterministic_algorithms(True)
+v, T, seed, lr = sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5])
+net = rm.build(v, seed, T) if sys.argv[1] == "remedies" else None
+run = rr.train(v, T, seed, lr, net=net)
+print(json.dumps({"capability": torch.backends.cpu.get_cpu_capability(),
+                  "accuracy": float(run["accuracy"]), "curve": [float(c) for c in run["curve"]]}))
+"""
+
+
+def train_under_kernel(kernel: str, variant: str, T: int, seed: int, lr: float, *,
+                       remedies: bool = False) -> dict:
+    """``rnn_recall.train`` (with ``rnn_remedies.build``'s network if ``remedies``) in a
+    fresh interpreter whose torch runs the kernel set ``kernel``: its accuracy and curve."""
+    fresh = run_json(["-c", _TRAIN_UNDER_KERNEL, "remedies" if remedies else "recall",
+                      variant, str(T), str(seed), repr(lr)], timeout=600, last_line=True,
+                     env={"ATEN_CPU_CAPABILITY": kernel.lower()})
+    assert fresh["capability"] == kernel
+    return fresh
+
+
+def committed_run(runs: list[dict], **fields) -> dict:
+    """The one committed run whose ``fields`` have the given values."""
+    (run,) = [r for r in runs if all(r[k] == v for k, v in fields.items())]
+    return run
+
+
+@contextlib.contextmanager
+def torch_one_thread():
+    """torch on one thread with deterministic algorithms (restored after)."""
+    import torch
+
+    threads = torch.get_num_threads()
+    deterministic = torch.are_deterministic_algorithms_enabled()
+    torch.set_num_threads(1)
+    torch.use_deterministic_algorithms(True)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
+        torch.use_deterministic_algorithms(deterministic)
+
+
+@pytest.fixture
+def one_thread():
+    """A test run on one torch thread with deterministic algorithms."""
+    with torch_one_thread():
+        yield

@@ -399,14 +399,9 @@ def test_built_in_equals_hand_worked_boosting():
 
 
 def _load_zhu_script():
-    import importlib.util
-    from pathlib import Path
+    from conftest import experiment_script
 
-    path = Path(__file__).resolve().parents[1] / "tools" / "experiments" / "adaboost_zhu_simulation.py"
-    spec = importlib.util.spec_from_file_location("adaboost_zhu_simulation", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return experiment_script("adaboost_zhu_simulation")
 
 
 def _m1_freund_schapire(base, seed, X, y, X_test, rounds):

@@ -13,31 +13,19 @@ written by ``tools/experiments/adaboost_learning_rate.py``) is reproducible and 
 
 from __future__ import annotations
 
-import importlib.util
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
+from conftest import experiment_script, run_quick
 from sklearn.ensemble import AdaBoostClassifier
 from sklearn.tree import DecisionTreeClassifier
 
 from mlhwlib.adaboost import MultiClassAdaBoost, multiclass_exponential_loss
 from mlhwlib.book import result
 
-ROOT = Path(__file__).resolve().parent.parent
-SCRIPT = ROOT / "tools" / "experiments" / "adaboost_learning_rate.py"
-
 
 @pytest.fixture(scope="module")
 def script():
-    spec = importlib.util.spec_from_file_location("adaboost_learning_rate", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return experiment_script("adaboost_learning_rate")
 
 
 @pytest.fixture(scope="module")
@@ -75,12 +63,8 @@ def test_file_matches_the_script(script, res):
 
 
 def test_quick_run_reproduces_the_committed_numbers(script, res):
-    done = subprocess.run([sys.executable, str(SCRIPT), "--quick"], capture_output=True,
-                          text=True, timeout=900,
-                          env={**os.environ, "OMP_NUM_THREADS": "1"})
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert "wall time" in done.stderr
-    quick = json.loads(done.stdout)
+    quick = run_quick("adaboost_learning_rate", timeout=900, env={"OMP_NUM_THREADS": "1"},
+                      stderr_has="wall time")
     assert quick["quick"] is True and quick["seeds"] == [res["seeds"][0]]
     compared = 0
     for name in res["learners"]:

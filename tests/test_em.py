@@ -72,24 +72,6 @@ def test_kl_is_zero_iff_equal_and_nonnegative():
         assert kl_divergence(p, q) > 0.0
 
 
-@pytest.mark.parametrize(
-    "p, q, match",
-    [
-        ([0.5, 0.5], [0.2, 0.3, 0.5], "same shape"),
-        ([1.2, -0.2], [0.5, 0.5], "p must be non-negative"),
-        ([0.5, 0.5], [1.5, -0.5], "q must be non-negative"),
-        ([0.5, 0.5 + 2e-9], [0.5, 0.5], "p must sum to 1"),
-        ([0.5, 0.5], [0.3, 0.3], "q must sum to 1"),
-        ([[0.5, 0.5]], [[0.5, 0.5]], "p must be 1-D"),
-        ([0.5, np.nan], [0.5, 0.5], "p must contain only finite"),
-        ([], [], "p must not be empty"),
-    ],
-)
-def test_kl_rejects_bad_input(p, q, match):
-    with pytest.raises(ValueError, match=match):
-        kl_divergence(p, q)
-
-
 def test_kl_accepts_sum_within_tolerance_and_rejects_strings():
     assert kl_divergence([0.5, 0.5 + 5e-10], [0.5, 0.5]) >= 0.0
     with pytest.raises(TypeError, match="p must be a numeric"):
@@ -141,21 +123,6 @@ def test_gaussian_kl_extremes_do_not_warn():
     assert gaussian_kl(1e300, 1.0, -1e300, 1e-300) == math.inf
     value = gaussian_kl(0.0, 1e-200, 0.0, 1e200)  # log(1e400) - 1/2, finite
     assert value == pytest.approx(400 * math.log(10) - 0.5, rel=1e-12)
-
-
-@pytest.mark.parametrize(
-    "args, exc, match",
-    [((0.0, 0.0, 0.0, 1.0), ValueError, "sigma_p must be a standard deviation > 0"),
-     ((0.0, 1.0, 0.0, -1.0), ValueError, "sigma_q must be a standard deviation > 0"),
-     ((math.nan, 1.0, 0.0, 1.0), ValueError, "mu_p must be finite"),
-     ((0.0, 1.0, math.inf, 1.0), ValueError, "mu_q must be finite"),
-     ((0.0, math.inf, 0.0, 1.0), ValueError, "sigma_p must be finite"),
-     (("0", 1.0, 0.0, 1.0), TypeError, "mu_p must be a real number"),
-     ((0.0, 1.0, 0.0, np.array([1.0, 2.0])), TypeError, "sigma_q must be a real number")],
-)
-def test_gaussian_kl_rejects_bad_input(args, exc, match):
-    with pytest.raises(exc, match=match):
-        gaussian_kl(*args)
 
 
 # ----------------------------------------------------- posterior, evidence, ELBO
@@ -227,26 +194,6 @@ def test_elbo_with_minus_infinity_in_the_log_joint():
     assert elbo([0.25, 0.25, 0.5], lj) == -math.inf
 
 
-@pytest.mark.parametrize(
-    "q, lj, match",
-    [([0.5, 0.5], [0.0, 0.0, 0.0], "same shape"),
-     ([0.6, 0.6], [0.0, 0.0], "q must sum to 1"),
-     ([1.5, -0.5], [0.0, 0.0], "q must be non-negative"),
-     ([0.5, 0.5], [0.0, math.nan], "log_joint must not contain NaN"),
-     ([0.5, 0.5], [0.0, math.inf], r"log_joint must not contain \+inf"),
-     ([0.5, 0.5], [-math.inf, -math.inf], "at least one finite"),
-     ([0.5, 0.5], [[0.0, 0.0]], "same shape"),
-     ([[[0.5, 0.5]]], [[[0.0, 0.0]]], "log_joint must be 1-D or 2-D"),
-     ([[0.5, 0.5], [0.7, 0.2]], [[0.0, 0.0], [0.0, 0.0]], "each row of q must sum to 1"),
-     ([[1.5, -0.5]], [[0.0, 0.0]], "q must be non-negative"),
-     ([[0.5, 0.5]], [[0.0, 0.0], [0.0, 0.0]], "same shape"),
-     ([[0.5, 0.5], [0.5, 0.5]], [[0.0, 0.0], [-math.inf, -math.inf]], "each row")],
-)
-def test_elbo_rejects_bad_input(q, lj, match):
-    with pytest.raises(ValueError, match=match):
-        elbo(q, lj)
-
-
 def test_batched_rows_agree_with_one_row_at_a_time():
     rng = np.random.default_rng(RNG_SEED + 9)
     lj = rng.normal(-3, 2, size=(40, 4))
@@ -265,13 +212,6 @@ def test_batched_rows_agree_with_one_row_at_a_time():
     # Data-set version of the decomposition: sum_n ELBO_n + sum_n KL_n = sum_n log p(x_n).
     kl_total = sum(stats.entropy(a, b) for a, b in zip(q, post))
     assert elbo(q, lj) + kl_total == pytest.approx(float(ev.sum()), abs=1e-10)
-
-
-def test_posterior_rejects_bad_input():
-    with pytest.raises(ValueError, match="log_joint must not contain NaN"):
-        posterior([0.0, math.nan])
-    with pytest.raises(TypeError, match="log_joint must be a numeric"):
-        log_evidence(None)
 
 
 # ----------------------------------------------------------- 1-D mixture helper
@@ -294,19 +234,6 @@ def test_normal_mixture_log_joint_zero_weight_and_extremes():
     lj = normal_mixture_log_joint([0.0, 1e300], [1.0, 0.0], [0.0, 1.0], [1.0, 1.0])
     assert lj[0, 1] == -math.inf and lj[1, 1] == -math.inf
     assert lj[1, 0] == -math.inf  # overflowing squared distance, no warning
-
-
-@pytest.mark.parametrize(
-    "args, match",
-    [(([0.0], [0.5, 0.5], [0.0], [1.0, 1.0]), "means must have shape"),
-     (([0.0], [0.5, 0.5], [0.0, 1.0], [1.0, 0.0]), "stds must be standard deviations > 0"),
-     (([0.0], [0.5, 0.6], [0.0, 1.0], [1.0, 1.0]), "weights must sum to 1"),
-     (([[0.0]], [1.0], [0.0], [1.0]), "x must be 1-D"),
-     (([math.nan], [1.0], [0.0], [1.0]), "x must contain only finite")],
-)
-def test_normal_mixture_log_joint_rejects_bad_input(args, match):
-    with pytest.raises(ValueError, match=match):
-        normal_mixture_log_joint(*args)
 
 
 # ------------------------------------------------------------ EM monotonicity

@@ -12,16 +12,12 @@ pass through 400 steps of float32 training, whose kernels differ between CPUs
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import numpy as np
 import pytest
-import torch
+from conftest import committed_run, experiment_script, torch_one_thread
 
 from mlhwlib.book import result
 
-ROOT = Path(__file__).resolve().parent.parent
 ROUNDING = 1e-4 + 1e-9      # the file stores log10 values to 4 decimals
 # another CPU's float32 kernels: a factor of 10**0.25, plus 10 % of the log10 value (the
 # trained network's per-step growth rate agrees to 10 %). Measured: an AVX2-only AMD EPYC
@@ -46,11 +42,7 @@ def _resolved(log10_spectrum):
 
 @pytest.fixture(scope="module")
 def script():
-    spec = importlib.util.spec_from_file_location(
-        "gated_jacobians", ROOT / "tools" / "experiments" / "gated_jacobians.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    return experiment_script("gated_jacobians")
 
 
 @pytest.fixture(scope="module")
@@ -68,15 +60,9 @@ def test_config_matches_script(script, committed):
 
 
 def test_quick_run_reproduces_file(script, committed):
-    threads, det = torch.get_num_threads(), torch.are_deterministic_algorithms_enabled()
-    torch.set_num_threads(1)
-    torch.use_deterministic_algorithms(True)
-    try:
+    with torch_one_thread():
         got = script.run("LSTM, bias 3", 0, script.held_out())
-    finally:
-        torch.set_num_threads(threads)
-        torch.use_deterministic_algorithms(det)
-    (ref,) = [r for r in committed["runs"] if r["variant"] == "LSTM, bias 3" and r["seed"] == 0]
+    ref = committed_run(committed["runs"], variant="LSTM, bias 3", seed=0)
     for key in ("log10_sigma_max", "log10_norm_product", "log10_spectrum_T"):
         g, r = np.asarray(got["init"][key]), np.asarray(ref["init"][key])
         if key == "log10_spectrum_T":

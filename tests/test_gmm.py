@@ -257,66 +257,7 @@ def test_collapse_without_reg_raises_and_reg_prevents_it():
     assert np.isfinite(g.lower_bound_)
 
 
-# ---------------------------------------------------------------- bad input
-@pytest.fixture
-def good():
-    rng = np.random.default_rng(10)
-    X = make_data(rng, N=30, d=2, K=2)
-    w, m, C = random_params(rng, X, 2)
-    return X, w, m, C
-
-
-@pytest.mark.parametrize("fn", [log_likelihood, responsibilities, em_step])
-def test_bad_inputs_raise(fn, good):
-    X, w, m, C = good
-    cases = [
-        ((X, [1.2, -0.2], m, C), "weights"),
-        ((X, [0.5, 0.5 + 1e-7], m, C), "weights"),
-        ((X, w, m[:, :1], C), "means|covariances"),
-        ((X, w, m[:1], C), "means"),
-        ((X, w, m, C[:, :1, :]), "covariances"),
-        ((X, w, m, np.stack([C[0], C[1] + np.array([[0, 1e-3], [0, 0]])])), r"covariances\[1\]"),
-        ((X, w, m, np.stack([C[0], -C[1]])), r"covariances\[1\]"),
-        ((X[:, :1], w, m, C), "X"),
-        ((np.where(np.arange(60).reshape(30, 2) == 7, np.nan, X), w, m, C), "X"),
-        ((X.ravel(), w, m, C), "X"),
-    ]
-    for args, pattern in cases:
-        with pytest.raises(ValueError, match=pattern):
-            fn(*args)
-    # within the 1e-8 tolerance on the sum is accepted
-    fn(X, [0.5, 0.5 + 1e-10], m, C)
-
-
-def test_em_step_bad_reg(good):
-    X, w, m, C = good
-    with pytest.raises(ValueError, match="reg_covar"):
-        em_step(X, w, m, C, reg_covar=-1.0)
-    with pytest.raises(TypeError, match="reg_covar"):
-        em_step(X, w, m, C, reg_covar="1")
-
-
-def test_estimator_bad_inputs(good):
-    X, w, m, C = good
-    with pytest.raises(ValueError, match="n_components"):
-        GaussianMixture(31).fit(X)
-    with pytest.raises(ValueError, match="n_components"):
-        GaussianMixture(0).fit(X)          # parameters are validated in fit
-    with pytest.raises(ValueError, match="weights"):
-        GaussianMixture(2, weights_init=[0.9, 0.2]).fit(X)
-    with pytest.raises(ValueError, match="covariances"):
-        GaussianMixture(2, covariances_init=np.stack([C[0], -C[1]])).fit(X)
-    with pytest.raises(ValueError, match="means"):
-        GaussianMixture(2, means_init=np.zeros((3, 2))).fit(X)
-    with pytest.raises(ValueError, match="X"):
-        GaussianMixture(2).fit(np.full((30, 2), np.inf))
-    with pytest.raises(ValueError, match="tol"):
-        GaussianMixture(2, tol=-1.0).fit(X)
-    with pytest.raises(ValueError, match="not fitted"):
-        GaussianMixture(2).predict(X)
-    g = GaussianMixture(2, random_state=0).fit(X)
-    with pytest.raises(ValueError, match="X"):
-        g.predict(X[:, :1])
+# Bad input: tests/test_input_validation.py.
 
 
 # ---------------------------------------------------------------- library defects (issue 16)

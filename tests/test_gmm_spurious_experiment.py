@@ -8,17 +8,11 @@ counts are checked for consistency with the script."""
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-
 import numpy as np
 import pytest
-from conftest import ROOT
+from conftest import run_quick
 
 from mlhwlib.book import result
-
-SCRIPT = ROOT / "tools" / "experiments" / "gmm_spurious.py"
 
 
 @pytest.fixture(scope="module")
@@ -27,9 +21,7 @@ def results():
 
 
 def test_quick_configuration_reproduces_the_committed_numbers(results):
-    out = subprocess.run([sys.executable, str(SCRIPT), "--quick"], capture_output=True,
-                         text=True, check=True, cwd=ROOT, timeout=300)
-    assert json.loads(out.stdout) == results["quick"]
+    assert run_quick("gmm_spurious", timeout=300) == results["quick"]
 
 
 def test_file_is_consistent_with_its_configuration(results):

@@ -178,20 +178,3 @@ def test_bayesian_mixture_uses_the_em_pass_of_gaussian_mixture():
     with np.errstate(divide="ignore", invalid="ignore"):
         ref_ent = np.sum(np.where(gamma > 0, gamma * np.log(gamma), 0.0))
     assert ent[0] == pytest.approx(ref_ent, rel=1e-10)
-
-
-@pytest.mark.parametrize("kw, match", [
-    (dict(covariance_type="diag"), r"'covariance_type' parameter .* must be a str among \{'full'\}"),
-    (dict(weight_concentration_prior_type="dp"), r"'weight_concentration_prior_type'"),
-    (dict(weight_concentration_prior=0.0), r"'weight_concentration_prior' parameter"),
-    (dict(mean_precision_prior=-1.0), r"'mean_precision_prior' parameter"),
-    (dict(degrees_of_freedom_prior=0.5), r"degrees_of_freedom_prior must be > d - 1 = 3"),
-    (dict(mean_prior=[0.0, 1.0]), r"mean_prior must have shape \(4\)"),
-    (dict(covariance_prior=np.eye(3)), r"covariance_prior must have shape \(4, 4\)"),
-    (dict(covariance_prior=-np.eye(4)), r"covariance_prior is not positive definite"),
-    (dict(covariance_prior=np.triu(np.ones((4, 4)))), r"covariance_prior\[0\] must be symmetric"),
-    (dict(mean_prior=[np.nan, 0, 0, 0]), r"mean_prior must contain only finite"),
-])
-def test_bad_parameters_raise_naming_them(kw, match):
-    with pytest.raises(ValueError, match=match):
-        BayesianGaussianMixture(n_components=2, **kw).fit(X_IRIS)

@@ -127,31 +127,6 @@ def test_wrong_identity_from_the_notes_is_wrong():
         assert np.max(np.abs(wrong - numerical_gradient(f, X, symmetric=sym))) > 0.5
 
 
-def test_bad_inputs():
-    rng = np.random.default_rng(15)
-    X = general(rng, 3)
-    with pytest.raises(ValueError, match="square"):
-        logdet_gradient(np.ones((2, 3)))
-    with pytest.raises(ValueError, match="invertible"):
-        logdet_gradient(np.ones((3, 3)))
-    with pytest.raises(ValueError, match="symmetric"):
-        logdet_gradient(X + np.triu(np.ones((3, 3)), 1), symmetric=True)
-    with pytest.raises(ValueError, match="B"):
-        trace_product_gradient(X, np.ones((2, 3)))
-    with pytest.raises(ValueError, match="a"):
-        quadratic_inverse_gradient(X, np.ones(2))
-    with pytest.raises(ValueError, match="X"):
-        quadratic_inverse_gradient(np.array([[1.0, np.nan], [0.0, 1.0]]), np.ones(2))
-    with pytest.raises(TypeError, match="f"):
-        numerical_gradient(3.0, X)
-    with pytest.raises(ValueError, match="step"):
-        numerical_gradient(np.sum, X, step=0.0)
-    with pytest.raises(TypeError, match="f"):
-        numerical_gradient(lambda Z: Z, X)
-    with pytest.raises(ValueError, match="symmetric"):
-        numerical_gradient(np.sum, X + np.triu(np.ones((3, 3)), 1), symmetric=True)
-
-
 def test_covariance_gradient_from_precision_matches_autograd():
     """Chain rule Sigma <- Lambda = Sigma^-1, against torch autograd of g(inv(Sigma))."""
     import torch
@@ -172,15 +147,6 @@ def test_covariance_gradient_from_precision_matches_autograd():
     g(L_t).backward()
     ours = covariance_gradient_from_precision(Sig, L_t.grad.numpy())
     np.testing.assert_allclose(ours, S_t.grad.numpy(), rtol=1e-10, atol=1e-12)
-
-
-def test_covariance_gradient_from_precision_rejects_singular():
-    from mlhwlib.matrix_calculus import covariance_gradient_from_precision
-
-    with pytest.raises(ValueError, match="Sigma must be invertible"):
-        covariance_gradient_from_precision(np.ones((2, 2)), np.eye(2))
-    with pytest.raises(ValueError, match="G_precision must have shape"):
-        covariance_gradient_from_precision(np.eye(2), np.eye(3))
 
 
 def test_tied_entry_gradient_is_not_sym_and_the_old_name_still_works():

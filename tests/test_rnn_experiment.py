@@ -18,19 +18,14 @@ outcome does not depend on rounding; some runs of the experiment do (see
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
+from conftest import committed_run, torch_kernels, train_under_kernel
 
 from mlhwlib.book import result
 from mlhwlib.experiments import rnn_recall
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
@@ -41,23 +36,6 @@ def rr():
 @pytest.fixture(scope="module")
 def results():
     return result("rnn_recall_results.json")
-
-
-@pytest.fixture
-def one_thread():
-    threads = torch.get_num_threads()
-    deterministic = torch.are_deterministic_algorithms_enabled()
-    torch.set_num_threads(1)
-    torch.use_deterministic_algorithms(True)
-    yield
-    torch.set_num_threads(threads)
-    torch.use_deterministic_algorithms(deterministic)
-
-
-def _run(results, variant, T, seed, lr):
-    (run,) = [r for r in results["runs"] if r["variant"] == variant and r["T"] == T
-              and r["seed"] == seed and r["lr"] == lr]
-    return run
 
 
 def test_results_file_matches_the_script(rr, results):
@@ -118,26 +96,6 @@ def test_extend_refuses_a_file_that_is_not_a_prefix_of_the_grid(rr, results, tmp
 # "LSTM, chrono", T = 20, seed 0 moved by 0.0102 at one point of 40 (its other points by
 # at most 0.0012): the tolerance is 2e-2, a factor of about 2 over the largest move seen.
 CURVE_ATOL = 2e-2
-CAPABILITIES = ("DEFAULT", "AVX2", "AVX512")
-
-
-def _kernels():
-    """The kernel sets this CPU can run: torch's own choice and every narrower one."""
-    mine = torch.backends.cpu.get_cpu_capability()
-    if mine not in CAPABILITIES:
-        return [mine]
-    return list(CAPABILITIES[:CAPABILITIES.index(mine) + 1])
-
-
-TRAIN_ONE = """
-import json, sys, torch
-from mlhwlib.experiments import rnn_recall as rr
-torch.set_num_threads(1)
-torch.use_deterministic_algorithms(True)
-run = rr.train(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]))
-print(json.dumps({"capability": torch.backends.cpu.get_cpu_capability(),
-                  "accuracy": float(run["accuracy"]), "curve": [float(v) for v in run["curve"]]}))
-"""
 
 
 NEW_RATE_RUN = ("LSTM, bias 3", 20, 1, 1e-3)  # from the runs added at the grid's edges
@@ -146,19 +104,14 @@ NEW_RATE_RUN = ("LSTM, bias 3", 20, 1, 1e-3)  # from the runs added at the grid'
 EXTENDED_RATE_RUN = ("LSTM, bias 3", 40, 3, 3e-4)
 
 
-@pytest.mark.parametrize("kernel", _kernels())
+@pytest.mark.parametrize("kernel", torch_kernels())
 @pytest.mark.parametrize("variant, T, seed, lr", [("GRU, bias 3", 40, 0, 1e-2),
                                                  ("RNN", 10, 1, 1e-2),
                                                  NEW_RATE_RUN, EXTENDED_RATE_RUN])
 def test_one_training_run_reproduces_the_committed_numbers(rr, results, variant, T, seed,
                                                            lr, kernel):
-    committed = _run(results, variant, T, seed, lr)
-    done = subprocess.run([sys.executable, "-c", TRAIN_ONE, variant, str(T),
-                           str(seed), repr(lr)], capture_output=True, text=True, timeout=600,
-                          env={**os.environ, "ATEN_CPU_CAPABILITY": kernel.lower()})
-    assert done.returncode == 0, done.stderr[-2000:]
-    fresh = json.loads(done.stdout.strip().splitlines()[-1])
-    assert fresh["capability"] == kernel
+    committed = committed_run(results["runs"], variant=variant, T=T, seed=seed, lr=lr)
+    fresh = train_under_kernel(kernel, variant, T, seed, lr)
     assert fresh["accuracy"] == pytest.approx(committed["accuracy"], abs=0.01)
     np.testing.assert_allclose(fresh["curve"], committed["curve"], atol=CURVE_ATOL, rtol=0)
 

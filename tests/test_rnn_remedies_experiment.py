@@ -17,15 +17,12 @@ compared with the recall test's tolerance).
 
 from __future__ import annotations
 
-import json
 import math
-import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 import torch
+from conftest import committed_run, torch_kernels, train_under_kernel
 
 # the recall experiment's tolerance between kernels (its test says why)
 from test_rnn_experiment import CURVE_ATOL
@@ -33,8 +30,6 @@ from test_rnn_experiment import CURVE_ATOL
 from mlhwlib.book import result
 from mlhwlib.experiments import rnn_recall as rr
 from mlhwlib.experiments import rnn_remedies as rm
-
-CAPABILITIES = ("DEFAULT", "AVX2", "AVX512")
 
 
 @pytest.fixture(scope="module")
@@ -168,37 +163,13 @@ def test_the_file_matches_the_protocol(results, recall):
         for v in rm.VARIANTS}
 
 
-def _kernels():
-    mine = torch.backends.cpu.get_cpu_capability()
-    if mine not in CAPABILITIES:
-        return [mine]
-    return list(CAPABILITIES[:CAPABILITIES.index(mine) + 1])
-
-
-TRAIN_ONE = """
-import json, sys, torch
-from mlhwlib.experiments import rnn_recall as rr, rnn_remedies as rm
-torch.set_num_threads(1)
-torch.use_deterministic_algorithms(True)
-v, T, seed, lr = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
-run = rr.train(v, T, seed, lr, net=rm.build(v, seed, T))
-print(json.dumps({"capability": torch.backends.cpu.get_cpu_capability(),
-                  "accuracy": float(run["accuracy"]), "curve": [float(c) for c in run["curve"]]}))
-"""
-
 REPRODUCED = [("RNN, orthogonal", 20, 0, 1e-2), ("LSTM, chrono", 20, 0, 1e-2)]
 
 
-@pytest.mark.parametrize("kernel", _kernels())
+@pytest.mark.parametrize("kernel", torch_kernels())
 @pytest.mark.parametrize("variant, T, seed, lr", REPRODUCED)
 def test_a_training_run_reproduces_the_file(results, variant, T, seed, lr, kernel):
-    (committed,) = [r for r in results["runs"] if (r["variant"], r["T"], r["seed"], r["lr"])
-                    == (variant, T, seed, lr)]
-    done = subprocess.run([sys.executable, "-c", TRAIN_ONE, variant, str(T), str(seed),
-                           repr(lr)], capture_output=True, text=True, timeout=600,
-                          env={**os.environ, "ATEN_CPU_CAPABILITY": kernel.lower()})
-    assert done.returncode == 0, done.stderr[-2000:]
-    fresh = json.loads(done.stdout.strip().splitlines()[-1])
-    assert fresh["capability"] == kernel
+    committed = committed_run(results["runs"], variant=variant, T=T, seed=seed, lr=lr)
+    fresh = train_under_kernel(kernel, variant, T, seed, lr, remedies=True)
     assert fresh["accuracy"] >= rr.SUCCESS and committed["accuracy"] >= rr.SUCCESS
     np.testing.assert_allclose(fresh["curve"], committed["curve"], atol=CURVE_ATOL, rtol=0)

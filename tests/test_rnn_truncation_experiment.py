@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import pytest
 import torch
+from conftest import committed_run
 
 from mlhwlib.book import result
 from mlhwlib.experiments import rnn_recall as rr
@@ -26,17 +27,6 @@ from mlhwlib.experiments import rnn_truncation as rt
 @pytest.fixture(scope="module")
 def results():
     return result("rnn_truncation_results.json")
-
-
-@pytest.fixture
-def one_thread():
-    threads = torch.get_num_threads()
-    deterministic = torch.are_deterministic_algorithms_enabled()
-    torch.set_num_threads(1)
-    torch.use_deterministic_algorithms(True)
-    yield
-    torch.set_num_threads(threads)
-    torch.use_deterministic_algorithms(deterministic)
 
 
 @pytest.mark.parametrize("variant", rt.VARIANTS)
@@ -85,17 +75,12 @@ def test_other_first_token_changes_only_the_first_symbol():
     assert torch.equal(y[:, 0, :rr.K_SYM].argmax(dim=1), (label + 1) % rr.K_SYM)
 
 
-def _run(results, variant, init, tau, seed):
-    (run,) = [r for r in results["runs"] if (r["variant"], r["init"], r["tau"], r["seed"])
-              == (variant, init, tau, seed)]
-    return run
-
-
 @pytest.mark.parametrize("init", rt.INITS)
 def test_a_training_run_reproduces_the_file(results, one_thread, init):
     variant, tau, seed = "LSTM, bias 3", rt.T_GAP - 1, 0
     fresh = rt.train(variant, init, rt.T_GAP, tau, seed)
-    committed = _run(results, variant, init, tau, seed)
+    committed = committed_run(results["runs"], variant=variant, init=init, tau=tau,
+                              seed=seed)
     assert fresh["first_token_weights_moved"] == committed["first_token_weights_moved"] == 0.0
     if init == "zero":  # no dependence on the first token at all
         assert fresh["first_token_effect"] == committed["first_token_effect"] == 0.0

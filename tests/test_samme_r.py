@@ -13,7 +13,6 @@ References, none computed by the code under test:
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import sys
 import warnings
@@ -21,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import experiment_script
 from scipy.optimize import minimize
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.datasets import load_iris, make_gaussian_quantiles
@@ -35,10 +35,7 @@ sys.path.insert(0, str(ROOT / "tools"))
 import numeric_profile  # noqa: E402 (tools/ is not a package)
 
 REF = json.loads((ROOT / "tests" / "data" / "sklearn15_sammer_reference.json").read_text())
-_spec = importlib.util.spec_from_file_location(
-    "sklearn15_sammer_reference", ROOT / "tools" / "experiments" / "sklearn15_sammer_reference.py")
-SCRIPT = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(SCRIPT)
+SCRIPT = experiment_script("sklearn15_sammer_reference")
 TOL = 1e-10
 NAMES = np.array(["setosa", "versicolor", "virginica"])
 
