@@ -201,7 +201,16 @@ def markdown_table(rows, headers, *, align=None):
     def cell(value):  # a "|" inside a cell (|x| in math, say) would end the cell
         return str(value).replace("|", "\\|")
 
+    if isinstance(headers, str) or not hasattr(headers, "__iter__"):
+        raise TypeError(f"markdown_table: headers must be a sequence of column titles, got "
+                        f"{type(headers).__name__}")
+    if isinstance(rows, str) or not hasattr(rows, "__iter__"):
+        raise TypeError(f"markdown_table: rows must be an iterable of rows, got {type(rows).__name__}")
     headers = [cell(h) for h in headers]
+    rows = list(rows)
+    for i, row in enumerate(rows):
+        if isinstance(row, str) or not hasattr(row, "__iter__"):
+            raise TypeError(f"markdown_table: rows[{i}] must be a sequence of cells, got {type(row).__name__}")
     rows = [[cell(c) for c in row] for row in rows]
     for i, row in enumerate(rows):
         if len(row) != len(headers):

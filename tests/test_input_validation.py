@@ -304,7 +304,10 @@ rows(book.markdown_table,
      (dict(rows=[[1, 2]], headers=["a"]), V, r"rows\[0\] has 2 cells, headers has 1"),
      (dict(rows=[[1]], headers=["a"], align=["middle"]), V,
       r"align must give one of 'left', 'right', 'center' per column"),
-     (dict(rows=[[1]], headers=["a"], align=["left", "left"]), V, r"align must give one of"))
+     (dict(rows=[[1]], headers=["a"], align=["left", "left"]), V, r"align must give one of"),
+     (dict(rows=3, headers=["a"]), T, r"rows must be an iterable of rows, got int"),
+     (dict(rows=[[1]], headers=None), T, r"headers must be a sequence of column titles, got NoneType"),
+     (dict(rows=[5], headers=["a"]), T, r"rows\[0\] must be a sequence of cells, got int"))
 rows(book.glue_running_time,
      (dict(notebook="no_such_chapter"), V, r"notebook 'no_such_chapter.ipynb' is not in"),
      (dict(notebook=None), T, r"notebook must be a str, got NoneType"))
