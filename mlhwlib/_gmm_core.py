@@ -413,9 +413,9 @@ def em_step(X, weights, means, covariances, reg_covar=0.0):
     Derived in :ref:`gmm-estep` and :ref:`gmm-mstep`:
 
     .. math::
-        N_k &= \\sum_i \\gamma_{ik},\\quad \\pi_k = N_k / N,\\quad
-        \\mu_k = \\frac{1}{N_k}\\sum_i \\gamma_{ik} x_i,\\\\
-        \\Sigma_k &= \\frac{1}{N_k}\\sum_i \\gamma_{ik}(x_i-\\mu_k)(x_i-\\mu_k)^\\top + r I.
+        N_k = \\sum_i \\gamma_{ik},\\quad \\pi_k = N_k / N,\\quad
+        \\mu_k = \\frac{1}{N_k}\\sum_i \\gamma_{ik} x_i,\\quad
+        \\Sigma_k = \\frac{1}{N_k}\\sum_i \\gamma_{ik}(x_i-\\mu_k)(x_i-\\mu_k)^\\top + r I.
 
     As in scikit-learn, ``N_k`` is increased by ``10 * eps`` before dividing (an
     empty component then gets mean 0 and covariance ``r I`` instead of 0/0), and
