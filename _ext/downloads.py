@@ -9,7 +9,9 @@
   which renders only inside this repository, and "print to PDF") are replaced:
   both editions offer the same safe downloads.
 * **"Running this chapter"** notes end with the three commands and the links,
-  on the site (the PDF has no use for download links).
+  on the site (the PDF has no use for download links), where the note is folded
+  (a dropdown, sphinx-togglebutton): its title alone keeps a phone's first screen
+  for the chapter's title and learning goals; the PDF prints it open.
 * **Where the book comes from.** ``repository.url`` in ``_config.yml`` is set by
   whoever publishes the book. When it is set, the theme's repository and issue
   buttons appear and the issue button is labelled for reporting an erratum; the
@@ -132,6 +134,8 @@ def _running_note(app, doctree, docname):
             para += nodes.reference("", "PDF", refuri=f"../{app.config.mlhw_pdf}", internal=False)
             para += nodes.Text(".")
         note += para
+        if "dropdown" not in note["classes"]:
+            note["classes"].append("dropdown")
         return
 
 

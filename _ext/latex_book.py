@@ -241,6 +241,59 @@ def _output_with_code(tex: str) -> str:
                    + NO_BREAK.format("begin")), tex)
 
 
+# A block of code of at most this many lines is never split by a page break; nor is a
+# chapter's first cell (its imports) of at most IMPORT_CELL_LINES.
+SHORT_CODE_LINES = 20
+IMPORT_CELL_LINES = 45
+VERBATIM = re.compile(r"\\begin\{sphinxVerbatim\}((?:(?!\\end\{sphinxVerbatim\}).)*)"
+                      r"\\end\{sphinxVerbatim\}", re.DOTALL)
+# (the code's lines, in a smaller font, plus one for the frame's padding)
+NEEDSPACE = "\\needspace{{{lines}\\baselineskip}}%\n"
+
+
+# "Checks Theorem 5.5 (page 217):" right before a cell (_ext/checks_links.py)
+CHECKS_BEFORE = re.compile(r"\\sphinxAtStartPar\nChecks [^\n]*\n\n\\begin\{sphinxuseclass\}\{cell\}\n"
+                           r"\\begin\{sphinxuseclass\}\{cell_input\}[^\n]*\n$")
+
+
+def _keep_short_code(tex: str) -> str:
+    """A short block of code (most cells) starts on a new page when the rest of this
+    page cannot hold it whole (``\\needspace``, which Sphinx loads): it is never split
+    across a page break, and neither is a chapter's first code cell (its imports) of up
+    to ``IMPORT_CELL_LINES`` lines. A longer block still breaks between its lines.
+
+    The space is asked for before a cell's code (with the "Checks ..." line above it,
+    which moves with it), never before its output: the output already stays with the
+    code (:func:`_output_with_code`), and a ``\\needspace`` between the two would be
+    the only place left to break, with the space it asks for left on the page.
+    (Code inside a box -- a solution -- is framed whole by the preamble's patch.)"""
+    out, at, first = [], 0, True
+    chapters = [m.start() for m in re.finditer(r"\\chapter\{", tex)]
+    for match in VERBATIM.finditer(tex):
+        if any(at <= c < match.start() for c in chapters):
+            first = True  # a new chapter since the last block
+        before = tex[max(0, match.start() - 200):match.start()]
+        lines = match.group(1).count("\n") - 1
+        is_input = "{cell_input}" in before and "{cell_output}" not in before
+        is_first = first and is_input
+        first = first and not is_first
+        keep = ("{cell_output}" not in before
+                and lines <= (IMPORT_CELL_LINES if is_first else SHORT_CODE_LINES))
+        piece = tex[at:match.start()]
+        if keep:
+            space = NEEDSPACE.format(lines=max(lines, 1) + 1)
+            checks = CHECKS_BEFORE.search(piece[-1000:])
+            if checks:  # before the "Checks ..." line, two lines more
+                cut = len(piece) - 1000 + checks.start() if len(piece) > 1000 else checks.start()
+                piece = (piece[:cut] + NEEDSPACE.format(lines=max(lines, 1) + 3) + piece[cut:])
+                space = ""
+            piece += space
+        out.append(piece)
+        out.append(match.group(0))
+        at = match.end()
+    out.append(tex[at:])
+    return "".join(out)
+
 
 def rewrite(tex: str, srcdir: Path) -> str:
     if "% mlhw-book layout applied" in tex:
@@ -285,6 +338,8 @@ def rewrite(tex: str, srcdir: Path) -> str:
     tex = _cjk_quotes(_bookmarks(_greek_titles(_displays(_proofs(tex)))))
     # 5. A cell's output starts on the page where its code ends.
     tex = _output_with_code(tex)
+    # 6. Short code is never split by a page break.
+    tex = _keep_short_code(tex)
     return tex.replace("\\begin{document}", "% mlhw-book layout applied\n\\begin{document}", 1)
 
 

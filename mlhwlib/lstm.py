@@ -678,9 +678,9 @@ def vector_lstm_bptt(X, targets, U, W, V, b, c, h0=None, c0=None) -> VectorLSTMR
 
     .. math::
 
-        c_t = f_t \\odot c_{t-1} + i_t \\odot \\tilde c_t, \\quad
-        h_t = o_t \\odot \\tanh c_t, \\quad
-        \\hat y_t = \\operatorname{softmax}(V h_t + c), \\quad
+        c_t &= f_t \\odot c_{t-1} + i_t \\odot \\tilde c_t, \\quad
+        h_t = o_t \\odot \\tanh c_t, \\\\
+        \\hat y_t &= \\operatorname{softmax}(V h_t + c), \\quad
         L = -\\sum_{t=1}^T \\log \\hat y_t[y_t],
 
     the four blocks of :math:`H` rows of ``U``, ``W`` and ``b`` in PyTorch's
@@ -701,9 +701,9 @@ def vector_lstm_bptt(X, targets, U, W, V, b, c, h0=None, c0=None) -> VectorLSTMR
 
     .. math::
 
-        \\bar a_t = \\big(\\bar c_t \\odot \\tilde c_t \\odot \\sigma'(a_{i,t}),\\;
-        \\bar c_t \\odot c_{t-1} \\odot \\sigma'(a_{f,t}),\\;
-        \\bar c_t \\odot i_t \\odot \\tanh'(a_{g,t}),\\;
+        \\bar a_t = \\big(&\\bar c_t \\odot \\tilde c_t \\odot \\sigma'(a_{i,t}),\\;
+        \\bar c_t \\odot c_{t-1} \\odot \\sigma'(a_{f,t}),\\\\
+        &\\bar c_t \\odot i_t \\odot \\tanh'(a_{g,t}),\\;
         \\bar h_t \\odot \\tanh c_t \\odot \\sigma'(a_{o,t})\\big),
 
     and :math:`\\nabla_U L = \\sum_t \\bar a_t x_t^\\top`,
@@ -834,9 +834,9 @@ def vector_gru_bptt(X, targets, U, W, V, b_ih, b_hh, c, h0=None) -> VectorGRURes
 
     .. math::
 
-        m_t = W_n h_{t-1} + b_{hn}, \\quad
-        n_t = \\tanh(U_n x_t + b_{in} + r_t \\odot m_t), \\quad
-        h_t = (1 - u_t) \\odot n_t + u_t \\odot h_{t-1},
+        m_t &= W_n h_{t-1} + b_{hn}, \\quad
+        n_t = \\tanh(U_n x_t + b_{in} + r_t \\odot m_t), \\\\
+        h_t &= (1 - u_t) \\odot n_t + u_t \\odot h_{t-1},
 
     with :math:`\\hat y_t = \\operatorname{softmax}(V h_t + c)` and
     :math:`L = -\\sum_t \\log \\hat y_t[y_t]`.
@@ -847,9 +847,9 @@ def vector_gru_bptt(X, targets, U, W, V, b_ih, b_hh, c, h0=None) -> VectorGRURes
 
     .. math::
 
-        \\bar a_{n,t} = \\bar h_t \\odot (1 - u_t) \\odot \\tanh'(\\cdot), \\quad
-        \\bar a_{u,t} = \\bar h_t \\odot (h_{t-1} - n_t) \\odot \\sigma'(\\cdot), \\quad
-        \\bar a_{r,t} = \\bar a_{n,t} \\odot m_t \\odot \\sigma'(\\cdot),
+        \\bar a_{n,t} &= \\bar h_t \\odot (1 - u_t) \\odot \\tanh'(\\cdot), \\quad
+        \\bar a_{u,t} = \\bar h_t \\odot (h_{t-1} - n_t) \\odot \\sigma'(\\cdot), \\\\
+        \\bar a_{r,t} &= \\bar a_{n,t} \\odot m_t \\odot \\sigma'(\\cdot),
 
     the input side gets :math:`\\bar g_t = (\\bar a_{r,t}, \\bar a_{u,t}, \\bar a_{n,t})`,
     the recurrent side :math:`\\bar m_t = (\\bar a_{r,t}, \\bar a_{u,t},

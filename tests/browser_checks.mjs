@@ -19,6 +19,9 @@
 //   deck-lecture PATH#HASH: the slide a deck opens at for that hash (#/lecture-2), and
 //           the slide a click on the title slide's link to that hash shows
 //   deck-phone  a deck on a 390 x 844 phone: read as a page, its smallest text, its width
+//           Also: where the chapter's learning goals start, and the words of table
+//           cells broken across two lines.
+//   laptop  PATH@WIDTHxHEIGHT: the display formulas whose content is wider than their box
 //   keyboard PATH@WIDTHxHEIGHT: walking the page with the Tab key, the boxes the focus
 //           stopped on that fit, and the boxes that scroll but were passed by
 //   chrome  PATH@WIDTHxHEIGHT: whether the visible sidebar buttons open their sidebar and
@@ -242,6 +245,39 @@ async function measureDeck(page) {
   });
 }
 
+// Words of table cells cut: across two lines (a line may end at a space, a hyphen, a
+// dash or a slash; anywhere else the word was broken), or by the right edge of a table
+// that scrolls sideways (the first screen of the table shows part of the word):
+// "cell text: word".
+async function brokenWords(page) {
+  return page.evaluate(() => {
+    const out = [];
+    for (const cell of document.querySelectorAll('article table td, article table th')) {
+      if (!cell.getClientRects().length) continue;
+      const box = cell.closest('.pst-scrollable-table-container, .cell_output .output') || cell;
+      const edge = box.scrollWidth > box.clientWidth + 1
+        ? box.getBoundingClientRect().left + box.clientLeft + box.clientWidth : Infinity;
+      const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+      for (let t = walker.nextNode(); t; t = walker.nextNode()) {
+        if (t.parentElement.closest('mjx-container, pre')) continue;
+        const re = /[^\s\-\u2010-\u2015\/]+[\-\u2010-\u2015\/]?/g;
+        for (let m = re.exec(t.textContent); m; m = re.exec(t.textContent)) {
+          const range = document.createRange();
+          range.setStart(t, m.index);
+          range.setEnd(t, m.index + m[0].length);
+          const lines = new Set([...range.getClientRects()].filter((r) => r.width > 0)
+            .map((r) => Math.round(r.top)));
+          const cut = [...range.getClientRects()].some((r) => r.left < edge - 1 && r.right > edge + 1);
+          // (a long code name wraps at any character: the column must hold it)
+          const split = lines.size > 1 && !t.parentElement.closest('code');
+          if (split || cut) out.push(cell.textContent.trim().slice(0, 30) + ': ' + m[0]);
+        }
+      }
+    }
+    return out;
+  });
+}
+
 async function open(url, viewport, init) {
   const page = await browser.newPage();
   await page.setViewport(viewport);
@@ -331,6 +367,13 @@ try {
                 ? [(m.firstElementChild?.getAttribute('data-latex') || '').slice(0, 50) + ' ' + node.textContent[0]] : [];
             }),
           measured_at_load: measuredAtLoad,
+          // the top of the chapter's learning goals (a paragraph that opens with them in
+          // bold), in page coordinates: on the first screen or below it
+          learning_goals_top: (() => {
+            const goals = [...document.querySelectorAll('article p > strong:first-child')]
+              .find((b) => /^Learning goals\b/.test(b.textContent.trim()));
+            return goals ? Math.round(goals.getBoundingClientRect().top + window.scrollY) : null;
+          })(),
           // a box that scrolls sideways and is not a keyboard stop (a box that holds a
           // link or a button can be scrolled by tabbing to it)
           unfocusable_scrollers: [...document.querySelectorAll(boxes)].filter((b) =>
@@ -341,6 +384,7 @@ try {
         };
       }, BOXES);
       Object.assign(results[p], await stickingOut(page));
+      results[p].broken_words = await brokenWords(page);
       await page.close();
     }
   } else if (mode === 'axe') {
@@ -472,6 +516,23 @@ try {
     for (const spec of paths) {
       const page = await openSized(spec);
       results[spec] = await tabWalk(page);
+      await page.close();
+    }
+  } else if (mode === 'laptop') {
+    // PATH@WIDTHxHEIGHT (a laptop: 1280 x 800): every display formula (every section laid
+    // out) whose content is wider than its box, with how many pixels scroll out of sight
+    for (const spec of paths) {
+      const page = await openSized(spec);
+      await layOutEverything(page);
+      results[spec] = await page.evaluate(() => {
+        const displays = [...document.querySelectorAll('mjx-container[display="true"]')]
+          .filter((m) => !m.closest('mjx-assistive-mml') && m.getClientRects().length > 0);
+        return {displays: displays.length, hidden: displays
+          .filter((m) => m.scrollWidth > m.clientWidth + 1)
+          .map((m) => ({hidden: m.scrollWidth - m.clientWidth, width: m.clientWidth,
+                        tex: (m.firstElementChild?.getAttribute('data-latex') || m.textContent)
+                          .trim().slice(0, 60)}))};
+      });
       await page.close();
     }
   } else if (mode === 'code') {

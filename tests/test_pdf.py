@@ -326,3 +326,115 @@ def test_capitalised_chapter_title_keeps_its_greek_letters(tmp_path):
     assert "Π" in lines[0] and "Μ" in lines[0]                # the bug, reproduced
     assert "π" in lines[1] and ("μ" in lines[1] or "µ" in lines[1])
     assert "Π" not in lines[1] and "Μ" not in lines[1]
+
+
+# ------------------------------------------------------------- page breaks
+NOTEBOOKS = sorted(p.stem for p in (ROOT / "book").glob("*.ipynb"))
+SKIPPED_TAGS = {"hide-input", "remove-input", "remove-cell"}
+
+
+def _first_printed_code_cell(stem: str) -> list[str]:
+    """The lines of a chapter's first code cell that the PDF prints (its import cell)."""
+    cells = json.loads((ROOT / "book" / f"{stem}.ipynb").read_text(encoding="utf-8"))["cells"]
+    for cell in cells:
+        if (cell["cell_type"] == "code" and "".join(cell["source"]).strip()
+                and not SKIPPED_TAGS & set(cell["metadata"].get("tags", []))):
+            return [line for line in "".join(cell["source"]).splitlines() if _key(line)]
+    return []
+
+
+@pytest.mark.parametrize("stem", NOTEBOOKS)
+def test_a_chapters_first_code_cell_is_on_one_page(pdf_pages, stem):
+    """A short block of code is never split by a page break (``_ext/latex_book.py``): the
+    import cell at the start of each chapter is read on one page."""
+    sys_path = str(ROOT / "_ext")
+    import sys
+    if sys_path not in sys.path:
+        sys.path.insert(0, sys_path)
+    import latex_book
+
+    lines = _first_printed_code_cell(stem)
+    if not lines or len(lines) > latex_book.IMPORT_CELL_LINES:
+        pytest.skip(f"{stem}: no short code cell to print")
+    whole = _key("".join(lines))
+    first = _key(lines[0])
+    keys = [_key(page) for page in pdf_pages]
+    assert any(first in k for k in keys), f"{stem}: its first code cell is not in the PDF"
+    assert any(whole in k for k in keys), (
+        f"{stem}: its first code cell ({len(lines)} lines) is split across a page break: "
+        f"it starts on page {next(i + 1 for i, k in enumerate(keys) if first in k)}")
+
+
+RUNNING_LINES = {"Machine Learning, Worked and Checked", "(continued from previous page)",
+                 "(continues on next page)"}
+# the footer: the section's title and the page number, or the number alone
+FOOTER = re.compile(r"^(.*\S\s{3,})?[0-9ivxlc]+$")
+OPENER = re.compile(r"^(Chapter|CHAPTER|Appendix|APPENDIX)\b|^(Contents|CONTENTS|Index|Bibliography)$")
+CAPTION = re.compile(r"^(Fig\.|Table) [0-9A-Z]+\.\d+:")
+
+
+def _body_lines(page: str) -> list[str]:
+    """A page's lines of text without its running header, footer and page number."""
+    lines = [s for s in (line.strip() for line in page.splitlines())
+             if s and s not in RUNNING_LINES]
+    if lines and FOOTER.match(lines[-1]):
+        lines.pop()
+    return lines
+
+
+def _image_height_share(number: int, tmp_path) -> float:
+    """The tallest image on page ``number`` of the PDF, as a share of the page's height."""
+    subprocess.run(["pdftohtml", "-xml", "-q", "-f", str(number), "-l", str(number), str(PDF),
+                    str(tmp_path / "page")], check=True, capture_output=True)
+    xml = (tmp_path / "page.xml").read_text(encoding="utf-8", errors="replace")
+    page = float(re.search(r'<page [^>]*height="([\d.]+)"', xml).group(1))
+    heights = [float(h) for h in re.findall(r'<image [^>]*height="([\d.]+)"', xml)]
+    return max(heights, default=0.0) / page
+
+
+def test_no_page_holds_only_a_figure_or_two_lines(pdf_pages, tmp_path):
+    """Figures go on top of text pages (the preamble's float parameters), not alone on a
+    page: no page holds only a figure (its caption the only text) or fewer than three
+    lines of text, the title page and chapter openers aside. A figure over half the
+    page's height may have a page of its own (no text would fit beside it)."""
+    thin = []
+    for number, page in enumerate(pdf_pages[:-1], start=1):
+        body = _body_lines(page)
+        if number == 1 or any(OPENER.match(line) for line in body):
+            continue
+        captions = [k for k, line in enumerate(body) if CAPTION.match(line)]
+        # a figure page: the caption (one to four lines) is all the text
+        only_figure = bool(captions) and captions[0] == 0 and len(body) <= 4
+        if only_figure and _image_height_share(number, tmp_path) > 0.5:
+            continue
+        if len(body) < 3 or only_figure:
+            thin.append(f"page {number}: {' / '.join(body)[:90]!r}")
+    assert not thin, f"{len(thin)} pages hold only a figure or under three lines: {thin[:6]}"
+
+
+def test_short_code_asks_for_its_space_before_the_code_not_the_output():
+    """``_keep_short_code``: a ``\\needspace`` before a short cell's code (before its
+    "Checks ..." line when it has one), none before its output (kept with the code: a
+    break there would leave the asked-for space on the page), none before long code."""
+    latex_book = _latex_book()
+
+    def verbatim(n):
+        return ("\\begin{sphinxVerbatim}[commandchars=\\\\\\{\\}]\n" + "x = 1\n" * n
+                + "\\end{sphinxVerbatim}\n")
+
+    def cell(n_code, n_out, checks=False):
+        return (("\\sphinxAtStartPar\nChecks Theorem 1.1:\n\n" if checks else "")
+                + "\\begin{sphinxuseclass}{cell}\n\\begin{sphinxuseclass}{cell_input}\n"
+                + verbatim(n_code) + "\\end{sphinxuseclass}\n"
+                + "\\begin{sphinxuseclass}{cell_output}\n" + verbatim(n_out)
+                + "\\end{sphinxuseclass}\n\\end{sphinxuseclass}\n")
+
+    long = latex_book.IMPORT_CELL_LINES + 1
+    tex = ("\\chapter{A}\nText.\n" + cell(30, 2) + "More.\n" + cell(3, 2, checks=True)
+           + cell(long, 1) + "\\chapter{B}\n" + cell(long, 1))
+    out = latex_book._keep_short_code(tex)
+    # the first cell of chapter A (30 lines, an import cell) and the checked 3-line cell
+    assert out.count("\\needspace") == 2
+    assert "\\needspace{31\\baselineskip}%\n\\begin{sphinxVerbatim}" in out
+    assert "\\needspace{6\\baselineskip}%\n\\sphinxAtStartPar\nChecks" in out
+    assert "{cell_output}\n\\needspace" not in out
