@@ -185,14 +185,7 @@ def test_learning_goals_start_on_a_phones_first_screen(phone, name):
 MARKDOWN_PAGES = [name for name in PAGES if (ROOT / f"{name}.md").exists()]
 
 
-# The instructors' guide's four-column syllabus still scrolls on a phone and its edge
-# cuts words (issue 29 named the errata's table; this one is left for later).
-KNOWN_CUT_TABLES = {"book/instructors"}
-
-
-@pytest.mark.parametrize("name", [
-    pytest.param(n, marks=pytest.mark.xfail(strict=True, reason="the syllabus table scrolls"))
-    if n in KNOWN_CUT_TABLES else n for n in MARKDOWN_PAGES])
+@pytest.mark.parametrize("name", MARKDOWN_PAGES)
 def test_table_cells_break_lines_between_words(phone, name):
     """A table's column on a phone is narrow; its text wraps at spaces (or after a hyphen,
     a dash or a slash), never inside a word, and a table of words fits the screen: none
