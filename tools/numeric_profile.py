@@ -118,12 +118,12 @@ def run_under_reference_profile() -> None:
         os.execve(sys.executable, [sys.executable, *sys.argv], dict(os.environ, **env))
 
 
-def call_under_reference_profile(path, function: str):
-    """``function()`` of the module file ``path``, computed under :func:`reference_profile`.
+def call_under_reference_profile(path, function: str, *args):
+    """``function(*args)`` of the module file ``path``, computed under :func:`reference_profile`.
 
     On a CPU without AVX-512 it is called in this process; otherwise in one fresh
     process with numpy's AVX-512 kernels off. The result must be JSON (it is sent back
-    as JSON either way, so both paths return the same types).
+    as JSON either way, so both paths return the same types); so must ``args``.
     """
     import json
 
@@ -135,11 +135,12 @@ def call_under_reference_profile(path, function: str):
         spec = importlib.util.spec_from_file_location("_reference_profile_module", path)
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
-        return json.loads(json.dumps(getattr(module, function)()))
+        return json.loads(json.dumps(getattr(module, function)(*json.loads(json.dumps(args)))))
     code = ("import importlib.util, json, sys; "
+            f"sys.path.insert(0, {os.path.dirname(os.path.abspath(path))!r}); "
             f"spec = importlib.util.spec_from_file_location('_m', {path!r}); "
             "m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m); "
-            f"print(json.dumps(m.{function}()))")
+            f"print(json.dumps(m.{function}(*json.loads({json.dumps(args)!r}))))")
     done = subprocess.run([sys.executable, "-c", code], env=dict(os.environ, **env),
                           capture_output=True, text=True)
     if done.returncode != 0:

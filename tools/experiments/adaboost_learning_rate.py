@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import sys
 import time
@@ -47,6 +48,9 @@ from sklearn.tree import DecisionTreeClassifier
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tools"))
+from numeric_profile import run_under_reference_profile  # noqa: E402
+
 from mlhwlib.adaboost import MultiClassAdaBoost  # noqa: E402
 
 OUT = ROOT / "mlhwlib" / "data" / "adaboost_learning_rate.json"  # shipped with mlhwlib
@@ -142,6 +146,8 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true",
                         help=f"{QUICK_ROUNDS} rounds of seed 1 only; JSON to stdout")
     args = parser.parse_args(argv)
+    # its tests compare stump choices exactly: numpy's AVX-512 kernels off (see numeric_profile)
+    run_under_reference_profile()
     start, cpu = time.time(), time.process_time()
     seeds = SEEDS[:1] if args.quick else SEEDS
     rounds = {n: QUICK_ROUNDS for n in LEARNERS} if args.quick else dict(ROUNDS)
@@ -172,7 +178,9 @@ def main(argv=None):
                   f"median eps {np.round(entry['eps_median'], 3).tolist()} "
                   f"({time.time() - start:.0f} s)", file=sys.stderr, flush=True)
     out["environment"] = {"python": platform.python_version(), "numpy": np.__version__,
-                          "scikit-learn": sklearn.__version__}
+                          "scikit-learn": sklearn.__version__,
+                          "numeric_profile": "reference (numpy's AVX-512 kernels off)",
+                          "NPY_DISABLE_CPU_FEATURES": os.environ.get("NPY_DISABLE_CPU_FEATURES", "")}
     seconds = round(time.time() - start, 1)
     cpu_seconds = round(time.process_time() - cpu, 1)
     if args.quick:
