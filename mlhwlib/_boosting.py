@@ -88,13 +88,23 @@ def _boost(y, n_classes, n_rounds, weak_learner, *, sample_weight=None,
         if t == n_rounds - 1:
             break
         # the same update divided by e^{-α}: D_t e^{β [wrong]}; zero weights stay zero
-        w = np.exp(np.log(w, where=~zero, out=np.full(n, -np.inf)) + beta * incorrect)
-        total = np.sum(w)
-        if not np.isfinite(total):
-            warnings.warn(f"sample weights overflowed in round {t}; boosting stopped "
-                          "(lower the learning_rate)", RuntimeWarning, stacklevel=3)
+        with np.errstate(over="ignore"):      # an overflow is reported below
+            w = np.exp(np.log(w, where=~zero, out=np.full(n, -np.inf)) + beta * incorrect)
+        w = _normalised_weights(w, t, stacklevel=4)
+        if w is None:
             break
-        if total <= 0:
-            break
-        w /= total
     return learners, alphas, errors, weights, margin
+
+
+def _normalised_weights(w, t, stacklevel):
+    """``w / sum(w)``, or None when boosting must stop: the sum overflowed (a warning
+    names the round ``t``) or is zero. ``stacklevel`` is the warning's, counted from here."""
+    total = np.sum(w)
+    if not np.isfinite(total):
+        warnings.warn(f"sample weights overflowed in round {t}; boosting stopped "
+                      "(lower the learning_rate)", RuntimeWarning, stacklevel=stacklevel)
+        return None
+    if total <= 0:
+        return None
+    w /= total
+    return w

@@ -14,7 +14,6 @@ last release that had it).
 
 from __future__ import annotations
 
-import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -26,7 +25,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, has_fit_parameter, validate_data
 
-from mlhwlib._boosting import _boost
+from mlhwlib._boosting import _boost, _normalised_weights
 from mlhwlib.stump import Stump, _SortedData
 
 __all__ = ["MultiClassAdaBoost"]
@@ -474,12 +473,7 @@ def _boost_real(X, y, y_enc, n_classes, n_rounds, make_learner, learner_proba, s
             break
         with np.errstate(over="ignore"):      # an overflow is reported below
             w = w * np.exp(step * ((w > 0) | (step < 0)))
-        total = np.sum(w)
-        if not np.isfinite(total):
-            warnings.warn(f"sample weights overflowed in round {t}; boosting stopped "
-                          "(lower the learning_rate)", RuntimeWarning, stacklevel=4)
+        w = _normalised_weights(w, t, stacklevel=5)
+        if w is None:
             break
-        if total <= 0:
-            break
-        w /= total
     return learners, errors

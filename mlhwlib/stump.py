@@ -284,14 +284,17 @@ class _SortedData:
             same = single & (a_ok.argmax(axis=1) == b_ok.argmax(axis=1))
             # one class on both sides: the error is W - T_x for every such split, an
             # exact tie, so only the first such split per class can win
+            # (the first in (feature, threshold) order, whichever loop below finds it)
             cls, first = np.unique(a_ok.argmax(axis=1)[same], return_index=True)
             for x, i in zip(cls, np.flatnonzero(same)[first]):
-                const.setdefault(int(x), (int(j[i] + start), int(g[i])))
+                split = (int(j[i] + start), int(g[i]))
+                const[int(x)] = min(const.get(int(x), split), split)
             for i in np.flatnonzero(~same):
                 for x in np.flatnonzero(a_ok[i]):
                     for z in np.flatnonzero(b_ok[i]):
                         if x == z:
-                            const.setdefault(int(x), (int(j[i] + start), int(g[i])))
+                            split = (int(j[i] + start), int(g[i]))
+                            const[int(x)] = min(const.get(int(x), split), split)
                         else:
                             triples.append((int(j[i] + start), int(g[i]), int(x), int(z)))
         triples += [(jj, gg, x, x) for x, (jj, gg) in const.items()]

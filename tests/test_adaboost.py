@@ -12,7 +12,7 @@ import warnings
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from scipy import sparse
 from scipy.optimize import minimize_scalar
@@ -908,6 +908,10 @@ def test_stump_exact_ties_go_to_the_lowest_feature_threshold_and_class():
 @settings(max_examples=40, deadline=None)
 @given(seed=st.integers(0, 10_000), n=st.integers(2, 25), d=st.integers(1, 3),
        k=st.integers(2, 4), levels=st.sampled_from([2, 3, 1000]))
+# found by hypothesis: weights at the floor (eps) are as large as the tie tolerance, so one
+# feature's one-class split is a near-tie of several labels and another feature's is not;
+# the first one-class split must still win
+@example(seed=151, n=9, d=2, k=3, levels=2)
 def test_stump_is_the_exact_first_minimiser_with_weights_of_every_scale(seed, n, d, k, levels):
     # weights from 1e-17 to 1 (many at one floor value, as after clipping): the stump is
     # the first exact minimiser, found by rational arithmetic
@@ -1067,3 +1071,26 @@ def test_built_in_stump_is_perfect_in_round_one_or_never():
         if perfect:
             assert len(errs) == 1
     assert n_perfect >= 10 and n_not >= 10
+
+
+@pytest.mark.parametrize("algorithm", ["SAMME", "SAMME.R"])
+def test_a_weight_overflow_stops_boosting_with_one_warning(algorithm):
+    # a huge learning rate overflows the weight update of the first round: boosting stops
+    # after it with one RuntimeWarning naming the round (numpy's own overflow is not shown)
+    from sklearn.datasets import load_iris
+    from sklearn.tree import DecisionTreeClassifier
+
+    X, y = load_iris(return_X_y=True)
+    clf = MultiClassAdaBoost(n_estimators=20, learning_rate=1e4, algorithm=algorithm,
+                             estimator=DecisionTreeClassifier(max_depth=1))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        clf.fit(X, y)
+    messages = [str(w.message) for w in caught]
+    if algorithm == "SAMME":
+        assert messages == ["sample weights overflowed in round 0; boosting stopped "
+                            "(lower the learning_rate)"]
+    else:  # SAMME.R's update is bounded by its clipped probabilities: no overflow
+        assert messages == []
+    assert len(clf.estimators_) == 1 if algorithm == "SAMME" else len(clf.estimators_) >= 1
+    assert np.isfinite(clf.decision_function(X)).all()
