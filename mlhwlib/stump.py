@@ -193,31 +193,45 @@ class _SortedData:
         for start in range(0, d, block):
             stop = min(d, start + block)
             width = stop - start
-            perm = np.empty((width, n), dtype=np.intp)
-            pos = np.empty((width, n), dtype=np.intp)
+            # src[p]: the sample whose weight goes to buffer position p, or n (a zero weight)
+            src = np.full(width * k * seg, n, dtype=np.intp)
             idx = np.empty((width, k, g_max), dtype=np.intp)
             for j in range(width):
                 o = order[:, start + j]
                 yc = y[o]
                 by_class = np.argsort(yc, kind="stable")            # sorted positions, class-major
-                perm[j] = o[by_class]
                 yk = yc[by_class]
                 rank = np.arange(n) - class_start[yk]               # m-th sample of its class
-                pos[j] = (j * k + yk) * seg + 1 + rank
+                src[(j * k + yk) * seg + 1 + rank] = o[by_class]
                 cnt = np.zeros((k, g_max), dtype=np.intp)           # class-k samples per group
                 np.add.at(cnt, (yc, group[:, start + j]), 1)
                 np.cumsum(cnt, axis=1, out=cnt)                     # ... in groups <= g
                 idx[j] = (j * k + np.arange(k))[:, None] * seg + cnt
-            self.blocks.append((start, stop, perm.ravel(), pos.ravel(), idx.ravel(),
-                                width * k * seg))
+            self.blocks.append((start, stop, src, idx.ravel()))
+        # work buffers, reused every round (the first block is the widest)
+        width = self.blocks[0][1] if self.blocks else 0
+        self._w = np.zeros(n + 1)                                   # weights, then a zero
+        self._buf = np.empty(width * k * seg)
+        self._left = np.empty((width, k, g_max))
+        self._gini_buffers = (np.empty((width, k, g_max)),) + tuple(
+            np.empty((width, g_max)) for _ in range(4))
+        self._score = np.empty((d, g_max))                          # every split's score
+        self._invalid_at = [np.flatnonzero(self.invalid[start:stop])
+                            for start, stop, _, _ in self.blocks]
 
-    def _left_weights(self, w, perm, pos, idx, size, width):
-        """Class weights left of every split, shape (width, K, G), for weights ``w``."""
-        buf = np.zeros(size)
-        buf[pos] = w[perm]
-        buf = buf.reshape(-1, size // (width * self.n_classes))
+    def _left_weights(self, w, src, idx, width, out=None):
+        """Class weights left of every split, shape (width, K, G), for weights ``w``.
+
+        ``w`` has ``N + 1`` entries, the last one zero; ``out`` (optional)
+        receives the result.
+        """
+        buf = np.take(w, src, out=self._buf[:src.size], mode="clip")
+        buf = buf.reshape(width * self.n_classes, -1)
         np.cumsum(buf, axis=1, out=buf)
-        return np.take(buf.ravel(), idx).reshape(width, self.n_classes, self.g_max)
+        if out is None:
+            out = np.empty((width, self.n_classes, self.g_max))
+        np.take(buf.ravel(), idx, out=out.reshape(-1), mode="clip")
+        return out
 
     def best_stump(self, w, criterion="error"):
         r"""The best stump for weights ``w`` (N,).
@@ -250,21 +264,33 @@ class _SortedData:
         n = len(self.y)
         total = np.bincount(self.y, weights=w, minlength=k)        # class totals (K,)
         tol = tie_tolerance(n, k, float(total.sum()))
-        found = []                                                  # per block: (max, start, score, left)
-        for start, stop, perm, pos, idx, size in self.blocks:
-            left = self._left_weights(w, perm, pos, idx, size, stop - start)
+        w_ext = self._w
+        w_ext[:n] = w                                               # w_ext[n] stays 0
+        tops = []                                                   # per block: best score
+        for (start, stop, src, idx), invalid_at in zip(self.blocks, self._invalid_at):
+            width = stop - start
+            left = self._left_weights(w_ext, src, idx, width, out=self._left[:width])
+            score = self._score[start:stop]
             if criterion == "error":
-                score = self._correct_weight(left, total)
+                score[...] = self._correct_weight(left, total)
             else:
-                score = self._gini_gain(left, total)
-            score[self.invalid[start:stop]] = -np.inf
-            found.append((float(score.max()), start, score, left))
-        best_score = max(f[0] for f in found)
+                self._gini_gain(left, total, out=score,
+                                buffers=[b[:width] for b in self._gini_buffers])
+            score.reshape(-1)[invalid_at] = -np.inf
+            tops.append(float(score.max()))
+        best_score = max(tops)
         if not np.isfinite(best_score):  # every feature constant: predict the heaviest class
             if criterion == "error":
                 return self._exact_best(w, [(-1, 0, c, c) for c in range(k)])
             c = _first_within(total, tol)
             return Stump(-1, np.inf, c, c)
+        found = []                      # the blocks that hold a candidate, left recomputed
+        for (start, stop, src, idx), top in zip(self.blocks, tops):
+            if top >= best_score - tol:
+                found.append((top, start, self._score[start:stop],
+                              self._left_weights(w_ext, src, idx, stop - start)))
+                if criterion == "gini":                             # only the first counts
+                    break
         triples, const = [], {}        # candidate (feature, group, a, b); class -> first split
         for top, start, score, left in found:                       # blocks in feature order
             if top < best_score - tol:
@@ -376,24 +402,31 @@ class _SortedData:
         return best_left
 
     @staticmethod
-    def _gini_gain(left, total):
+    def _gini_gain(left, total, out=None, buffers=None):
         """sum_k L_k^2 / W_L + sum_k R_k^2 / W_R (larger = purer), shape (F, G).
 
         ``R_k = T_k - L_k`` is formed explicitly (and clipped at 0): expanding
         ``sum_k R_k^2`` instead cancels terms of size ``W^2``, whose rounding,
         divided by a small ``W_R``, is unbounded (see :func:`~mlhwlib.stump.tie_tolerance`).
+        ``out`` (F, G) receives the result; ``buffers`` (optional) are work
+        arrays of shapes (F, K, G) and four times (F, G).
         """
-        right = total[None, :, None] - left
+        f, _, g = left.shape
+        if buffers is None:
+            buffers = [np.empty_like(left)] + [np.empty((f, g)) for _ in range(4)]
+        right, sq_left, sq_right, w_left, w_right = buffers
+        if out is None:
+            out = np.empty((f, g))
+        np.subtract(total[None, :, None], left, out=right)
         np.maximum(right, 0.0, out=right)
-        sq_left = np.einsum("fkg,fkg->fg", left, left)
-        sq_right = np.einsum("fkg,fkg->fg", right, right)
-        w_left = left.sum(axis=1)
-        w_right = right.sum(axis=1)
-        with np.errstate(divide="ignore", invalid="ignore"):   # an empty side adds 0
-            out = np.divide(sq_left, w_left)
-            sq_right /= w_right
-        out[w_left <= 0] = 0.0
-        sq_right[w_right <= 0] = 0.0
+        np.einsum("fkg,fkg->fg", left, left, out=sq_left)
+        np.einsum("fkg,fkg->fg", right, right, out=sq_right)
+        np.sum(left, axis=1, out=w_left)
+        np.sum(right, axis=1, out=w_right)
+        out[...] = 0.0                                          # an empty side adds 0
+        np.divide(sq_left, w_left, out=out, where=w_left > 0)
+        np.divide(sq_right, w_right, out=sq_right, where=w_right > 0)
+        np.copyto(sq_right, 0.0, where=w_right <= 0)
         out += sq_right
         return out
 

@@ -942,8 +942,8 @@ def test_tie_tolerance_bounds_the_rounding_of_the_prefix_scores():
     data = _SortedData(X, y, k)
     total = np.bincount(y, weights=w, minlength=k)
     half = tie_tolerance(n, k, total.sum()) / 2
-    start, stop, perm, pos, idx, size = data.blocks[0]
-    left = data._left_weights(w, perm, pos, idx, size, stop - start)
+    start, stop, src, idx = data.blocks[0]
+    left = data._left_weights(np.append(w, 0.0), src, idx, stop - start)
     scores = {"error": data._correct_weight(left, total), "gini": data._gini_gain(left, total)}
     wf = [Fraction(float(v)) for v in w]
     worst = {"error": 0.0, "gini": 0.0}
