@@ -152,15 +152,18 @@ class _SortedData:
     For feature ``j`` the samples are sorted once and equal values form one
     group.  The class weights to the left of every threshold are prefix sums:
     for class ``k``, ``L_k(g)`` is the sum of the weights of the class-``k``
-    samples in groups ``0 .. g``.  Each round therefore (1) scatters the
+    samples in groups ``0 .. g``.  Each round therefore (1) gathers the
     weights of each class, in sorted order, into a zero-led segment of a
-    buffer, (2) takes one cumulative sum along the segments (``N + K``
+    buffer (one ``take`` with source indices computed once), (2) takes one cumulative sum along the segments (``N + K``
     entries per feature, not ``K`` times the number of groups, which is
     about ``K N`` for continuous features) and (3) gathers ``L_k(g)`` from it
     with indices computed once (the number of class-``k`` samples in groups
     ``<= g``).  Without tied values this adds the same weights in the same
     order as a cumulative sum over groups; with ties, within-group sums
     differ only by rounding, which :func:`~mlhwlib.stump.tie_tolerance` bounds.
+    The buffers are allocated once and reused every round; every split's
+    score is kept, and the class weights are recomputed (the same sums in
+    the same order) only for the blocks that hold a candidate.
     """
 
     _BLOCK_ENTRIES = 1 << 17  # (features per block) * classes * groups: about 1 MB, cache-sized
