@@ -229,14 +229,28 @@ EXPERIMENTS = ROOT / "tools" / "experiments"
 TORCH_KERNELS = ("DEFAULT", "AVX2", "AVX512")
 
 
+def load_module(path: Path, name: str | None = None):
+    """The Python file ``path`` imported as a module named ``name`` (its stem by default):
+    the repository's tools, extensions and experiment scripts are files, not a package.
+    Loaded once per process and kept, like an import."""
+    import importlib.util
+    import sys
+
+    path = Path(path).resolve()
+    name = name or path.stem
+    key = f"_mlhw_file_{name}"
+    module = sys.modules.get(key)
+    if module is None or Path(module.__file__).resolve() != path:
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        sys.modules[key] = module
+    return module
+
+
 def experiment_script(name: str):
     """``tools/experiments/<name>.py`` imported as a module (the scripts are no package)."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location(name, EXPERIMENTS / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_module(EXPERIMENTS / f"{name}.py")
 
 
 def run_json(args: list[str], *, timeout: float, env: dict | None = None,

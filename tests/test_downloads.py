@@ -35,7 +35,7 @@ from urllib.parse import unquote, urlsplit
 
 import nbformat
 import pytest
-from conftest import HTML, ROOT, STUDENT_HTML, require_build
+from conftest import HTML, ROOT, STUDENT_HTML, load_module, require_build
 
 sys.path.insert(0, str(ROOT / "tools"))
 from myst_to_slides import _parser
@@ -468,12 +468,7 @@ def test_every_page_offers_the_downloads_version_and_date(edition):
 
 
 def _extension():
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("downloads", ROOT / "_ext" / "downloads.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_module(ROOT / "_ext" / "downloads.py")
 
 
 def test_the_issue_button_reports_an_erratum():

@@ -12,16 +12,14 @@ and alt text.
 from __future__ import annotations
 
 import base64
-import importlib.util
 import io
-from pathlib import Path
 
 import nbformat
 import numpy as np
 import pytest
+from conftest import ROOT, load_module
 from PIL import Image
 
-ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "book").glob("*.ipynb"))
 # Size budget of the figures (PNG bytes), after compaction: the largest is about 100 kB
 # (adaboost's 1421 x 1375 grid), a whole chapter's about 400 kB (true colour: 520 kB and 1.6 MB).
@@ -30,10 +28,7 @@ CHAPTER_FIGURES_BUDGET = 600_000
 
 
 def _tool():
-    spec = importlib.util.spec_from_file_location("notebook_outputs", ROOT / "tools" / "notebook_outputs.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    return load_module(ROOT / "tools" / "notebook_outputs.py")
 
 
 def _stream(name, text):

@@ -10,22 +10,17 @@ text) or in the book's notebook metadata fail here.
 from __future__ import annotations
 
 import copy
-import importlib.util
-from pathlib import Path
 
 import nbformat
 import pytest
+from conftest import ROOT, load_module
 
-ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "book").glob("*.ipynb"))
 TEXTS = sorted((ROOT / "chapters").glob("*.md"))
 
 
 def _tool():
-    spec = importlib.util.spec_from_file_location("sync_notebooks", ROOT / "tools" / "sync_notebooks.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    return load_module(ROOT / "tools" / "sync_notebooks.py")
 
 
 def test_every_notebook_has_its_text_and_every_text_its_notebook():
