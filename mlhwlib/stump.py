@@ -225,9 +225,19 @@ class _SortedData:
     def _left_weights(self, w, src, idx, width, out=None):
         """Class weights left of every split, shape (width, K, G), for weights ``w``.
 
-        ``w`` has ``N + 1`` entries, the last one zero; ``out`` (optional)
-        receives the result.
+        ``w`` has ``N`` entries, or ``N + 1`` with the last one zero (the padding
+        that ``src`` points at; :meth:`best_stump` passes its buffer so); ``out``
+        (optional) receives the result.
         """
+        n = len(self.y)
+        if w.shape != (n + 1,):
+            if w.shape != (n,):
+                raise ValueError(f"w must have {n} or {n + 1} entries, not shape {w.shape}")
+            self._w[:n] = w
+            self._w[n] = 0.0
+            w = self._w
+        elif w[n] != 0.0:
+            raise ValueError("w's padding entry (its last, index N) must be 0")
         buf = np.take(w, src, out=self._buf[:src.size], mode="clip")
         buf = buf.reshape(width * self.n_classes, -1)
         np.cumsum(buf, axis=1, out=buf)

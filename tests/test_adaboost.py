@@ -12,7 +12,8 @@ import warnings
 
 import numpy as np
 import pytest
-from hypothesis import example, given, settings
+from conftest import hypothesis_settings
+from hypothesis import example, given
 from hypothesis import strategies as st
 from scipy import sparse
 from scipy.optimize import minimize_scalar
@@ -233,7 +234,7 @@ def _brute_force_error(X, y, w, k):
     return best
 
 
-@settings(max_examples=60, deadline=None)
+@hypothesis_settings(60)
 @given(seed=st.integers(0, 10_000), n=st.integers(2, 40), d=st.integers(1, 4),
        k=st.integers(2, 5), levels=st.sampled_from([2, 3, 6, 1000]))
 def test_stump_error_equals_brute_force(seed, n, d, k, levels):
@@ -905,7 +906,7 @@ def test_stump_exact_ties_go_to_the_lowest_feature_threshold_and_class():
     assert (stump_r.feature, stump_r.left, stump_r.right) == (arg_r[0], arg_r[3], arg_r[4])
 
 
-@settings(max_examples=40, deadline=None)
+@hypothesis_settings(40)
 @given(seed=st.integers(0, 10_000), n=st.integers(2, 25), d=st.integers(1, 3),
        k=st.integers(2, 4), levels=st.sampled_from([2, 3, 1000]))
 # found by hypothesis: weights at the floor (eps) are as large as the tie tolerance, so one
@@ -957,8 +958,34 @@ def test_tie_tolerance_bounds_the_rounding_of_the_prefix_scores():
             for crit in worst:
                 worst[crit] = max(worst[crit], abs(float(Fraction(scores[crit][j, g]) - exact[crit])))
     assert worst["error"] <= half and worst["gini"] <= half
-    # and the check can fail: the scores do carry rounding error
     assert worst["error"] > 0 and worst["gini"] > 0
+
+
+def test_left_weights_take_n_weights_or_n_plus_a_zero_pad():
+    # The chapter's checking cell passes the N weights themselves; the search passes its
+    # padded buffer (N + 1, last entry 0, where the prefix sums start). Both give the same
+    # class weights; any other length, or a non-zero pad, is refused instead of read.
+    from mlhwlib.stump import _SortedData
+    rng = np.random.default_rng(8)
+    X = rng.integers(0, 9, size=(50, 2)).astype(float)
+    y = rng.integers(0, 3, 50)
+    w = rng.random(50)
+    data = _SortedData(X, y, 3)
+    start, stop, src, idx = data.blocks[0]
+    plain = data._left_weights(w, src, idx, stop - start).copy()
+    padded = data._left_weights(np.append(w, 0.0), src, idx, stop - start)
+    np.testing.assert_array_equal(plain, padded)
+    # against a direct count: weight of class c at or below each threshold of feature 0
+    for g in range(data.n_groups[0] - 1):
+        side = X[:, 0] <= data.values[0, g]
+        np.testing.assert_allclose(plain[0, :, g],
+                                   np.bincount(y[side], weights=w[side], minlength=3),
+                                   rtol=1e-12)
+    with pytest.raises(ValueError, match="w must have 50 or 51 entries"):
+        data._left_weights(w[:-1], src, idx, stop - start)
+    with pytest.raises(ValueError, match="padding"):
+        data._left_weights(np.append(w, 1.0), src, idx, stop - start)
+    # and the check can fail: the scores do carry rounding error
 
 
 def test_tie_tolerance_validation():
