@@ -34,8 +34,10 @@ Numerics
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
-from scipy.linalg import solve_triangular
+from scipy.linalg import get_lapack_funcs
 from threadpoolctl import ThreadpoolController
 
 from .numerics import as_finite_float, as_float_array, as_probability_vector, check_symmetric
@@ -179,11 +181,33 @@ def _cholesky_all(covariances, name="covariances", advice=_COLLAPSE_ADVICE):
 
 
 def _whiteners(chol):
-    """``W_k = L_k^{-1}`` (lower triangular) for all k, by triangular solves."""
+    """``W_k = L_k^{-1}`` (lower triangular) for all k, by triangular solves.
+
+    LAPACK's ``dtrtrs`` on ``L_k X = I``, called as ``scipy.linalg.solve_triangular``
+    calls it for a C-ordered ``L_k`` (the transposed, upper-triangular system in
+    Fortran order), so the result is the same to the bit without scipy's per-call
+    validation, which cost more than the solve itself for small ``d``.
+    """
     K, d, _ = chol.shape
+    trtrs, = get_lapack_funcs(("trtrs",), (chol,))
     eye = np.eye(d)
-    return np.stack([solve_triangular(chol[k], eye, lower=True, check_finite=False)
-                     for k in range(K)])
+    out = np.empty_like(chol)
+    for k in range(K):
+        a = np.ascontiguousarray(chol[k])
+        out[k], info = trtrs(a.T, eye, lower=False, trans=True)
+        if info != 0:
+            raise np.linalg.LinAlgError(f"the Cholesky factor of component {k} is singular")
+    return out
+
+
+@lru_cache(maxsize=64)
+def _triu(d):
+    """``np.triu_indices(d)`` and the positions of its diagonal pairs, read-only."""
+    iu = np.triu_indices(d)
+    diag = np.flatnonzero(iu[0] == iu[1])
+    for a in (*iu, diag):
+        a.setflags(write=False)
+    return iu, diag
 
 
 def _check_symmetric(C, name):
@@ -271,9 +295,9 @@ class _Engine:
             B = np.empty((K, d + 1 + d * (d + 1) // 2))
             B[:, :d] = np.matmul(np.swapaxes(W, 1, 2), Wm[:, :, None])[:, :, 0]   # P_k m_k
             B[:, d] = self.const[:, 0] - 0.5 * (Wm ** 2).sum(axis=1)
-            iu = np.triu_indices(d)
+            iu, diag = _triu(d)
             B[:, d + 1:] = -P[:, iu[0], iu[1]]
-            diag = d + 1 + np.flatnonzero(iu[0] == iu[1])
+            diag = d + 1 + diag
             B[:, diag] *= 0.5
             # |y|^T |W|^T |W| |y| bounds every term's size: rounding <= (n + 2) eps times
             # rho_k (||y|| + ||m_k||)^2, rho_k the spectral norm of |W_k|^T |W_k|
@@ -450,7 +474,7 @@ def _em_iteration(X, weights, means, W, reg_covar, shift, log_weights=None, entr
     new_means = (a + n_raw[:, None] * shift) / nk[:, None]   # scikit-learn's convention
     dm = new_means - shift
     second = np.empty((K, d, d))
-    iu = np.triu_indices(d)
+    iu, _ = _triu(d)
     second[:, iu[0], iu[1]] = stats[:, d + 1:]
     second[:, iu[1], iu[0]] = stats[:, d + 1:]
     # sum r (x - mu)(x - mu)^T = S2 - a dm^T - dm a^T + N_k dm dm^T  (one pass)
