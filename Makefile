@@ -220,10 +220,12 @@ course: book book-student assignments $(if $(HAVE_LATEX),pdf pdf-student)
 	$(BIN)/python tools/build_course.py --out $(COURSE) $(if $(HAVE_LATEX),,--no-pdf)
 
 # The fast loop: the library tests only (marker `lib`, assigned in tests/conftest.py), in two
-# pytest-xdist workers (`-n 2`), without the nbval plugin (it imports Jupyter's stack); its
-# time is measured by benchmarks/test_speed.py into benchmarks/results_tests.json (README).
+# pytest-xdist workers (`-n 2`), without the nbval plugin (it imports Jupyter's stack), at
+# quick depth (MLHW_TEST_DEPTH=quick: every test, fewer random cases; `make test` runs the
+# full depth); its time is measured by benchmarks/test_speed.py into
+# benchmarks/results_tests.json (README).
 test-lib: $(VENV)/.installed
-	$(BIN)/python -m pytest tests -m lib -n 2 -q -p no:cacheprovider -p no:nbval
+	MLHW_TEST_DEPTH=quick $(BIN)/python -m pytest tests -m lib -n 2 -q -p no:cacheprovider -p no:nbval
 
 # The exact lock: requirements.txt from pyproject.toml's dependencies and its extras `book`,
 # `course` and `test`, by pip-tools in a throwaway venv. Existing pins are kept; `make lock UPGRADE=1`

@@ -43,13 +43,14 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def timed(cmd: list[str], failures_ok: bool = False) -> tuple[float, float, str]:
+def timed(cmd: list[str], failures_ok: bool = False,
+          env: dict[str, str] | None = None) -> tuple[float, float, str]:
     """(wall seconds, CPU seconds of the command and its children, its output); stops
     when the command fails, unless ``failures_ok`` (pytest's exit status 1: some tests
     failed, the run itself completed)."""
     cpu0, wall0 = _children_cpu(), time.perf_counter()
     done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True,
-                          env={**os.environ, "CI": ""})
+                          env={**os.environ, "CI": "", **(env or {})})
     wall, cpu = time.perf_counter() - wall0, _children_cpu() - cpu0
     if done.returncode != 0 and not (failures_ok and done.returncode == 1):
         sys.exit(f"{' '.join(cmd)} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
@@ -61,16 +62,20 @@ def count(output: str, outcome: str) -> int:
     return int(found.group(1)) if found else 0
 
 
-def test_lib_command() -> list[str]:
-    """``make test-lib``'s pytest command, read from the Makefile, run by this Python."""
+def test_lib_command() -> tuple[dict[str, str], list[str]]:
+    """``make test-lib``'s environment settings and pytest command, read from the
+    Makefile, run by this Python."""
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
-    recipe = re.search(r"^test-lib:.*\n\t\$\(BIN\)/python (-m pytest .*)$", makefile, re.M)
-    return [sys.executable, *recipe.group(1).split()]
+    recipe = re.search(r"^test-lib:.*\n\t((?:\w+=\S+ )*)\$\(BIN\)/python (-m pytest .*)$",
+                       makefile, re.M)
+    env = dict(item.split("=", 1) for item in recipe.group(1).split())
+    return env, [sys.executable, *recipe.group(2).split()]
 
 
 def measure_lib() -> dict:
     load = os.getloadavg()[0]
-    wall, cpu, out = timed(test_lib_command(), failures_ok=True)
+    env, cmd = test_lib_command()
+    wall, cpu, out = timed(cmd, failures_ok=True, env=env)
     passed, failed = count(out, "passed"), count(out, "failed")
     if failed:
         print(f"make test-lib: {failed} failed (recorded):\n" + "\n".join(

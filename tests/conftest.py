@@ -35,6 +35,32 @@ HTML = ROOT / "_build" / "html"
 STUDENT_HTML = ROOT / "_build" / "student" / "_build" / "html"
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
+# How hard the randomised tests look: "full" (``make test``, CI, a plain ``pytest``) or
+# "quick" (``make test-lib``, the contributor's loop). Quick runs every test, with fewer
+# random cases where a test repeats one check over many draws: property tests draw a
+# fifth of their examples, loops over random cases run a fifth of their cases (never
+# fewer than 3). A test whose assertion is about the count itself keeps its count.
+DEPTH = os.environ.get("MLHW_TEST_DEPTH", "full")
+if DEPTH not in ("full", "quick"):
+    raise ValueError(f"MLHW_TEST_DEPTH must be 'full' or 'quick', not {DEPTH!r}")
+if IN_CI and DEPTH != "full":
+    raise ValueError("CI runs the tests at full depth: unset MLHW_TEST_DEPTH")
+
+
+def cases(n: int) -> int:
+    """How many random cases a repeated check runs: ``n`` at full depth, ``n // 5``
+    (at least 3) at quick depth."""
+    return n if DEPTH == "full" else max(3, n // 5)
+
+
+def hypothesis_settings(max_examples: int, **kw):
+    """``hypothesis.settings`` with ``cases(max_examples)`` examples and no deadline
+    (timing on a shared machine is no property of the code)."""
+    from hypothesis import settings
+
+    kw.setdefault("deadline", None)
+    return settings(max_examples=cases(max_examples), **kw)
+
 
 # The five source notes are files named like 000_b358372b585ad7a0.txt; readers see them
 # by the readable names of the errata's table of sources, never by file name or number.
@@ -80,13 +106,14 @@ MARKERS = ("lib", "notebook", "site")
 # is also a site file when one of its tests uses a fixture of SITE_FIXTURES.
 SITE_FILES = {"test_site.py", "test_student_edition.py", "test_pdf.py",
               "test_api_reference.py", "test_audit.py", "test_phone.py", "test_downloads.py",
-              "test_course.py"}
+              "test_course.py", "test_licence.py", "test_numbering.py", "test_slides.py"}
 SITE_FIXTURES = {"html_dir", "chromium", "html_server", "browser_checks", "student_files", "pdf_text",
                  "api_anchors"}
 # Tests of the notebooks -- their sources, their outputs under another numeric
 # profile, the committed experiment results they read: marker ``notebook``.
 NOTEBOOK_FILES = {"test_book_structure.py", "test_checked_claims.py",
-                  "test_numeric_profiles.py"}
+                  "test_numeric_profiles.py", "test_assignments.py",
+                  "test_assignment_environments.py"}
 NOTEBOOK_PATTERNS = ("test_*notebook*.py", "test_*profile*.py", "test_*experiment*.py")
 
 _REQUIRE_BUILD = IN_CI
@@ -158,6 +185,20 @@ def pytest_collection_modifyitems(config, items):
         if any(item.get_closest_marker(m) is not None for m in MARKERS):
             continue
         item.add_marker(getattr(pytest.mark, marker_for(item.path, site_fixture_files)))
+    # A file none of whose tests is a library test must be named in SITE_FILES or
+    # NOTEBOOK_FILES: otherwise ``make test-lib`` imports it (and what it imports) only
+    # to deselect every test in it.
+    lib_by_file = {}
+    for item in items:
+        if item.path.parent == ROOT / "tests":
+            lib_by_file[item.path] = lib_by_file.get(item.path, False) or \
+                item.get_closest_marker("lib") is not None
+    unnamed = sorted(path.name for path, has_lib in lib_by_file.items()
+                     if not has_lib and marker_for(path) == "lib")
+    if unnamed:
+        raise pytest.UsageError(
+            f"tests/conftest.py: {', '.join(unnamed)} hold no library test: add them to "
+            "SITE_FILES or NOTEBOOK_FILES so that `make test-lib` does not import them")
 
 
 def require_build(html_dir: Path, command: str) -> Path:

@@ -13,7 +13,8 @@ import math
 import numpy as np
 import pytest
 import torch
-from hypothesis import given, settings
+from conftest import hypothesis_settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from mlhwlib.bptt import BPTTResult, rnn_bptt, rnn_forward, tanh_derivative
@@ -132,7 +133,7 @@ def test_t50_torch_autograd(long_case):
     np.testing.assert_allclose(r.grad_h, ref["grad_h"], rtol=1e-10, atol=1e-14)
 
 
-@settings(max_examples=40, deadline=None, database=None)
+@hypothesis_settings(40, database=None)
 @given(
     x=st.lists(st.floats(-3, 3), min_size=1, max_size=30),
     y=st.floats(0, 1),

@@ -12,6 +12,7 @@ import math
 
 import numpy as np
 import pytest
+from conftest import cases
 from scipy import integrate, stats
 
 from mlhwlib.em import (
@@ -38,7 +39,7 @@ def random_distribution(rng, k, zeros=0):
 # --------------------------------------------------------------------------- KL
 def test_kl_matches_scipy_entropy_on_random_pairs():
     rng = np.random.default_rng(RNG_SEED)
-    for _ in range(200):
+    for _ in range(cases(200)):
         k = int(rng.integers(2, 12))
         p = random_distribution(rng, k, zeros=int(rng.integers(0, k - 1)))
         q = random_distribution(rng, k)
@@ -65,7 +66,7 @@ def test_kl_zero_conventions():
 
 def test_kl_is_zero_iff_equal_and_nonnegative():
     rng = np.random.default_rng(RNG_SEED + 1)
-    for _ in range(100):
+    for _ in range(cases(100)):
         p = random_distribution(rng, 5)
         assert abs(kl_divergence(p, p)) < 1e-15
         q = random_distribution(rng, 5)
@@ -102,7 +103,7 @@ def test_gaussian_kl_matches_numerical_integration(mu_p, s_p, mu_q, s_q):
 
 def test_gaussian_kl_random_cases_and_asymmetry():
     rng = np.random.default_rng(RNG_SEED + 2)
-    for _ in range(10):
+    for _ in range(cases(10)):
         mu_p, mu_q = rng.normal(0, 2, size=2)
         s_p, s_q = np.exp(rng.normal(0, 0.7, size=2))
         args = (float(mu_p), float(s_p), float(mu_q), float(s_q))
@@ -137,7 +138,7 @@ def loop_elbo(q, log_joint):
 
 def test_posterior_and_evidence_match_loops():
     rng = np.random.default_rng(RNG_SEED + 3)
-    for _ in range(50):
+    for _ in range(cases(50)):
         lj = rng.normal(-5, 3, size=int(rng.integers(2, 9)))
         ev = loop_log_evidence(lj.tolist())
         assert log_evidence(lj) == pytest.approx(ev, abs=1e-12)
@@ -154,7 +155,7 @@ def test_evidence_and_posterior_are_stable_far_in_the_tail():
 
 def test_elbo_matches_loop():
     rng = np.random.default_rng(RNG_SEED + 4)
-    for _ in range(50):
+    for _ in range(cases(50)):
         k = int(rng.integers(2, 9))
         q = random_distribution(rng, k, zeros=int(rng.integers(0, k - 1)))
         lj = rng.normal(-4, 2, size=k)
@@ -163,7 +164,7 @@ def test_elbo_matches_loop():
 
 def test_elbo_plus_kl_equals_log_evidence_on_random_cases():
     rng = np.random.default_rng(RNG_SEED + 5)
-    for _ in range(500):
+    for _ in range(cases(500)):
         k = int(rng.integers(2, 10))
         lj = rng.normal(-3, 2, size=k)
         q = random_distribution(rng, k, zeros=int(rng.integers(0, k - 1)))
@@ -178,7 +179,7 @@ def test_elbo_plus_kl_equals_log_evidence_on_random_cases():
 
 def test_elbo_at_posterior_equals_log_evidence():
     rng = np.random.default_rng(RNG_SEED + 6)
-    for _ in range(200):
+    for _ in range(cases(200)):
         lj = rng.normal(-3, 4, size=int(rng.integers(1, 10)))
         ev = loop_log_evidence(lj.tolist())
         post = [math.exp(a - ev) for a in lj]

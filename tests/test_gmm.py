@@ -4,6 +4,7 @@ import warnings
 
 import numpy as np
 import pytest
+from conftest import cases
 from scipy.special import logsumexp as sp_logsumexp
 from scipy.stats import multivariate_normal
 from sklearn.exceptions import ConvergenceWarning
@@ -435,7 +436,7 @@ def test_map_em_never_decreases_the_log_posterior_over_many_starts():
     """Monotone for every start, even on data where plain EM collapses a component."""
     from mlhwlib.gmm import log_posterior, map_em_step
     worst = np.inf
-    for seed in range(40):
+    for seed in range(cases(40)):
         rng = np.random.default_rng(1000 + seed)
         X = np.vstack([make_data(rng, N=150, d=2, K=3), [[25.0, 25.0]]])
         w, m, C = random_params(rng, X, 3)

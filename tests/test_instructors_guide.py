@@ -76,6 +76,7 @@ def test_the_syllabus_cites_every_chapter_and_no_graded_exercise_twice():
     assert [int(r.split("|")[1]) for r in rows] == list(range(1, 11))
 
 
+@pytest.mark.site  # reads the course folder (make course)
 @pytest.mark.parametrize("name", ["README.md", "requirements-grading.txt", "grade_class.py"])
 def test_the_grading_files_it_names_are_in_the_kit(name):
     require_build(COURSE / "students" / "site", "make course")
@@ -83,6 +84,7 @@ def test_the_grading_files_it_names_are_in_the_kit(name):
     assert (COURSE / "instructors" / "autograders" / name).is_file(), name
 
 
+@pytest.mark.site  # reads the course folder (make course)
 def test_its_grading_commands_are_those_of_the_kit_readme():
     require_build(COURSE / "students" / "site", "make course")
     readme = (COURSE / "instructors" / "autograders" / "README.md").read_text(encoding="utf-8")
@@ -95,6 +97,7 @@ def test_its_grading_commands_are_those_of_the_kit_readme():
     assert "unsandboxed" in text and "unsandboxed" in readme
 
 
+@pytest.mark.site  # reads the course folder (make course)
 def test_the_kit_folders_it_names_exist():
     require_build(COURSE / "students" / "site", "make course")
     text = guide_text()

@@ -16,7 +16,8 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
-from hypothesis import assume, given, settings
+from conftest import hypothesis_settings
+from hypothesis import assume, given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -26,8 +27,8 @@ from mlhwlib.em import elbo, kl_divergence, log_evidence, posterior
 from mlhwlib.gmm import em_step, log_likelihood
 from mlhwlib.lstm import lstm_trace
 
-FAST = settings(max_examples=150, deadline=None, database=None)
-SLOW = settings(max_examples=40, deadline=None, database=None)
+FAST = hypothesis_settings(150, database=None)
+SLOW = hypothesis_settings(40, database=None)
 
 finite = st.floats(allow_nan=False, allow_infinity=False)
 
