@@ -222,10 +222,13 @@ course: book book-student assignments $(if $(HAVE_LATEX),pdf pdf-student)
 # The fast loop: the library tests only (marker `lib`, assigned in tests/conftest.py), in two
 # pytest-xdist workers (`-n 2`), without the nbval plugin (it imports Jupyter's stack), at
 # quick depth (MLHW_TEST_DEPTH=quick: every test, fewer random cases; `make test` runs the
-# full depth); its time is measured by benchmarks/test_speed.py into
-# benchmarks/results_tests.json (README).
+# full depth); the torch tests share one worker (`--dist loadgroup`, xdist group `torch`),
+# and pytest keeps its rewritten test modules even where PYTHONDONTWRITEBYTECODE is set
+# (otherwise each worker rewrites every test module on each run). Its time is measured by benchmarks/test_speed.py
+# into benchmarks/results_tests.json (README).
 test-lib: $(VENV)/.installed
-	MLHW_TEST_DEPTH=quick $(BIN)/python -m pytest tests -m lib -n 2 -q -p no:cacheprovider -p no:nbval
+	MLHW_TEST_DEPTH=quick PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest tests -m lib -n 2 --dist loadgroup -q \
+	  -p no:cacheprovider -p no:nbval
 
 # The exact lock: requirements.txt from pyproject.toml's dependencies and its extras `book`,
 # `course` and `test`, by pip-tools in a throwaway venv. Existing pins are kept; `make lock UPGRADE=1`

@@ -66,10 +66,10 @@ def test_lib_command() -> tuple[dict[str, str], list[str]]:
     """``make test-lib``'s environment settings and pytest command, read from the
     Makefile, run by this Python."""
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
-    recipe = re.search(r"^test-lib:.*\n\t((?:\w+=\S+ )*)\$\(BIN\)/python (-m pytest .*)$",
+    recipe = re.search(r"^test-lib:.*\n\t((?:\w+=\S* )*)\$\(BIN\)/python (-m pytest (?:.*\\\n)*.*)$",
                        makefile, re.M)
     env = dict(item.split("=", 1) for item in recipe.group(1).split())
-    return env, [sys.executable, *recipe.group(2).split()]
+    return env, [sys.executable, *recipe.group(2).replace("\\\n", " ").split()]
 
 
 def measure_lib() -> dict:

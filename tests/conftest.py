@@ -106,7 +106,8 @@ MARKERS = ("lib", "notebook", "site")
 # is also a site file when one of its tests uses a fixture of SITE_FIXTURES.
 SITE_FILES = {"test_site.py", "test_student_edition.py", "test_pdf.py",
               "test_api_reference.py", "test_audit.py", "test_phone.py", "test_downloads.py",
-              "test_course.py", "test_licence.py", "test_numbering.py", "test_slides.py"}
+              "test_course.py", "test_licence.py", "test_numbering.py", "test_slides.py",
+              "test_toc_numbering.py"}  # the last builds small Sphinx projects, no site
 SITE_FIXTURES = {"html_dir", "chromium", "html_server", "browser_checks", "student_files", "pdf_text",
                  "api_anchors"}
 # Tests of the notebooks -- their sources, their outputs under another numeric
@@ -152,6 +153,33 @@ def pytest_collection_finish(session):
 
 
 _THREAD_LIMITS = None
+
+
+class _Torch:
+    """``torch``, imported at the first attribute a test reads, on one thread.
+
+    The library tests compare with torch's autograd in five files; importing torch
+    costs about 3 s, which every pytest-xdist worker paid at collection although only
+    the worker running those tests needs it (they share the xdist group ``torch``, so
+    that ``make test-lib``'s ``--dist loadgroup`` gives them one worker). Use
+    ``torch = lazy_torch()`` at module level and ``torch.<name>`` as usual.
+    """
+
+    def __getattr__(self, name):
+        if name.startswith("_"):  # pytest's collection probes objects (__test__, ...)
+            raise AttributeError(name)
+        import sys
+
+        fresh = "torch" not in sys.modules
+        import torch
+
+        if fresh and _THREAD_LIMITS is not None:  # as pytest_collection_finish does
+            torch.set_num_threads(1)
+        return getattr(torch, name)
+
+
+def lazy_torch() -> _Torch:
+    return _Torch()
 
 
 def marker_for(path: Path, site_fixture_files=frozenset()) -> str:

@@ -7,6 +7,7 @@ and scikit-learn's AdaBoostClassifier.
 
 from __future__ import annotations
 
+import functools
 import math
 import warnings
 
@@ -289,6 +290,7 @@ def test_fit_stump_validation():
 # ---------------------------------------------------------------------------
 # the classifier
 # ---------------------------------------------------------------------------
+@functools.cache
 def _datasets():
     X1, y1 = load_iris(return_X_y=True)
     X2, y2 = load_digits(return_X_y=True)
@@ -650,15 +652,27 @@ def test_k_class_bound_reduces_to_adaboost_and_needs_eps_below_one_over_k():
         assert np.array_equal(factor < 1, (eps < 1 / K) | (eps > (K - 1) / K))
 
 
+@functools.cache
+def _digits_600():
+    X, y = load_digits(return_X_y=True)
+    return X[:600], y[:600]
+
+
+@functools.cache
+def _sklearn_boosting_on_digits(rate, depth):
+    """scikit-learn's AdaBoost (25 rounds, trees of ``depth``) on 600 digits (read only)."""
+    X, y = _digits_600()
+    return AdaBoostClassifier(DecisionTreeClassifier(max_depth=depth), n_estimators=25,
+                              learning_rate=rate, random_state=0).fit(X, y)
+
+
 @pytest.mark.parametrize("rate", [0.1, 0.5, 2.0])
 @pytest.mark.parametrize("base", [None, DecisionTreeClassifier(max_depth=1),
                                   DecisionTreeClassifier(max_depth=2)], ids=["builtin-gini", "stump", "depth2"])
 def test_learning_rate_equals_sklearn_predictions_and_staged_predictions(rate, base):
-    X, y = load_digits(return_X_y=True)
-    X, y = X[:600], y[:600]
-    ref_base = DecisionTreeClassifier(max_depth=1) if base is None else base
-    sk = AdaBoostClassifier(ref_base, n_estimators=25, learning_rate=rate,
-                            random_state=0).fit(X, y)
+    X, y = _digits_600()
+    # the built-in Gini stump and scikit-learn's stump share one reference fit
+    sk = _sklearn_boosting_on_digits(rate, 1 if base is None else base.max_depth)
     kw = dict(criterion="gini") if base is None else dict(estimator=base)
     me = MultiClassAdaBoost(n_estimators=25, learning_rate=rate, random_state=0, **kw).fit(X, y)
     t = len(sk.estimators_)

@@ -12,13 +12,15 @@ import math
 
 import numpy as np
 import pytest
-import torch
-from conftest import hypothesis_settings
+from conftest import hypothesis_settings, lazy_torch
 from hypothesis import given
 from hypothesis import strategies as st
 
 from mlhwlib.bptt import BPTTResult, rnn_bptt, rnn_forward, tanh_derivative
 from mlhwlib.clipping import clip_by_norm
+
+torch = lazy_torch()  # imported by the first test that uses it
+pytestmark = pytest.mark.xdist_group("torch")
 
 PARAMS = ("w0", "w_h", "w_i")
 

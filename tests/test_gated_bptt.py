@@ -10,19 +10,21 @@ function itself (a check of its gradients against its own forward pass).
 
 import numpy as np
 import pytest
-import torch
+from conftest import lazy_torch
 
 from mlhwlib.lstm import VectorGRUResult, VectorLSTMResult, vector_gru_bptt, vector_lstm_bptt
 
-F64 = torch.float64
+torch = lazy_torch()  # imported by the first test that uses it
+pytestmark = pytest.mark.xdist_group("torch")
+
 AUTOGRAD_ATOL = 1e-12   # float64 autograd vs numpy: the same sums in another order
 FD_ATOL = 1e-7          # central differences with step 1e-6 (error O(h^2) + rounding/h)
 
 
 def _torch_model(kind, d, H, K, seed, scale=1.0):
     torch.manual_seed(seed)
-    rnn = getattr(torch.nn, kind)(d, H, batch_first=True, dtype=F64)
-    head = torch.nn.Linear(H, K, dtype=F64)
+    rnn = getattr(torch.nn, kind)(d, H, batch_first=True, dtype=torch.float64)
+    head = torch.nn.Linear(H, K, dtype=torch.float64)
     if scale != 1.0:
         with torch.no_grad():
             rnn.weight_hh_l0.mul_(scale)
@@ -53,10 +55,10 @@ def _gru_call(rnn, head, X, y, h0=None):
 
 def _torch_loss(kind, rnn, head, X, y, h0, c0):
     H = rnn.hidden_size
-    h0t = torch.tensor(np.zeros(H) if h0 is None else h0, dtype=F64).reshape(1, 1, H)
+    h0t = torch.tensor(np.zeros(H) if h0 is None else h0, dtype=torch.float64).reshape(1, 1, H)
     h0t.requires_grad_(True)
     if kind == "LSTM":
-        c0t = torch.tensor(np.zeros(H) if c0 is None else c0, dtype=F64).reshape(1, 1, H)
+        c0t = torch.tensor(np.zeros(H) if c0 is None else c0, dtype=torch.float64).reshape(1, 1, H)
         c0t.requires_grad_(True)
         out, _ = rnn(torch.tensor(X)[None], (h0t, c0t))
     else:
@@ -169,7 +171,7 @@ def test_gru_central_differences():
 def _torch_state_map(kind, rnn, X, s, t):
     """The state at step t as a function of the state at step s, through torch's cells."""
     H, d = rnn.hidden_size, rnn.input_size
-    cell = getattr(torch.nn, kind + "Cell")(d, H, dtype=F64)
+    cell = getattr(torch.nn, kind + "Cell")(d, H, dtype=torch.float64)
     with torch.no_grad():
         for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
             getattr(cell, name).copy_(getattr(rnn, name + "_l0"))

@@ -10,11 +10,13 @@ import warnings
 
 import numpy as np
 import pytest
+from conftest import lazy_torch
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 
 from mlhwlib.gmm import GaussianMixture, em_step, louis_information
 
-torch = pytest.importorskip("torch")
+torch = lazy_torch()  # imported by the first test that uses it (a test dependency)
+pytestmark = pytest.mark.xdist_group("torch")
 
 
 def two_clusters(seed=0):

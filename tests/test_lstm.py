@@ -8,7 +8,7 @@ import math
 
 import numpy as np
 import pytest
-import torch
+from conftest import lazy_torch
 
 from mlhwlib.lstm import LSTMTrace, lstm_trace
 
@@ -171,6 +171,9 @@ def test_trace_is_frozen_and_its_arrays_are_read_only():
 # Independent references: torch.nn.LSTMCell with autograd in float64, and central
 # differences of a plain-Python loop (math.tanh, _sigmoid_loop) over the unrolled cell.
 from mlhwlib.lstm import lstm_cell, lstm_state_jacobian  # noqa: E402
+
+torch = lazy_torch()  # imported by the first test that uses it
+pytestmark = pytest.mark.xdist_group("torch")
 
 
 def _random_cell(seed, H=3, d=4, scale=1.0):

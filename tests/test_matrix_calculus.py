@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-import torch
+from conftest import lazy_torch
 
 from mlhwlib.matrix_calculus import (
     logdet_gradient,
@@ -12,6 +12,9 @@ from mlhwlib.matrix_calculus import (
     tied_entry_gradient,
     trace_product_gradient,
 )
+
+torch = lazy_torch()  # imported by the first test that uses it
+pytestmark = pytest.mark.xdist_group("torch")
 
 
 def spd(rng, d):

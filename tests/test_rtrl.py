@@ -15,13 +15,15 @@ import dataclasses
 
 import numpy as np
 import pytest
-import torch
+from conftest import lazy_torch
 
 from mlhwlib.bptt import rnn_bptt
 from mlhwlib.rtrl import RTRLResult, VectorRTRLResult, rnn_rtrl, vector_rnn_rtrl
 from mlhwlib.vector_rnn import vector_rnn_bptt
 
-f64 = torch.float64
+torch = lazy_torch()  # imported by the first test that uses it
+pytestmark = pytest.mark.xdist_group("torch")
+
 SCALAR_GRADS = ("grad_w0", "grad_w_h", "grad_w_i")
 VECTOR_GRADS = ("grad_U", "grad_W", "grad_V", "grad_b", "grad_c")
 
@@ -59,12 +61,12 @@ def test_scalar_rtrl_equals_bptt(seed):
 def test_scalar_rtrl_matches_autograd_and_central_differences():
     p = scalar_case(11, T=25)
     r = rnn_rtrl(**p)
-    w = {k: torch.tensor(p[k], dtype=f64, requires_grad=True) for k in ("w0", "w_h", "w_i", "h0")}
+    w = {k: torch.tensor(p[k], dtype=torch.float64, requires_grad=True) for k in ("w0", "w_h", "w_i", "h0")}
     h = w["h0"]
     for xt in p["x"]:
         h = torch.tanh(w["w_i"] * float(xt) + w["w_h"] * h)
     z = w["w0"] * h
-    loss = torch.nn.functional.binary_cross_entropy_with_logits(z, torch.tensor(p["y"], dtype=f64))
+    loss = torch.nn.functional.binary_cross_entropy_with_logits(z, torch.tensor(p["y"], dtype=torch.float64))
     loss.backward()
     assert close(r.loss, loss.item())
     for k, name in [("w0", "grad_w0"), ("w_h", "grad_w_h"), ("w_i", "grad_w_i"),
@@ -91,7 +93,7 @@ def test_vector_rtrl_equals_bptt(seed):
 def torch_loss_and_state(p, U, W, V, b, c, h0):
     h = h0
     loss = 0.0
-    for xt, yt in zip(torch.tensor(p["X"], dtype=f64), p["targets"]):
+    for xt, yt in zip(torch.tensor(p["X"], dtype=torch.float64), p["targets"]):
         h = torch.tanh(b + W @ h + U @ xt)
         loss = loss - torch.log_softmax(c + V @ h, dim=0)[int(yt)]
     return loss, h
@@ -101,7 +103,7 @@ def test_vector_rtrl_matches_autograd():
     p = vector_case(21)
     r = vector_rnn_rtrl(**p)
     names = ("U", "W", "V", "b", "c", "h0")
-    leaves = {k: torch.tensor(p[k], dtype=f64, requires_grad=True) for k in names}
+    leaves = {k: torch.tensor(p[k], dtype=torch.float64, requires_grad=True) for k in names}
     loss, _ = torch_loss_and_state(p, *(leaves[k] for k in names))
     loss.backward()
     assert close(r.loss, loss.item())
@@ -110,11 +112,11 @@ def test_vector_rtrl_matches_autograd():
 
     # the carried sensitivities are the Jacobians of the last state
     def last_state(U, W, b, h0):
-        return torch_loss_and_state(p, U, W, torch.tensor(p["V"], dtype=f64), b,
-                                    torch.tensor(p["c"], dtype=f64), h0)[1]
+        return torch_loss_and_state(p, U, W, torch.tensor(p["V"], dtype=torch.float64), b,
+                                    torch.tensor(p["c"], dtype=torch.float64), h0)[1]
 
     jac = torch.autograd.functional.jacobian(
-        last_state, tuple(torch.tensor(p[k], dtype=f64) for k in ("U", "W", "b", "h0")))
+        last_state, tuple(torch.tensor(p[k], dtype=torch.float64) for k in ("U", "W", "b", "h0")))
     for j, name in enumerate(("dh_dU", "dh_dW", "dh_db", "dh_dh0")):
         assert close(getattr(r, name), jac[j].numpy()), name
 
