@@ -158,7 +158,7 @@ _THREAD_LIMITS = None
 class _Torch:
     """``torch``, imported at the first attribute a test reads, on one thread.
 
-    The library tests compare with torch's autograd in five files; importing torch
+    The library tests compare with torch's autograd in six files; importing torch
     costs about 3 s, which every pytest-xdist worker paid at collection although only
     the worker running those tests needs it (they share the xdist group ``torch``, so
     that ``make test-lib``'s ``--dist loadgroup`` gives them one worker). Use
@@ -216,13 +216,9 @@ def pytest_collection_modifyitems(config, items):
     # A file none of whose tests is a library test must be named in SITE_FILES or
     # NOTEBOOK_FILES: otherwise ``make test-lib`` imports it (and what it imports) only
     # to deselect every test in it.
-    lib_by_file = {}
-    for item in items:
-        if item.path.parent == ROOT / "tests":
-            lib_by_file[item.path] = lib_by_file.get(item.path, False) or \
-                item.get_closest_marker("lib") is not None
-    unnamed = sorted(path.name for path, has_lib in lib_by_file.items()
-                     if not has_lib and marker_for(path) == "lib")
+    files = {item.path for item in items if item.path.parent == ROOT / "tests"}
+    with_lib = {item.path for item in items if item.get_closest_marker("lib") is not None}
+    unnamed = sorted(path.name for path in files - with_lib if marker_for(path) == "lib")
     if unnamed:
         raise pytest.UsageError(
             f"tests/conftest.py: {', '.join(unnamed)} hold no library test: add them to "
@@ -298,22 +294,14 @@ EXPERIMENTS = ROOT / "tools" / "experiments"
 TORCH_KERNELS = ("DEFAULT", "AVX2", "AVX512")
 
 
-def load_module(path: Path, name: str | None = None):
-    """The Python file ``path`` imported as a module named ``name`` (its stem by default):
-    the repository's tools, extensions and experiment scripts are files, not a package.
-    Loaded once per process and kept, like an import."""
+def load_module(path: Path):
+    """The Python file ``path`` imported as a module named after its stem: the
+    repository's tools, extensions and experiment scripts are files, not a package."""
     import importlib.util
-    import sys
 
-    path = Path(path).resolve()
-    name = name or path.stem
-    key = f"_mlhw_file_{name}"
-    module = sys.modules.get(key)
-    if module is None or Path(module.__file__).resolve() != path:
-        spec = importlib.util.spec_from_file_location(name, path)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        sys.modules[key] = module
+    spec = importlib.util.spec_from_file_location(Path(path).stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
     return module
 
 
