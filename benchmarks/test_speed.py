@@ -8,7 +8,10 @@ record (rounded as the README writes it).
   run by this Python), its wall time, the CPU time of the
   processes it ran (user + system, pytest-xdist's workers included), the number of
   tests that passed, and the machine's load average before it started (a busy
-  machine makes the wall time longer, hardly the CPU time);
+  machine makes the wall time longer, hardly the CPU time); then its floor: the same
+  command with every test deselected (``--deselect tests/``: the workers start and
+  collect every library test, and run none), and the wall time of ``import torch``,
+  which the first test needing the autograd references pays in its worker;
 * ``--downloads``: ``tests/test_downloads.py``'s fresh venv (the setup of its
   ``fresh_venv`` fixture) and the run of every bundled notebook in it (needs
   ``make book`` and ``make book-student`` first);
@@ -44,15 +47,17 @@ def _children_cpu() -> float:
 
 
 def timed(cmd: list[str], failures_ok: bool = False,
-          env: dict[str, str] | None = None) -> tuple[float, float, str]:
+          env: dict[str, str] | None = None, none_ok: bool = False) -> tuple[float, float, str]:
     """(wall seconds, CPU seconds of the command and its children, its output); stops
     when the command fails, unless ``failures_ok`` (pytest's exit status 1: some tests
-    failed, the run itself completed)."""
+    failed, the run itself completed) or ``none_ok`` (exit status 5: every test was
+    deselected, as the floor wants)."""
     cpu0, wall0 = _children_cpu(), time.perf_counter()
     done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True,
                           env={**os.environ, "CI": "", **(env or {})})
     wall, cpu = time.perf_counter() - wall0, _children_cpu() - cpu0
-    if done.returncode != 0 and not (failures_ok and done.returncode == 1):
+    if done.returncode != 0 and not (failures_ok and done.returncode == 1) \
+            and not (none_ok and done.returncode == 5):
         sys.exit(f"{' '.join(cmd)} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
     return wall, cpu, done.stdout
 
@@ -80,8 +85,14 @@ def measure_lib() -> dict:
     if failed:
         print(f"make test-lib: {failed} failed (recorded):\n" + "\n".join(
             line for line in out.splitlines() if line.startswith("FAILED")), flush=True)
+    floor_cmd = [*cmd, "--deselect", "tests/"]   # every node id starts with tests/
+    floor_wall, floor_cpu, floor_out = timed(floor_cmd, env=env, none_ok=True)
+    assert count(floor_out, "passed") == 0, floor_out[-500:]   # the floor runs no test
+    torch_wall, _, _ = timed([sys.executable, "-c", "import torch"])
     return {"wall_s": round(wall, 1), "cpu_s": round(cpu, 1), "tests": passed + failed,
-            "failed": failed, "load_average_before": round(load, 2)}
+            "failed": failed, "load_average_before": round(load, 2),
+            "collect_only_wall_s": round(floor_wall, 1), "collect_only_cpu_s": round(floor_cpu, 1),
+            "torch_import_s": round(torch_wall, 1)}
 
 
 def measure_downloads() -> dict:

@@ -34,7 +34,10 @@ def one(pattern: str, text: str) -> re.Match:
 
 TEST_LIB = (r"Measured \(`python benchmarks/test_speed.py`\s+writes `benchmarks/results_tests.json`\): "
             r"(?P<tests>\d+) tests in (?P<wall>\d+) s on the clock and (?P<cpu>\d+) s of CPU time\s+"
-            r"\((?P<cores>\d+) cores, load average (?P<load>[\d.]+) when it started\)")
+            r"\((?P<cores>\d+) cores, load average (?P<load>[\d.]+) when it started\)\. "
+            r"The same command with every test\s+deselected \(`--deselect tests/`\) takes "
+            r"(?P<floor>\d+) s on the clock: that is the floor.*?Importing torch for the autograd\s+"
+            r"references takes (?P<torch>\d+) s more")
 DOWNLOADS = (r"The fresh venv and the (?P<n>\d+) notebook\s+runs take about (?P<minutes>\d+) minutes "
              r"on a quiet 2-core machine \(measured: (?P<venv>\d+) s for the venv, with pip's cache "
              r"warm, and (?P<notebooks>\d+) s for the notebooks, two at a time; "
@@ -50,6 +53,8 @@ def test_make_test_lib_figures_are_the_measured_ones():
     assert int(m["cpu"]) == round(rec["cpu_s"])
     assert int(m["cores"]) == rec["machine"]["cores"]
     assert m["load"] == f"{rec['load_average_before']:.1f}"
+    assert int(m["floor"]) == round(rec["collect_only_wall_s"])
+    assert int(m["torch"]) == round(rec["torch_import_s"])
 
 
 def test_fresh_venv_and_notebook_figures_are_the_measured_ones():
